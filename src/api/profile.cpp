@@ -1,0 +1,66 @@
+// GET /profile/{userId}, GET/PUT /profile/{userId}/displayname|avatar_url.
+#include "api/routes.hpp"
+#include "util/ids.hpp"
+#include "util/json_fields.hpp"
+#include "util/matrix_error.hpp"
+
+namespace myelin::api {
+
+namespace json = boost::json;
+namespace jf = json_fields;
+using net::http::verb;
+using net::Request;
+using net::Response;
+
+namespace {
+
+const std::string& profile_user(Services& s, const Request& req) {
+    const auto& user_id = req.param("userId");
+    if (!ids::valid_user_id(user_id)) throw invalid_param("Invalid user id");
+    if (!s.accounts.user_exists(user_id)) throw not_found("Profile not found");
+    return user_id;
+}
+
+// PUT handler for one profile field; `set` stores the new value (null clears it).
+net::Handler put_field(Services& s, std::string field,
+                       void (account::AccountService::*set)(const std::string&,
+                                                            const std::optional<std::string>&)) {
+    return [&s, field, set](Request& req) -> net::Awaitable {
+        auto auth = require_auth(s, req);
+        if (req.param("userId") != auth.user_id)
+            throw forbidden("You may only change your own profile");
+        auto body = req.json();
+        auto value = jf::opt_string(body, field);
+        if (value && value->size() > 1024) throw invalid_param(field + " is too long");
+        (s.accounts.*set)(auth.user_id, value);
+        co_return Response::empty_object();
+    };
+}
+
+} // namespace
+
+void add_profile_routes(net::Router& r, Services& s) {
+    r.client(verb::get, "/profile/{userId}", [&s](Request& req) -> net::Awaitable {
+        auto p = s.accounts.profile(profile_user(s, req));
+        json::object o;
+        if (p.displayname) o["displayname"] = *p.displayname;
+        if (p.avatar_url) o["avatar_url"] = *p.avatar_url;
+        co_return Response::json(o);
+    });
+    r.client(verb::get, "/profile/{userId}/displayname", [&s](Request& req) -> net::Awaitable {
+        auto p = s.accounts.profile(profile_user(s, req));
+        if (!p.displayname) throw not_found("No display name set");
+        co_return Response::json(json::object{{"displayname", *p.displayname}});
+    });
+    r.client(verb::get, "/profile/{userId}/avatar_url", [&s](Request& req) -> net::Awaitable {
+        auto p = s.accounts.profile(profile_user(s, req));
+        if (!p.avatar_url) throw not_found("No avatar set");
+        co_return Response::json(json::object{{"avatar_url", *p.avatar_url}});
+    });
+    r.client(verb::put, "/profile/{userId}/displayname",
+             put_field(s, "displayname", &account::AccountService::set_displayname));
+    r.client(verb::put, "/profile/{userId}/avatar_url",
+             put_field(s, "avatar_url", &account::AccountService::set_avatar_url));
+}
+
+} // namespace myelin::api

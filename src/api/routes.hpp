@@ -1,0 +1,24 @@
+#pragma once
+// One function per endpoint family; each adds its routes to the router.
+#include "api/services.hpp"
+#include "net/router.hpp"
+
+namespace myelin::api {
+
+void add_discovery_routes(net::Router& r, Services& s); // versions, well-known, capabilities
+void add_login_routes(net::Router& r, Services& s);     // login, logout
+void add_register_routes(net::Router& r, Services& s);  // register, availability, tokens
+void add_account_routes(net::Router& r, Services& s);   // whoami, password, deactivate
+void add_device_routes(net::Router& r, Services& s);
+void add_profile_routes(net::Router& r, Services& s);
+
+inline void add_all_routes(net::Router& r, Services& s) {
+    add_discovery_routes(r, s);
+    add_login_routes(r, s);
+    add_register_routes(r, s);
+    add_account_routes(r, s);
+    add_device_routes(r, s);
+    add_profile_routes(r, s);
+}
+
+} // namespace myelin::api

@@ -1,0 +1,74 @@
+#include "app/app.hpp"
+
+#include "account/account_service.hpp"
+#include "api/routes.hpp"
+#include "net/http_server.hpp"
+#include "store/store.hpp"
+#include "util/blocking_pool.hpp"
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+namespace myelin::app {
+
+namespace asio = boost::asio;
+
+int serve(const Config& cfg) {
+    auto store = store::open_store(cfg.database);
+    asio::io_context io(1);
+    util::BlockingPool pool(cfg.worker_threads);
+    account::AccountService accounts(cfg, *store, pool);
+    api::Services services{cfg, accounts};
+    net::Router router;
+    api::add_all_routes(router, services);
+
+    net::HttpServer server(io, router, cfg.http);
+    server.listen(cfg.listen_host, cfg.listen_port);
+    spdlog::info("Myelin serving {} on http://{}:{} (registration {})", cfg.server_name,
+                 cfg.listen_host, server.port(),
+                 cfg.registration == RegistrationMode::open    ? "open"
+                 : cfg.registration == RegistrationMode::token ? "by token"
+                                                               : "closed");
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer deadline(io);
+    // After a signal: poll until every connection has ended, then let the loop run dry.
+    asio::steady_timer watcher(io);
+    std::function<void()> watch = [&] {
+        watcher.expires_after(std::chrono::milliseconds(20));
+        watcher.async_wait([&](const boost::system::error_code& e) {
+            if (e) return;
+            if (server.open_connections() == 0) {
+                deadline.cancel();
+                signals.cancel();
+                return;
+            }
+            watch();
+        });
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: shutting down", sig);
+        server.stop();
+        // In-flight requests get a few seconds; after that the loop is stopped regardless.
+        deadline.expires_after(std::chrono::seconds(10));
+        deadline.async_wait([&](const boost::system::error_code& e) {
+            if (!e) {
+                spdlog::warn("shutdown deadline reached with {} connections open",
+                             server.open_connections());
+                io.stop();
+            }
+        });
+        signals.async_wait([&](const boost::system::error_code& e, int) {
+            if (!e) io.stop(); // a second signal stops at once
+        });
+        watch();
+    });
+    io.run();
+    pool.stop();
+    store->checkpoint();
+    spdlog::info("stopped");
+    return 0;
+}
+
+} // namespace myelin::app

@@ -1,0 +1,105 @@
+#include "config/config.hpp"
+
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace myelin {
+
+RegistrationMode parse_registration_mode(std::string_view s) {
+    if (s == "open") return RegistrationMode::open;
+    if (s == "token") return RegistrationMode::token;
+    if (s == "closed") return RegistrationMode::closed;
+    throw std::runtime_error("registration must be open, token or closed");
+}
+
+void parse_listen(Config& cfg, std::string_view s) {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos) throw std::runtime_error("listen must be HOST:PORT");
+    std::string host(s.substr(0, colon));
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    int port = std::stoi(std::string(s.substr(colon + 1)));
+    if (port < 0 || port > 65535) throw std::runtime_error("listen port out of range");
+    cfg.listen_host = host;
+    cfg.listen_port = static_cast<unsigned short>(port);
+}
+
+namespace {
+
+template <class T> void get(const toml::table& t, std::string_view key, T& out) {
+    auto node = t.at_path(key);
+    if (!node) return;
+    if (auto v = node.value<T>()) {
+        out = *v;
+        return;
+    }
+    throw std::runtime_error("config key '" + std::string(key) + "' has the wrong type");
+}
+
+void get_rate(const toml::table& t, const std::string& prefix, RateLimit& r) {
+    get(t, prefix + ".enabled", r.enabled);
+    get(t, prefix + ".per_second", r.per_second);
+    get(t, prefix + ".burst", r.burst);
+}
+
+void get_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out) {
+    std::int64_t v = out.count();
+    get(t, key, v);
+    out = std::chrono::seconds(v);
+}
+
+} // namespace
+
+void load_config_file(Config& cfg, const std::string& path) {
+    toml::table t;
+    try {
+        t = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        throw std::runtime_error("cannot read config " + path + ": " +
+                                 std::string(e.description()));
+    }
+    get(t, "server_name", cfg.server_name);
+    if (auto l = t["listen"].value<std::string>()) parse_listen(cfg, *l);
+    get(t, "database", cfg.database);
+    get(t, "sqlite_synchronous", cfg.sqlite_synchronous);
+    if (auto r = t["registration"].value<std::string>())
+        cfg.registration = parse_registration_mode(*r);
+    get(t, "public_baseurl", cfg.public_baseurl);
+    if (auto c = t["password_hash_cost"].value<std::string>())
+        cfg.password_hash_cost = account::parse_hash_cost(*c);
+    get(t, "log_level", cfg.log_level);
+    std::int64_t workers = static_cast<std::int64_t>(cfg.worker_threads);
+    get(t, "worker_threads", workers);
+    cfg.worker_threads = static_cast<std::size_t>(std::max<std::int64_t>(1, workers));
+    get_rate(t, "rate_limit.login", cfg.login_rate_limit);
+    get_rate(t, "rate_limit.register", cfg.register_rate_limit);
+    std::int64_t body = static_cast<std::int64_t>(cfg.http.max_body_bytes);
+    std::int64_t header = static_cast<std::int64_t>(cfg.http.max_header_bytes);
+    get(t, "http.max_body_bytes", body);
+    get(t, "http.max_header_bytes", header);
+    cfg.http.max_body_bytes = static_cast<std::size_t>(body);
+    cfg.http.max_header_bytes = static_cast<std::size_t>(header);
+    get_seconds(t, "http.idle_timeout_s", cfg.http.idle_timeout);
+    get_seconds(t, "http.request_timeout_s", cfg.http.request_timeout);
+    get_seconds(t, "http.write_timeout_s", cfg.http.write_timeout);
+}
+
+const char* config_keys_help() {
+    return R"(Config file (TOML) keys, all optional; command-line flags override them:
+  server_name = "localhost"            the Matrix server name in user and room ids
+  listen = "127.0.0.1:8008"            address and port to listen on
+  database = "sqlite:./data/myelin.db" database URL
+  sqlite_synchronous = "full"          "full" (durable across power loss) or "normal"
+  registration = "open"                open | token | closed
+  public_baseurl = ""                  base URL advertised in /.well-known/matrix/client
+  password_hash_cost = "interactive"   argon2id cost: min | interactive | moderate
+  log_level = "info"                   trace | debug | info | warn | error
+  worker_threads = 2                   threads for password hashing
+  [rate_limit.login]                   per client address: enabled = true,
+  [rate_limit.register]                  per_second = 0.5, burst = 10
+  [http]  max_body_bytes = 1048576, max_header_bytes = 16384,
+          idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60
+)";
+}
+
+} // namespace myelin

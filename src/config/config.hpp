@@ -1,0 +1,41 @@
+#pragma once
+// Server configuration: defaults, then the TOML file, then command-line flags.
+#include "account/password.hpp"
+#include "net/http_server.hpp"
+#include <string>
+
+namespace myelin {
+
+enum class RegistrationMode { open, token, closed };
+
+struct RateLimit {
+    bool enabled = true;
+    double per_second = 0.5; // sustained requests per second per client address
+    double burst = 10;       // requests allowed at once
+};
+
+struct Config {
+    std::string server_name = "localhost";
+    std::string listen_host = "127.0.0.1";
+    unsigned short listen_port = 8008;
+    std::string database = "sqlite:./data/myelin.db";
+    std::string sqlite_synchronous = "full";
+    RegistrationMode registration = RegistrationMode::open;
+    std::string public_baseurl; // for /.well-known/matrix/client; empty: derived from listen
+    account::HashCost password_hash_cost = account::HashCost::interactive;
+    RateLimit login_rate_limit;
+    RateLimit register_rate_limit;
+    net::HttpLimits http;
+    std::string log_level = "info";
+    std::size_t worker_threads = 2; // for password hashing
+};
+
+// Loads `path` (TOML) over the defaults. Throws std::runtime_error with the key at fault.
+void load_config_file(Config& cfg, const std::string& path);
+RegistrationMode parse_registration_mode(std::string_view s);
+// "HOST:PORT" or "[V6]:PORT".
+void parse_listen(Config& cfg, std::string_view s);
+// The text `myelin serve --help` prints about the config file's keys.
+const char* config_keys_help();
+
+} // namespace myelin

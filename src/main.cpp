@@ -1,0 +1,95 @@
+// myelin: serve | register-user | create-registration-token
+#include "account/account_service.hpp"
+#include "app/app.hpp"
+#include "config/config.hpp"
+#include "store/store.hpp"
+#include "util/matrix_error.hpp"
+#include "util/random.hpp"
+#include "util/clock.hpp"
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+using namespace myelin;
+
+int main(int argc, char** argv) {
+    if (sodium_init() < 0) {
+        std::cerr << "libsodium failed to initialise\n";
+        return 1;
+    }
+    spdlog::set_default_logger(spdlog::stderr_color_mt("myelin"));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    CLI::App cli{"Myelin: a Matrix homeserver with sync over Server-Sent Events"};
+    cli.require_subcommand(1);
+
+    Config cfg;
+    std::string config_file, listen, server_name, database, registration;
+    auto* serve = cli.add_subcommand("serve", "Run the homeserver");
+    serve->footer(config_keys_help());
+    serve->add_option("--config", config_file, "TOML config file");
+    serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8008)");
+    serve->add_option("--server-name", server_name, "Matrix server name (default localhost)");
+    serve->add_option("--database", database,
+                      "Database URL: sqlite:PATH (default sqlite:./data/myelin.db)");
+    serve->add_option("--registration", registration, "open | token | closed (default open)");
+
+    std::string ru_db = cfg.database, ru_user, ru_password, ru_server = cfg.server_name;
+    bool ru_admin = false;
+    auto* reg = cli.add_subcommand("register-user", "Create an account offline");
+    reg->add_option("--database", ru_db, "Database URL");
+    reg->add_option("--server-name", ru_server, "Matrix server name");
+    reg->add_option("--user", ru_user, "Localpart of the new user")->required();
+    reg->add_option("--password", ru_password, "Password")->required();
+    reg->add_flag("--admin", ru_admin, "Make the user a server admin");
+
+    std::string rt_db = cfg.database, rt_token;
+    std::int64_t rt_uses = 0;
+    auto* tok = cli.add_subcommand("create-registration-token",
+                                   "Create a token for registration = \"token\"");
+    tok->add_option("--database", rt_db, "Database URL");
+    tok->add_option("--token", rt_token, "The token (default: random)");
+    tok->add_option("--uses", rt_uses, "How many registrations it allows (0: unlimited)");
+
+    CLI11_PARSE(cli, argc, argv);
+
+    try {
+        if (*serve) {
+            if (!config_file.empty()) load_config_file(cfg, config_file);
+            if (!listen.empty()) parse_listen(cfg, listen);
+            if (!server_name.empty()) cfg.server_name = server_name;
+            if (!database.empty()) cfg.database = database;
+            if (!registration.empty()) cfg.registration = parse_registration_mode(registration);
+            spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+            return app::serve(cfg);
+        }
+        if (*reg) {
+            cfg.database = ru_db;
+            cfg.server_name = ru_server;
+            auto store = store::open_store(cfg.database);
+            util::BlockingPool pool(1);
+            account::AccountService accounts(cfg, *store, pool);
+            accounts.create_user_offline(ru_user, ru_password, ru_admin);
+            std::cout << "@" << ru_user << ":" << ru_server << "\n";
+            return 0;
+        }
+        if (*tok) {
+            auto store = store::open_store(rt_db);
+            store::RegistrationToken t;
+            t.token = rt_token.empty() ? util::random_token(12) : rt_token;
+            if (rt_uses > 0) t.uses_allowed = rt_uses;
+            store->put_registration_token(t);
+            std::cout << t.token << "\n";
+            return 0;
+        }
+    } catch (const MatrixError& e) {
+        std::cerr << "error: " << e.errcode() << ": " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

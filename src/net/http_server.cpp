@@ -1,0 +1,204 @@
+#include "net/http_server.hpp"
+
+#include "net/cors.hpp"
+#include "util/matrix_error.hpp"
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+namespace myelin::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using asio::use_awaitable;
+
+struct HttpServer::Connection {
+    explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    bool busy = false;
+    std::string remote_ip;
+};
+
+HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpLimits limits)
+    : io_(io), router_(router), limits_(limits), acceptor_(io) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::listen(const std::string& host, unsigned short port) {
+    tcp::endpoint ep(asio::ip::make_address(host), port);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+unsigned short HttpServer::port() const { return acceptor_.local_endpoint().port(); }
+
+void HttpServer::stop() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    for (auto& w : connections_) {
+        auto c = w.lock();
+        // Busy connections finish their response and then close (the loop checks stopping_).
+        if (c && !c->busy) beast::get_lowest_layer(c->stream).socket().cancel(ec);
+    }
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+    while (!stopping_) {
+        boost::system::error_code ec;
+        tcp::socket sock = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            if (stopping_ || ec == asio::error::operation_aborted) break;
+            // EMFILE and friends: back off briefly instead of spinning.
+            spdlog::warn("accept failed: {}", ec.message());
+            asio::steady_timer t(io_, std::chrono::milliseconds(50));
+            co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+            continue;
+        }
+        sock.set_option(tcp::no_delay(true), ec);
+        auto c = std::make_shared<Connection>(std::move(sock));
+        c->remote_ip = beast::get_lowest_layer(c->stream).socket().remote_endpoint(ec).address().to_string();
+        connections_.push_back(c);
+        auto it = std::prev(connections_.end());
+        asio::co_spawn(io_, serve(c), [this, it](std::exception_ptr) { connections_.erase(it); });
+    }
+}
+
+namespace {
+
+using StringRequest = http::request<http::string_body>;
+using StringResponse = http::response<http::string_body>;
+
+StringResponse to_http(Response&& r, bool keep_alive) {
+    StringResponse res{static_cast<http::status>(r.status), 11};
+    res.set(http::field::server, "Myelin");
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    add_cors_headers(res);
+    for (auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    return res;
+}
+
+} // namespace
+
+asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest& msg) {
+    auto url = boost::urls::parse_origin_form(msg.target());
+    if (!url) co_return error_response(400, "M_UNRECOGNIZED", "Malformed request target");
+    req.path = std::string(url->encoded_path());
+    std::vector<std::string> segments;
+    for (auto seg : url->segments()) segments.emplace_back(seg);
+    for (auto p : url->params()) req.query.emplace(p.key, p.has_value ? p.value : std::string());
+
+    if (req.method == http::verb::options) {
+        Response r;
+        r.status = 204;
+        r.content_type.clear();
+        co_return r;
+    }
+    auto m = router_.match(req.method, segments, req);
+    if (!m.handler) {
+        if (m.path_known)
+            co_return error_response(405, "M_UNRECOGNIZED", "Method not allowed for this endpoint");
+        co_return error_response(404, "M_UNRECOGNIZED", "Unrecognized request");
+    }
+    std::optional<Response> out;
+    try {
+        out = co_await (*m.handler)(req);
+    } catch (const MatrixError& e) {
+        out = error_response(e.status(), e.errcode(), e.what(), &e.extra);
+    } catch (const std::exception& e) {
+        spdlog::error("{} {}: unhandled error: {}", http::to_string(req.method), req.path,
+                      e.what());
+        out = error_response(500, "M_UNKNOWN", "Internal server error");
+    }
+    co_return std::move(*out);
+}
+
+asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> c) {
+    boost::system::error_code ec;
+    auto& stream = c->stream;
+    while (!stopping_) {
+        if (c->buffer.size() == 0) {
+            // Idle keep-alive: hold no more than a small read buffer per connection.
+            if (c->buffer.capacity() > 4096) c->buffer.shrink_to_fit();
+            stream.expires_after(limits_.idle_timeout);
+            std::size_t n = co_await stream.async_read_some(
+                c->buffer.prepare(512), asio::redirect_error(use_awaitable, ec));
+            if (ec) break;
+            c->buffer.commit(n);
+        }
+        c->busy = true;
+        auto started = std::chrono::steady_clock::now();
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+        parser.body_limit(limits_.max_body_bytes);
+        // One absolute deadline for the whole request: a client trickling bytes is cut off.
+        stream.expires_after(limits_.request_timeout);
+        co_await http::async_read_header(stream, c->buffer, parser,
+                                         asio::redirect_error(use_awaitable, ec));
+        if (!ec && parser.get()[http::field::expect] == "100-continue") {
+            http::response<http::empty_body> cont{http::status::continue_, 11};
+            co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+        }
+        if (!ec && !parser.is_done())
+            co_await http::async_read(stream, c->buffer, parser,
+                                      asio::redirect_error(use_awaitable, ec));
+
+        std::optional<Response> early;
+        if (ec == http::error::body_limit)
+            early = error_response(413, "M_TOO_LARGE", "Request body too large");
+        else if (ec == http::error::header_limit)
+            early = error_response(431, "M_TOO_LARGE", "Request line or headers too large");
+        else if (ec == beast::error::timeout)
+            early = error_response(408, "M_UNKNOWN", "Request took too long to arrive");
+        else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                 ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
+            break;
+        else if (ec)
+            early = error_response(400, "M_UNKNOWN", "Malformed HTTP request");
+        if (early) {
+            auto res = to_http(std::move(*early), false);
+            stream.expires_after(limits_.write_timeout);
+            co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+            spdlog::info("{} - {} (rejected before routing)", c->remote_ip, res.result_int());
+            break;
+        }
+
+        auto& msg = parser.get();
+        Request req;
+        req.method = msg.method();
+        req.headers = &msg.base();
+        req.body = std::move(msg.body());
+        req.remote_ip = c->remote_ip;
+        stream.expires_never(); // long-polls and streams wait as long as they need
+        Response r = co_await dispatch(req, msg);
+        if (r.streamed) break; // the handler wrote the whole response and owns its end
+        bool keep_alive = msg.keep_alive() && !stopping_;
+        auto res = to_http(std::move(r), keep_alive);
+        stream.expires_after(limits_.write_timeout);
+        co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+        auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                             started)
+                      .count();
+        // Only the path is logged: the query string may carry an access token.
+        spdlog::info("{} {} {} {} {:.1f}ms", c->remote_ip, http::to_string(req.method), req.path,
+                     res.result_int(), ms);
+        c->busy = false;
+        if (ec || !keep_alive) break;
+    }
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream).socket().close(ec);
+}
+
+} // namespace myelin::net

@@ -1,0 +1,36 @@
+#pragma once
+// Maps (method, path) to a handler. Patterns are literal segments and {name} placeholders;
+// placeholders match one percent-decoded path segment.
+#include "net/request.hpp"
+#include <string>
+#include <vector>
+
+namespace myelin::net {
+
+class Router {
+public:
+    struct Match {
+        const Handler* handler = nullptr;
+        bool path_known = false; // some route has this path, maybe with another method
+    };
+
+    void add(http::verb method, std::string_view pattern, Handler handler);
+    // Registers under /_matrix/client/v3 and the legacy /_matrix/client/r0 prefix.
+    void client(http::verb method, std::string_view path, const Handler& handler);
+    // Registers under /_matrix/client/v1 (endpoints the spec introduced as v1).
+    void client_v1(http::verb method, std::string_view path, const Handler& handler);
+
+    // Fills req.params on success.
+    Match match(http::verb method, const std::vector<std::string>& segments,
+                Request& req) const;
+
+private:
+    struct Route {
+        http::verb method;
+        std::vector<std::string> parts; // literal, or "{name}"
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+} // namespace myelin::net

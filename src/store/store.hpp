@@ -1,0 +1,72 @@
+#pragma once
+// The one storage interface. Services talk to it; only its implementations know SQL and which
+// database engine is behind it. Every method that changes several rows does so atomically.
+#include "store/records.hpp"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace myelin::store {
+
+class AccountStore {
+public:
+    virtual ~AccountStore() = default;
+
+    virtual bool user_exists(const std::string& user_id) = 0;
+    virtual std::optional<UserRecord> get_user(const std::string& user_id) = 0;
+    // Creates the user, its profile and (optionally) a first device with its token.
+    // Returns false if the user id is taken (no row is written then).
+    virtual bool create_user(const UserRecord& user, const Profile& profile,
+                             const std::optional<NewSession>& session) = 0;
+    virtual std::int64_t count_users() = 0;
+    virtual void set_password_hash(const std::string& user_id, const std::string& hash) = 0;
+    virtual void set_admin(const std::string& user_id, bool admin) = 0;
+    // Marks the account deactivated and removes its devices, tokens and profile.
+    virtual void deactivate_user(const std::string& user_id) = 0;
+
+    // Creates the device (or reuses it if it exists) and adds the token to it.
+    virtual void add_session(const std::string& user_id, const NewSession& session) = 0;
+    virtual std::optional<TokenOwner> find_token(const std::string& token_hash) = 0;
+    virtual std::vector<DeviceRecord> list_devices(const std::string& user_id) = 0;
+    virtual std::optional<DeviceRecord> get_device(const std::string& user_id,
+                                                   const std::string& device_id) = 0;
+    virtual bool set_device_display_name(const std::string& user_id, const std::string& device_id,
+                                         const std::string& name) = 0;
+    virtual void touch_device(const std::string& user_id, const std::string& device_id,
+                              const std::string& ip, std::int64_t ts) = 0;
+    // Deletes devices with their tokens. Returns how many devices existed.
+    virtual std::size_t delete_devices(const std::string& user_id,
+                                       const std::vector<std::string>& device_ids) = 0;
+    // Deletes every device of the user except `keep_device_id` (empty: all of them).
+    virtual void delete_all_devices(const std::string& user_id,
+                                    const std::string& keep_device_id) = 0;
+
+    virtual Profile get_profile(const std::string& user_id) = 0;
+    virtual void set_displayname(const std::string& user_id,
+                                 const std::optional<std::string>& name) = 0;
+    virtual void set_avatar_url(const std::string& user_id,
+                                const std::optional<std::string>& url) = 0;
+
+    virtual void put_registration_token(const RegistrationToken& t) = 0;
+    virtual std::optional<RegistrationToken> get_registration_token(const std::string& token) = 0;
+    // Counts one completed use if the token is still valid at `now_ts`; false otherwise.
+    virtual bool consume_registration_token(const std::string& token, std::int64_t now_ts) = 0;
+};
+
+class MetaStore {
+public:
+    virtual ~MetaStore() = default;
+    virtual std::optional<std::string> get_meta(const std::string& key) = 0;
+    virtual void put_meta(const std::string& key, const std::string& value) = 0;
+};
+
+class Store : public AccountStore, public MetaStore {
+public:
+    // Flushes and checkpoints before the process exits.
+    virtual void checkpoint() = 0;
+};
+
+// Opens the database named by a URL ("sqlite:PATH"), running pending migrations.
+std::unique_ptr<Store> open_store(const std::string& url);
+
+} // namespace myelin::store

@@ -1,0 +1,96 @@
+// The SQLite store against a real database file in a temporary directory.
+#include "store/store.hpp"
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+using namespace myelin;
+
+namespace {
+struct TempDb {
+    std::filesystem::path dir;
+    TempDb() {
+        dir = std::filesystem::temp_directory_path() /
+              ("myelin-unit-" + std::to_string(::getpid()) + "-" +
+               std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        std::filesystem::create_directories(dir);
+    }
+    ~TempDb() { std::filesystem::remove_all(dir); }
+    std::string url() const { return "sqlite:" + (dir / "t.db").string(); }
+};
+
+store::UserRecord user(const std::string& id) {
+    store::UserRecord u;
+    u.user_id = id;
+    u.password_hash = "h";
+    u.created_ts = 1;
+    return u;
+}
+
+store::NewSession session(const std::string& dev, const std::string& tok) {
+    store::NewSession s;
+    s.device_id = dev;
+    s.token_hash = tok;
+    s.ip = "127.0.0.1";
+    s.ts = 5;
+    return s;
+}
+} // namespace
+
+TEST(SqliteStore, CreateUserIsAtomicAndUnique) {
+    TempDb t;
+    auto s = store::open_store(t.url());
+    EXPECT_TRUE(s->create_user(user("@a:hs"), {"a", std::nullopt}, session("D1", "tok1")));
+    EXPECT_FALSE(s->create_user(user("@a:hs"), {"other", std::nullopt}, session("D2", "tok2")));
+    // The refused duplicate wrote nothing: no second device, no token, same profile.
+    EXPECT_EQ(s->list_devices("@a:hs").size(), 1u);
+    EXPECT_FALSE(s->find_token("tok2"));
+    EXPECT_EQ(s->get_profile("@a:hs").displayname, "a");
+    auto owner = s->find_token("tok1");
+    ASSERT_TRUE(owner);
+    EXPECT_EQ(owner->device_id, "D1");
+}
+
+TEST(SqliteStore, DeletingDevicesRevokesTheirTokens) {
+    TempDb t;
+    auto s = store::open_store(t.url());
+    ASSERT_TRUE(s->create_user(user("@a:hs"), {}, session("D1", "t1")));
+    s->add_session("@a:hs", session("D2", "t2"));
+    s->add_session("@a:hs", session("D3", "t3"));
+    EXPECT_EQ(s->delete_devices("@a:hs", {"D1", "nope"}), 1u);
+    EXPECT_FALSE(s->find_token("t1"));
+    s->delete_all_devices("@a:hs", "D3");
+    EXPECT_FALSE(s->find_token("t2"));
+    EXPECT_TRUE(s->find_token("t3"));
+    ASSERT_EQ(s->list_devices("@a:hs").size(), 1u);
+}
+
+TEST(SqliteStore, SurvivesReopenAndDeactivation) {
+    TempDb t;
+    {
+        auto s = store::open_store(t.url());
+        ASSERT_TRUE(s->create_user(user("@a:hs"), {"A", "mxc://x/y"}, session("D1", "t1")));
+        s->put_meta("k", "v1");
+        s->put_meta("k", "v2");
+    }
+    auto s = store::open_store(t.url()); // migrations do not run twice
+    EXPECT_EQ(s->get_meta("k"), "v2");
+    EXPECT_TRUE(s->find_token("t1"));
+    s->deactivate_user("@a:hs");
+    EXPECT_FALSE(s->find_token("t1"));
+    EXPECT_TRUE(s->get_user("@a:hs")->deactivated);
+    EXPECT_TRUE(s->user_exists("@a:hs")); // the id stays taken
+    EXPECT_FALSE(s->get_profile("@a:hs").avatar_url);
+}
+
+TEST(SqliteStore, RegistrationTokensCountUses) {
+    TempDb t;
+    auto s = store::open_store(t.url());
+    s->put_registration_token({"once", 1, 0, std::nullopt});
+    s->put_registration_token({"expired", std::nullopt, 0, 100});
+    EXPECT_TRUE(s->consume_registration_token("once", 50));
+    EXPECT_FALSE(s->consume_registration_token("once", 50));
+    EXPECT_FALSE(s->consume_registration_token("expired", 200));
+    EXPECT_FALSE(s->consume_registration_token("missing", 0));
+    EXPECT_EQ(s->get_registration_token("once")->completed, 1);
+}
