@@ -8,12 +8,28 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 namespace myelin::app {
 
 namespace asio = boost::asio;
 
+namespace {
+// Every client connection is a file descriptor; the default soft limit (often 1024) would cap
+// the server far below the idle-stream counts it is built for.
+void raise_fd_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0)
+        spdlog::debug("file descriptor limit {}", static_cast<unsigned long>(lim.rlim_cur));
+}
+} // namespace
+
 int serve(const Config& cfg) {
+    raise_fd_limit();
     auto store = store::open_store(cfg.database);
     asio::io_context io(1);
     util::BlockingPool pool(cfg.worker_threads);

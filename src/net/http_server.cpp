@@ -125,80 +125,104 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
     co_return std::move(*out);
 }
 
+// After refusing a request whose body is still arriving, closing at once would make the kernel
+// send RST, and the client could lose our error response before reading it. Half-close and
+// drain what it still sends, for a bounded time and amount, as nginx's lingering close does.
+asio::awaitable<void> HttpServer::linger_close(Connection& c) {
+    boost::system::error_code ec;
+    auto& sock = beast::get_lowest_layer(c.stream).socket();
+    sock.shutdown(tcp::socket::shutdown_send, ec);
+    c.stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 4096> sink;
+    for (std::size_t total = 0; !ec && total < (1u << 20);)
+        total += co_await c.stream.async_read_some(asio::buffer(sink),
+                                                   asio::redirect_error(use_awaitable, ec));
+}
+
+// The outer loop only waits for the next request; everything a request needs lives in
+// handle_request's frame, which exists only while a request is being served. An idle
+// keep-alive connection therefore costs its socket, a timer and a small buffer.
 asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> c) {
     boost::system::error_code ec;
-    auto& stream = c->stream;
     while (!stopping_) {
         if (c->buffer.size() == 0) {
-            // Idle keep-alive: hold no more than a small read buffer per connection.
-            if (c->buffer.capacity() > 4096) c->buffer.shrink_to_fit();
-            stream.expires_after(limits_.idle_timeout);
-            std::size_t n = co_await stream.async_read_some(
+            c->buffer.shrink_to_fit();
+            c->stream.expires_after(limits_.idle_timeout);
+            std::size_t n = co_await c->stream.async_read_some(
                 c->buffer.prepare(512), asio::redirect_error(use_awaitable, ec));
             if (ec) break;
             c->buffer.commit(n);
         }
-        c->busy = true;
-        auto started = std::chrono::steady_clock::now();
-        http::request_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-        parser.body_limit(limits_.max_body_bytes);
-        // One absolute deadline for the whole request: a client trickling bytes is cut off.
-        stream.expires_after(limits_.request_timeout);
-        co_await http::async_read_header(stream, c->buffer, parser,
-                                         asio::redirect_error(use_awaitable, ec));
-        if (!ec && parser.get()[http::field::expect] == "100-continue") {
-            http::response<http::empty_body> cont{http::status::continue_, 11};
-            co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
-        }
-        if (!ec && !parser.is_done())
-            co_await http::async_read(stream, c->buffer, parser,
-                                      asio::redirect_error(use_awaitable, ec));
+        if (!co_await handle_request(*c)) break;
+    }
+    auto& sock = beast::get_lowest_layer(c->stream).socket();
+    sock.shutdown(tcp::socket::shutdown_send, ec);
+    sock.close(ec);
+}
 
-        std::optional<Response> early;
-        if (ec == http::error::body_limit)
-            early = error_response(413, "M_TOO_LARGE", "Request body too large");
-        else if (ec == http::error::header_limit)
-            early = error_response(431, "M_TOO_LARGE", "Request line or headers too large");
-        else if (ec == beast::error::timeout)
-            early = error_response(408, "M_UNKNOWN", "Request took too long to arrive");
-        else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                 ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
-            break;
-        else if (ec)
-            early = error_response(400, "M_UNKNOWN", "Malformed HTTP request");
-        if (early) {
-            auto res = to_http(std::move(*early), false);
-            stream.expires_after(limits_.write_timeout);
-            co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-            spdlog::info("{} - {} (rejected before routing)", c->remote_ip, res.result_int());
-            break;
-        }
+// Reads, dispatches and answers one request. Returns whether the connection stays open.
+asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
+    boost::system::error_code ec;
+    auto& stream = c.stream;
+    c.busy = true;
+    auto started = std::chrono::steady_clock::now();
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser.body_limit(limits_.max_body_bytes);
+    // One absolute deadline for the whole request: a client trickling bytes is cut off.
+    stream.expires_after(limits_.request_timeout);
+    co_await http::async_read_header(stream, c.buffer, parser,
+                                     asio::redirect_error(use_awaitable, ec));
+    if (!ec && parser.get()[http::field::expect] == "100-continue") {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+    }
+    if (!ec && !parser.is_done())
+        co_await http::async_read(stream, c.buffer, parser,
+                                  asio::redirect_error(use_awaitable, ec));
 
-        auto& msg = parser.get();
-        Request req;
-        req.method = msg.method();
-        req.headers = &msg.base();
-        req.body = std::move(msg.body());
-        req.remote_ip = c->remote_ip;
-        stream.expires_never(); // long-polls and streams wait as long as they need
-        Response r = co_await dispatch(req, msg);
-        if (r.streamed) break; // the handler wrote the whole response and owns its end
-        bool keep_alive = msg.keep_alive() && !stopping_;
-        auto res = to_http(std::move(r), keep_alive);
+    std::optional<Response> early;
+    if (ec == http::error::body_limit)
+        early = error_response(413, "M_TOO_LARGE", "Request body too large");
+    else if (ec == http::error::header_limit)
+        early = error_response(431, "M_TOO_LARGE", "Request line or headers too large");
+    else if (ec == beast::error::timeout)
+        early = error_response(408, "M_UNKNOWN", "Request took too long to arrive");
+    else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+             ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
+        co_return false;
+    else if (ec)
+        early = error_response(400, "M_UNKNOWN", "Malformed HTTP request");
+    if (early) {
+        auto res = to_http(std::move(*early), false);
         stream.expires_after(limits_.write_timeout);
         co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-        auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                             started)
-                      .count();
-        // Only the path is logged: the query string may carry an access token.
-        spdlog::info("{} {} {} {} {:.1f}ms", c->remote_ip, http::to_string(req.method), req.path,
-                     res.result_int(), ms);
-        c->busy = false;
-        if (ec || !keep_alive) break;
+        spdlog::info("{} - {} (rejected before routing)", c.remote_ip, res.result_int());
+        co_await linger_close(c);
+        co_return false;
     }
-    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
-    beast::get_lowest_layer(stream).socket().close(ec);
+
+    auto& msg = parser.get();
+    Request req;
+    req.method = msg.method();
+    req.headers = &msg.base();
+    req.body = std::move(msg.body());
+    req.remote_ip = c.remote_ip;
+    stream.expires_never(); // long-polls and streams wait as long as they need
+    Response r = co_await dispatch(req, msg);
+    if (r.streamed) co_return false; // the handler wrote the whole response and owns its end
+    bool keep_alive = msg.keep_alive() && !stopping_;
+    auto res = to_http(std::move(r), keep_alive);
+    stream.expires_after(limits_.write_timeout);
+    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    // Only the path is logged: the query string may carry an access token.
+    spdlog::info("{} {} {} {} {:.1f}ms", c.remote_ip, http::to_string(req.method), req.path,
+                 res.result_int(), ms);
+    c.busy = false;
+    co_return !ec && keep_alive;
 }
 
 } // namespace myelin::net

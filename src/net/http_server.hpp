@@ -39,6 +39,8 @@ public:
 private:
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve(std::shared_ptr<Connection> c);
+    boost::asio::awaitable<bool> handle_request(Connection& c);
+    boost::asio::awaitable<void> linger_close(Connection& c);
     boost::asio::awaitable<Response> dispatch(Request& req,
                                                const http::request<http::string_body>& msg);
 

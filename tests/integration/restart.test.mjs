@@ -1,0 +1,47 @@
+// Durability across restarts, and a clean exit on SIGTERM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server } from './lib/server.mjs';
+import { Api, assertError } from './lib/client.mjs';
+
+const V3 = '/_matrix/client/v3';
+
+test('register, stop, start: the account, device and token survive', async () => {
+  const s = new Server();
+  await s.start();
+  let api = new Api(s.url);
+  const alice = await api.register('restart_alice', 'pw-restart');
+  await alice.put(`${V3}/profile/@restart_alice:localhost/displayname`, { displayname: 'Alice R' });
+  const status = await s.stop({ keepData: true });
+  assert.equal(status.code, 0, `exit ${JSON.stringify(status)}\n${s.log}`);
+  assert.match(s.log, /stopped/);
+
+  await s.start();
+  api = new Api(s.url);
+  try {
+    const me = await api.withToken(alice.token).get(`${V3}/account/whoami`);
+    assert.equal(me.status, 200);
+    assert.equal(me.json.device_id, alice.deviceId);
+    const login = await api.login('restart_alice', 'pw-restart');
+    assert.equal(login.status, 200);
+    assert.equal((await api.get(`${V3}/profile/@restart_alice:localhost`)).json.displayname, 'Alice R');
+    assertError(await api.post(`${V3}/register`, { username: 'restart_alice', password: 'x' }), 400, 'M_USER_IN_USE');
+  } finally { await s.stop(); }
+});
+
+test('SIGTERM while a request is in flight: the request completes, then the server exits', async () => {
+  const s = new Server();
+  await s.start();
+  const api = new Api(s.url);
+  try {
+    await api.register('inflight', 'pw');
+    // Password hashing takes a moment off the event loop; signal in the middle of it.
+    const pending = api.login('inflight', 'pw');
+    await new Promise((r) => setTimeout(r, 5));
+    s.proc.kill('SIGTERM');
+    const r = await pending;
+    assert.equal(r.status, 200, r.text);
+    const status = await s.exited;
+    assert.equal(status.code, 0);
+  } finally { await s.stop(); }
+});
