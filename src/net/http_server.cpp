@@ -187,7 +187,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     else if (ec == http::error::header_limit)
         early = error_response(431, "M_TOO_LARGE", "Request line or headers too large");
     else if (ec == beast::error::timeout)
-        early = error_response(408, "M_UNKNOWN", "Request took too long to arrive");
+        co_return false; // beast has already closed the socket: a slow client just loses it
     else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
              ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
         co_return false;

@@ -103,7 +103,7 @@ test('a client that trickles its request is cut off by the request timeout', asy
   assert.ok(wasClosed, 'server kept a trickling client');
   const took = Date.now() - started;
   assert.ok(took < 6000, `took ${took} ms`);
-  assert.match(data, /^HTTP\/1\.1 408/);
+  assert.equal(data, '', 'no response is owed to a request that never arrived');
 });
 
 test('an idle keep-alive connection is closed after the idle timeout', async () => {
