@@ -7,9 +7,9 @@ namespace myelin::api {
 
 namespace json = boost::json;
 namespace jf = json_fields;
-using net::http::verb;
 using net::Request;
 using net::Response;
+using net::http::verb;
 
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
                                                   const json::object& body,
@@ -29,7 +29,8 @@ void add_device_routes(net::Router& r, Services& s) {
     r.client(verb::get, "/devices", [&s](Request& req) -> net::Awaitable {
         auto auth = require_auth(s, req);
         json::array list;
-        for (const auto& d : s.accounts.devices(auth.user_id)) list.push_back(device_json(d));
+        for (const auto& d : s.accounts.devices(auth.user_id))
+            list.push_back(device_json(d));
         co_return Response::json(json::object{{"devices", std::move(list)}});
     });
 

@@ -5,33 +5,33 @@
 namespace myelin::api {
 
 namespace json = boost::json;
-using net::http::verb;
 using net::Request;
 using net::Response;
+using net::http::verb;
 
 void add_discovery_routes(net::Router& r, Services& s) {
     r.add(verb::get, "/_matrix/client/versions", [](Request&) -> net::Awaitable {
         json::array versions;
-        for (int minor = 1; minor <= 16; ++minor) versions.emplace_back("v1." + std::to_string(minor));
-        co_return Response::json(json::object{{"versions", std::move(versions)},
-                                              {"unstable_features", json::object{}}});
+        for (int minor = 1; minor <= 16; ++minor)
+            versions.emplace_back("v1." + std::to_string(minor));
+        co_return Response::json(
+            json::object{{"versions", std::move(versions)}, {"unstable_features", json::object{}}});
     });
     r.add(verb::get, "/.well-known/matrix/client", [&s](Request&) -> net::Awaitable {
         std::string base = s.config.public_baseurl;
         if (base.empty())
             base = "http://" + s.config.listen_host + ":" + std::to_string(s.config.listen_port);
-        co_return Response::json(
-            json::object{{"m.homeserver", json::object{{"base_url", base}}}});
+        co_return Response::json(json::object{{"m.homeserver", json::object{{"base_url", base}}}});
     });
     r.client(verb::get, "/capabilities", [&s](Request& req) -> net::Awaitable {
         require_auth(s, req);
         json::object available;
-        for (const char* v : {"10", "11", "12"}) available[v] = "stable";
+        for (const char* v : {"10", "11", "12"})
+            available[v] = "stable";
         json::object caps{
             {"m.change_password", json::object{{"enabled", true}}},
-            {"m.room_versions",
-             json::object{{"default", std::string(event::kDefaultRoomVersion)},
-                          {"available", std::move(available)}}},
+            {"m.room_versions", json::object{{"default", std::string(event::kDefaultRoomVersion)},
+                                             {"available", std::move(available)}}},
             {"m.set_displayname", json::object{{"enabled", true}}},
             {"m.set_avatar_url", json::object{{"enabled", true}}},
             {"m.3pid_changes", json::object{{"enabled", false}}},

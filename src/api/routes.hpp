@@ -11,6 +11,10 @@ void add_register_routes(net::Router& r, Services& s);  // register, availabilit
 void add_account_routes(net::Router& r, Services& s);   // whoami, password, deactivate
 void add_device_routes(net::Router& r, Services& s);
 void add_profile_routes(net::Router& r, Services& s);
+void add_room_routes(net::Router& r, Services& s);      // createRoom, membership, send, state
+void add_room_read_routes(net::Router& r, Services& s); // messages, context, members, ...
+void add_directory_routes(net::Router& r, Services& s); // aliases, publicRooms
+void add_account_data_routes(net::Router& r, Services& s);
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -19,6 +23,10 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_account_routes(r, s);
     add_device_routes(r, s);
     add_profile_routes(r, s);
+    add_room_routes(r, s);
+    add_room_read_routes(r, s);
+    add_directory_routes(r, s);
+    add_account_data_routes(r, s);
 }
 
 } // namespace myelin::api

@@ -1,14 +1,22 @@
 #pragma once
 // What the endpoint handlers can reach: configuration and the domain services.
+#include "account/account_data.hpp"
 #include "account/account_service.hpp"
 #include "config/config.hpp"
 #include "net/request.hpp"
+#include "room/room_directory.hpp"
+#include "room/room_reader.hpp"
+#include "room/room_service.hpp"
 
 namespace myelin::api {
 
 struct Services {
     const Config& config;
     account::AccountService& accounts;
+    room::RoomService& rooms;
+    room::RoomReader& reader;
+    room::RoomDirectory& directory;
+    account::AccountDataService& account_data;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

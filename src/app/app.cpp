@@ -1,6 +1,11 @@
 #include "app/app.hpp"
 
+#include "account/account_data.hpp"
 #include "account/account_service.hpp"
+#include "room/room_directory.hpp"
+#include "room/room_reader.hpp"
+#include "room/room_service.hpp"
+#include "room/server_keys.hpp"
 #include "api/routes.hpp"
 #include "net/http_server.hpp"
 #include "store/store.hpp"
@@ -34,7 +39,11 @@ int serve(const Config& cfg) {
     asio::io_context io(1);
     util::BlockingPool pool(cfg.worker_threads);
     account::AccountService accounts(cfg, *store, pool);
-    api::Services services{cfg, accounts};
+    room::RoomService rooms(cfg.server_name, *store, room::load_or_create_signing_key(*store));
+    room::RoomReader reader(rooms);
+    room::RoomDirectory directory(rooms);
+    account::AccountDataService account_data(*store);
+    api::Services services{cfg, accounts, rooms, reader, directory, account_data};
     net::Router router;
     api::add_all_routes(router, services);
 

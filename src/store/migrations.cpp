@@ -45,6 +45,93 @@ CREATE TABLE registration_tokens (
     expiry_ts BIGINT
 );
 )SQL",
+        // 2: rooms and events. One global stream position orders events and account data.
+        R"SQL(
+CREATE TABLE stream_positions (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pos BIGINT NOT NULL
+);
+INSERT INTO stream_positions (id, pos) VALUES (1, 0);
+CREATE TABLE rooms (
+    room_id TEXT PRIMARY KEY,
+    room_version TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    is_public INTEGER NOT NULL DEFAULT 0,
+    created_ts BIGINT NOT NULL,
+    head_event_id TEXT,
+    head_depth BIGINT NOT NULL DEFAULT 0,
+    head_stream BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+    stream_ordering BIGINT PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    room_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    state_key TEXT,
+    sender TEXT NOT NULL,
+    origin_server_ts BIGINT NOT NULL,
+    depth BIGINT NOT NULL,
+    json TEXT NOT NULL,
+    redacted_by TEXT
+);
+CREATE INDEX events_by_room ON events(room_id, stream_ordering);
+CREATE TABLE current_state (
+    room_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    state_key TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    stream_ordering BIGINT NOT NULL,
+    PRIMARY KEY (room_id, type, state_key)
+);
+CREATE TABLE state_history (
+    room_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    state_key TEXT NOT NULL,
+    stream_ordering BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    membership TEXT,
+    PRIMARY KEY (room_id, type, state_key, stream_ordering)
+);
+CREATE TABLE memberships (
+    user_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    membership TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    stream_ordering BIGINT NOT NULL,
+    forgotten INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, room_id)
+);
+CREATE INDEX memberships_by_room ON memberships(room_id, membership);
+CREATE TABLE event_txns (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    txn_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id, txn_id)
+);
+CREATE TABLE event_relations (
+    event_id TEXT PRIMARY KEY,
+    relates_to TEXT NOT NULL,
+    rel_type TEXT NOT NULL,
+    stream_ordering BIGINT NOT NULL
+);
+CREATE INDEX relations_by_parent ON event_relations(relates_to, stream_ordering);
+CREATE TABLE room_aliases (
+    alias TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    creator TEXT NOT NULL
+);
+CREATE INDEX aliases_by_room ON room_aliases(room_id);
+CREATE TABLE account_data (
+    user_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    content TEXT NOT NULL,
+    stream_position BIGINT NOT NULL,
+    PRIMARY KEY (user_id, room_id, type)
+);
+CREATE INDEX account_data_by_stream ON account_data(user_id, stream_position);
+)SQL",
     };
     return list;
 }

@@ -2,6 +2,7 @@
 // The one storage interface. Services talk to it; only its implementations know SQL and which
 // database engine is behind it. Every method that changes several rows does so atomically.
 #include "store/records.hpp"
+#include "store/room_store.hpp"
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,7 +61,7 @@ public:
     virtual void put_meta(const std::string& key, const std::string& value) = 0;
 };
 
-class Store : public AccountStore, public MetaStore {
+class Store : public AccountStore, public MetaStore, public RoomStore {
 public:
     // Flushes and checkpoints before the process exits.
     virtual void checkpoint() = 0;

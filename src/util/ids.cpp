@@ -71,3 +71,37 @@ std::string_view server_of(std::string_view id) {
 }
 
 } // namespace myelin::ids
+
+namespace myelin::ids {
+
+namespace {
+bool printable_ascii(std::string_view s) {
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x21 || u > 0x7e) return false;
+    }
+    return true;
+}
+} // namespace
+
+bool valid_room_id(std::string_view id) {
+    if (id.size() < 2 || id.size() > 255 || id.front() != '!') return false;
+    if (!printable_ascii(id)) return false;
+    auto colon = id.find(':');
+    // v12 room ids are "!" + hash with no server part.
+    if (colon == std::string_view::npos) return id.size() >= 2;
+    return colon > 1 && valid_server_name(id.substr(colon + 1));
+}
+
+bool valid_room_alias(std::string_view alias) {
+    if (alias.size() < 4 || alias.size() > 255 || alias.front() != '#') return false;
+    auto colon = alias.find(':');
+    if (colon == std::string_view::npos || colon == 1) return false;
+    return printable_ascii(alias.substr(1, colon - 1)) && valid_server_name(alias.substr(colon + 1));
+}
+
+bool valid_event_id(std::string_view id) {
+    return id.size() >= 2 && id.size() <= 255 && id.front() == '$' && printable_ascii(id);
+}
+
+} // namespace myelin::ids

@@ -15,5 +15,9 @@ std::optional<std::string> local_localpart(std::string_view user_id, std::string
 std::string_view server_of(std::string_view id); // part after the first ':' ("" if none)
 // A server name: hostname or IP literal with an optional port.
 bool valid_server_name(std::string_view name);
+// Room ids ("!opaque:server", or v12's "!hash" without a server), aliases, event ids.
+bool valid_room_id(std::string_view id);
+bool valid_room_alias(std::string_view alias);
+bool valid_event_id(std::string_view id);
 
 } // namespace myelin::ids

@@ -64,10 +64,11 @@ void SqliteStore::deactivate_user(const std::string& user_id) {
 
 void SqliteStore::add_session(const std::string& user_id, const NewSession& s) {
     Transaction tx(db_);
-    db_.prepare("INSERT INTO devices (user_id, device_id, display_name, last_seen_ip, last_seen_ts) "
-                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, device_id) DO UPDATE SET "
-                "display_name = COALESCE(excluded.display_name, devices.display_name), "
-                "last_seen_ip = excluded.last_seen_ip, last_seen_ts = excluded.last_seen_ts")
+    db_.prepare(
+           "INSERT INTO devices (user_id, device_id, display_name, last_seen_ip, last_seen_ts) "
+           "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, device_id) DO UPDATE SET "
+           "display_name = COALESCE(excluded.display_name, devices.display_name), "
+           "last_seen_ip = excluded.last_seen_ip, last_seen_ts = excluded.last_seen_ts")
         .bind_all(user_id, s.device_id, s.display_name, s.ip, s.ts)
         .run();
     db_.prepare("INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts) "
@@ -97,7 +98,8 @@ std::vector<DeviceRecord> SqliteStore::list_devices(const std::string& user_id) 
                          "FROM devices WHERE user_id = ?1 ORDER BY device_id");
     s.bind_all(user_id);
     std::vector<DeviceRecord> out;
-    while (s.step()) out.push_back(read_device(s));
+    while (s.step())
+        out.push_back(read_device(s));
     return out;
 }
 
@@ -110,8 +112,8 @@ std::optional<DeviceRecord> SqliteStore::get_device(const std::string& user_id,
     return read_device(s);
 }
 
-bool SqliteStore::set_device_display_name(const std::string& user_id,
-                                          const std::string& device_id, const std::string& name) {
+bool SqliteStore::set_device_display_name(const std::string& user_id, const std::string& device_id,
+                                          const std::string& name) {
     db_.prepare("UPDATE devices SET display_name = ?3 WHERE user_id = ?1 AND device_id = ?2")
         .bind_all(user_id, device_id, name)
         .run();

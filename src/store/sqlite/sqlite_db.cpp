@@ -45,8 +45,12 @@ void Statement::run() {
     }
 }
 
-bool Statement::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(s_, col); }
+bool Statement::is_null(int col) const {
+    return sqlite3_column_type(s_, col) == SQLITE_NULL;
+}
+std::int64_t Statement::int64(int col) const {
+    return sqlite3_column_int64(s_, col);
+}
 
 std::string Statement::text(int col) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
@@ -75,7 +79,8 @@ Db::Db(const std::string& path) {
 }
 
 Db::~Db() {
-    for (auto& [_, s] : cache_) sqlite3_finalize(s);
+    for (auto& [_, s] : cache_)
+        sqlite3_finalize(s);
     sqlite3_close(db_);
 }
 
@@ -99,7 +104,9 @@ Statement Db::prepare(const std::string& sql) {
     return Statement(s);
 }
 
-Transaction::Transaction(Db& db) : db_(db), outer_(g_tx_depth == 0) {
+Transaction::Transaction(Db& db)
+    : db_(db)
+    , outer_(g_tx_depth == 0) {
     if (outer_) db_.exec("BEGIN IMMEDIATE");
     ++g_tx_depth;
 }

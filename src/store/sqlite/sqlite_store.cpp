@@ -21,7 +21,8 @@ std::unique_ptr<Store> open_store(const std::string& url) {
 
 namespace sqlite {
 
-SqliteStore::SqliteStore(const std::string& path, const std::string& synchronous) : db_(path) {
+SqliteStore::SqliteStore(const std::string& path, const std::string& synchronous)
+    : db_(path) {
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec(synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
     db_.exec("PRAGMA foreign_keys=ON");
@@ -61,7 +62,9 @@ void SqliteStore::put_meta(const std::string& key, const std::string& value) {
         .run();
 }
 
-void SqliteStore::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+void SqliteStore::checkpoint() {
+    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
 
 } // namespace sqlite
 } // namespace myelin::store

@@ -43,10 +43,54 @@ public:
     std::optional<std::string> get_meta(const std::string& key) override;
     void put_meta(const std::string& key, const std::string& value) override;
 
+    // RoomStore
+    void create_room(const RoomRecord& room) override;
+    std::optional<RoomRecord> get_room(const std::string& room_id) override;
+    std::int64_t append_event(const NewEvent& e, const std::optional<TxnKey>& txn) override;
+    std::int64_t max_stream_position() override;
+    std::optional<StoredEvent> get_event(const std::string& event_id) override;
+    std::optional<RoomHead> room_head(const std::string& room_id) override;
+    std::optional<std::string> find_txn(const TxnKey& txn) override;
+    std::vector<StoredEvent> current_state(const std::string& room_id) override;
+    std::vector<StoredEvent> state_at(const std::string& room_id, std::int64_t pos) override;
+    std::optional<StoredEvent> state_event_at(const std::string& room_id, const std::string& type,
+                                              const std::string& state_key,
+                                              std::int64_t pos) override;
+    bool joined_after(const std::string& room_id, const std::string& user_id,
+                      std::int64_t pos) override;
+    std::vector<StoredEvent> room_events(const std::string& room_id, std::int64_t from, char dir,
+                                         std::size_t limit) override;
+    std::optional<std::string> membership(const std::string& room_id,
+                                          const std::string& user_id) override;
+    std::vector<std::string> rooms_for_user(const std::string& user_id,
+                                            const std::string& membership) override;
+    std::vector<MemberRecord> members(const std::string& room_id) override;
+    void forget_room(const std::string& user_id, const std::string& room_id) override;
+    bool is_forgotten(const std::string& user_id, const std::string& room_id) override;
+    std::vector<StoredEvent> relations(const std::string& event_id,
+                                       const std::optional<std::string>& rel_type,
+                                       const std::optional<std::string>& event_type,
+                                       std::int64_t from, char dir, std::size_t limit) override;
+    bool put_alias(const std::string& alias, const std::string& room_id,
+                   const std::string& creator) override;
+    std::optional<std::pair<std::string, std::string>> get_alias(const std::string& alias) override;
+    bool delete_alias(const std::string& alias) override;
+    std::vector<std::string> aliases_for_room(const std::string& room_id) override;
+    void set_room_public(const std::string& room_id, bool is_public) override;
+    std::vector<std::string> public_rooms() override;
+    std::int64_t put_account_data(const std::string& user_id, const std::string& room_id,
+                                  const std::string& type, const std::string& content) override;
+    std::optional<std::string> get_account_data(const std::string& user_id,
+                                                const std::string& room_id,
+                                                const std::string& type) override;
+    std::vector<AccountDataRecord> account_data_since(const std::string& user_id,
+                                                      std::int64_t after) override;
+
     void checkpoint() override;
 
 private:
     void migrate();
+    std::int64_t next_stream_position(); // call inside a transaction
     Db db_;
 };
 

@@ -1,0 +1,56 @@
+#include "account/account_data.hpp"
+
+#include "util/matrix_error.hpp"
+
+namespace myelin::account {
+
+namespace json = boost::json;
+
+void AccountDataService::put(const std::string& user_id, const std::string& room_id,
+                             const std::string& type, const json::object& content) {
+    // Server-managed types cannot be written through this endpoint (spec v1.10+).
+    if (type == "m.fully_read" || type == "m.push_rules")
+        throw MatrixError(405, "M_BAD_JSON", "Cannot set " + type + " through this API");
+    auto pos = store_.put_account_data(user_id, room_id, type, json::serialize(content));
+    for (const auto& cb : on_change)
+        cb(user_id, pos);
+}
+
+std::optional<json::object> AccountDataService::get(const std::string& user_id,
+                                                    const std::string& room_id,
+                                                    const std::string& type) {
+    auto text = store_.get_account_data(user_id, room_id, type);
+    if (!text) return std::nullopt;
+    auto v = json::parse(*text);
+    return v.as_object();
+}
+
+json::object AccountDataService::tags(const std::string& user_id, const std::string& room_id) {
+    auto t = get(user_id, room_id, "m.tag");
+    if (t)
+        if (auto* tags = t->if_contains("tags"); tags && tags->is_object())
+            return tags->get_object();
+    return {};
+}
+
+void AccountDataService::put_tag(const std::string& user_id, const std::string& room_id,
+                                 const std::string& tag, const json::object& content) {
+    auto all = tags(user_id, room_id);
+    all[tag] = content;
+    auto pos = store_.put_account_data(user_id, room_id, "m.tag",
+                                       json::serialize(json::object{{"tags", std::move(all)}}));
+    for (const auto& cb : on_change)
+        cb(user_id, pos);
+}
+
+void AccountDataService::delete_tag(const std::string& user_id, const std::string& room_id,
+                                    const std::string& tag) {
+    auto all = tags(user_id, room_id);
+    all.erase(tag);
+    auto pos = store_.put_account_data(user_id, room_id, "m.tag",
+                                       json::serialize(json::object{{"tags", std::move(all)}}));
+    for (const auto& cb : on_change)
+        cb(user_id, pos);
+}
+
+} // namespace myelin::account

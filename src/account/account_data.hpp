@@ -1,0 +1,32 @@
+#pragma once
+// Per-user account data, global and per room, including room tags (stored as m.tag).
+#include "store/store.hpp"
+#include <boost/json.hpp>
+#include <functional>
+
+namespace myelin::account {
+
+class AccountDataService {
+public:
+    explicit AccountDataService(store::Store& store)
+        : store_(store) {}
+
+    // `room_id` empty for global data.
+    void put(const std::string& user_id, const std::string& room_id, const std::string& type,
+             const boost::json::object& content);
+    std::optional<boost::json::object> get(const std::string& user_id, const std::string& room_id,
+                                           const std::string& type);
+
+    boost::json::object tags(const std::string& user_id, const std::string& room_id);
+    void put_tag(const std::string& user_id, const std::string& room_id, const std::string& tag,
+                 const boost::json::object& content);
+    void delete_tag(const std::string& user_id, const std::string& room_id, const std::string& tag);
+
+    // Called after every write with (user_id, stream position); sync wakes streams here.
+    std::vector<std::function<void(const std::string&, std::int64_t)>> on_change;
+
+private:
+    store::Store& store_;
+};
+
+} // namespace myelin::account

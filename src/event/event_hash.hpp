@@ -1,0 +1,17 @@
+#pragma once
+// Content hashes and reference hashes (event ids, v12 room ids).
+#include "event/room_version.hpp"
+#include <boost/json.hpp>
+#include <string>
+
+namespace myelin::event {
+
+// SHA-256 of the canonical JSON without unsigned, signatures and hashes; unpadded base64.
+std::string content_hash_base64(const boost::json::object& event);
+void add_content_hash(boost::json::object& event); // sets hashes.sha256
+// Raw SHA-256 of the redacted event without signatures and unsigned.
+std::string reference_hash(const boost::json::object& event, const RoomVersion& v);
+std::string event_id_for(const boost::json::object& event, const RoomVersion& v); // "$" + b64url
+std::string room_id_for_create_event(const boost::json::object& create, const RoomVersion& v);
+
+} // namespace myelin::event

@@ -1,0 +1,191 @@
+// POST /createRoom: the spec's sequence of initial events, each authorized like any other.
+#include "event/event_hash.hpp"
+#include "room/room_service.hpp"
+#include "util/clock.hpp"
+#include "util/ids.hpp"
+#include "util/json_fields.hpp"
+#include "util/matrix_error.hpp"
+#include "util/random.hpp"
+
+namespace myelin::room {
+
+namespace json = boost::json;
+namespace jf = json_fields;
+
+namespace {
+
+json::object default_power_levels(const event::RoomVersion& v, const std::string& creator,
+                                  const std::string& preset,
+                                  const std::vector<std::string>& invitees) {
+    json::object users;
+    if (!v.creators_have_infinite_power) users[creator] = 100;
+    if (preset == "trusted_private_chat" && !v.creators_have_infinite_power)
+        for (const auto& u : invitees)
+            users[u] = 100;
+    json::object events{{"m.room.name", 50},
+                        {"m.room.power_levels", 100},
+                        {"m.room.history_visibility", 100},
+                        {"m.room.canonical_alias", 50},
+                        {"m.room.avatar", 50},
+                        {"m.room.tombstone", 100},
+                        {"m.room.server_acl", 100},
+                        {"m.room.encryption", 100}};
+    bool private_room = preset != "public_chat";
+    return json::object{{"users", std::move(users)},
+                        {"users_default", 0},
+                        {"events", std::move(events)},
+                        {"events_default", 0},
+                        {"state_default", 50},
+                        {"ban", 50},
+                        {"kick", 50},
+                        {"redact", 50},
+                        {"invite", private_room ? 0 : 50},
+                        {"historical", 100},
+                        {"notifications", json::object{{"room", 50}}}};
+}
+
+struct StateEntry {
+    std::string type;
+    std::string state_key;
+    json::object content;
+};
+
+} // namespace
+
+std::string RoomService::create_room(const Actor& actor, const json::object& body) {
+    // --- validate everything before the first event is written
+    std::string version_id =
+        jf::opt_string(body, "room_version").value_or(std::string(event::kDefaultRoomVersion));
+    auto version = event::room_version(version_id);
+    if (!version)
+        throw MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION",
+                          "Room version " + version_id + " is not supported");
+    auto visibility = jf::opt_string(body, "visibility").value_or("private");
+    if (visibility != "public" && visibility != "private")
+        throw invalid_param("visibility must be 'public' or 'private'");
+    auto preset = jf::opt_string(body, "preset")
+                      .value_or(visibility == "public" ? "public_chat" : "private_chat");
+    if (preset != "public_chat" && preset != "private_chat" && preset != "trusted_private_chat")
+        throw invalid_param("Unknown preset");
+    bool is_direct = jf::opt_bool(body, "is_direct").value_or(false);
+
+    std::vector<std::string> invitees;
+    if (const auto* inv = jf::opt_array(body, "invite"))
+        for (const auto& u : *inv) {
+            if (!u.is_string()) throw bad_json("'invite' must be a list of user ids");
+            if (!ids::valid_user_id(u.get_string()))
+                throw invalid_param("Malformed user id in invite");
+            invitees.emplace_back(u.get_string());
+        }
+
+    std::optional<std::string> alias;
+    if (auto name = jf::opt_string(body, "room_alias_name")) {
+        alias = "#" + *name + ":" + server_name_;
+        if (name->empty() || name->find(':') != std::string::npos || !ids::valid_room_alias(*alias))
+            throw invalid_param("Invalid room_alias_name");
+        if (store_.get_alias(*alias))
+            throw MatrixError(400, "M_ROOM_IN_USE", "Alias already taken");
+    }
+
+    std::vector<StateEntry> initial_state;
+    if (const auto* st = jf::opt_array(body, "initial_state"))
+        for (const auto& v : *st) {
+            if (!v.is_object()) throw bad_json("initial_state entries must be objects");
+            const auto& o = v.get_object();
+            StateEntry e{jf::req_string(o, "type"), jf::opt_string(o, "state_key").value_or(""),
+                         jf::req_object(o, "content")};
+            initial_state.push_back(std::move(e));
+        }
+    json::object creation = jf::opt_object(body, "creation_content")
+                                ? *jf::opt_object(body, "creation_content")
+                                : json::object{};
+    const json::object* pl_override = jf::opt_object(body, "power_level_content_override");
+    auto name = jf::opt_string(body, "name");
+    auto topic = jf::opt_string(body, "topic");
+
+    // --- the create event
+    creation["room_version"] = version->id;
+    if (version->create_has_creator)
+        creation["creator"] = actor.user_id;
+    else
+        creation.erase("creator");
+    if (version->creators_have_infinite_power && preset == "trusted_private_chat" &&
+        !invitees.empty()) {
+        json::array extra;
+        if (auto* existing = creation.if_contains("additional_creators");
+            existing && existing->is_array())
+            extra = existing->get_array();
+        for (const auto& u : invitees)
+            extra.emplace_back(u);
+        creation["additional_creators"] = std::move(extra);
+    }
+
+    std::string room_id;
+    json::object create_pdu{{"type", "m.room.create"},
+                            {"state_key", ""},
+                            {"sender", actor.user_id},
+                            {"content", std::move(creation)}};
+    if (version->room_id_from_create_event) {
+        // v12: the room id is the create event's reference hash, so the event is complete
+        // (timestamp, hashes) before the room exists.
+        create_pdu["prev_events"] = json::array{};
+        create_pdu["auth_events"] = json::array{};
+        create_pdu["depth"] = 1;
+        create_pdu["origin_server_ts"] = util::now_ms();
+        event::add_content_hash(create_pdu);
+        room_id = event::room_id_for_create_event(create_pdu, *version);
+    } else {
+        room_id = "!" + util::random_letters(18) + ":" + server_name_;
+        create_pdu["room_id"] = room_id;
+    }
+    store_.create_room(store::RoomRecord{room_id, version->id, actor.user_id,
+                                         visibility == "public", util::now_ms()});
+    auto& room = require_room(room_id);
+    store_event(room, room_id, std::move(create_pdu), std::nullopt);
+
+    auto send_state = [&](const std::string& type, const std::string& key, json::object content) {
+        send_event(room_id, actor, type, std::move(content), key);
+    };
+    send_state("m.room.member", actor.user_id, member_content(actor.user_id, "join"));
+
+    auto pl = default_power_levels(*version, actor.user_id, preset, invitees);
+    if (pl_override)
+        for (const auto& kv : *pl_override)
+            pl[kv.key()] = kv.value();
+    send_state("m.room.power_levels", "", std::move(pl));
+
+    if (alias) {
+        store_.put_alias(*alias, room_id, actor.user_id);
+        send_state("m.room.canonical_alias", "", json::object{{"alias", *alias}});
+    }
+
+    std::map<event::StateKey, json::object> preset_state;
+    preset_state[{"m.room.join_rules", ""}] =
+        json::object{{"join_rule", preset == "public_chat" ? "public" : "invite"}};
+    preset_state[{"m.room.history_visibility", ""}] =
+        json::object{{"history_visibility", "shared"}};
+    preset_state[{"m.room.guest_access", ""}] =
+        json::object{{"guest_access", preset == "public_chat" ? "forbidden" : "can_join"}};
+    // initial_state overrides the preset's events of the same type and key.
+    for (const auto& e : initial_state)
+        preset_state.erase({e.type, e.state_key});
+    for (auto& [k, content] : preset_state)
+        send_state(k.first, k.second, std::move(content));
+    for (auto& e : initial_state)
+        send_state(e.type, e.state_key, std::move(e.content));
+
+    if (name) send_state("m.room.name", "", json::object{{"name", *name}});
+    if (topic)
+        send_state("m.room.topic", "",
+                   json::object{{"topic", *topic},
+                                {"m.topic", json::array{json::object{
+                                                {"body", *topic}, {"mimetype", "text/plain"}}}}});
+    for (const auto& u : invitees) {
+        auto content = member_content(u, "invite");
+        if (is_direct) content["is_direct"] = true;
+        send_event(room_id, actor, "m.room.member", std::move(content), u);
+    }
+    return room_id;
+}
+
+} // namespace myelin::room

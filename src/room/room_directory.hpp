@@ -1,0 +1,38 @@
+#pragma once
+// Room aliases and the public room directory.
+#include "room/room_service.hpp"
+
+namespace myelin::room {
+
+struct PublicRoomsQuery {
+    std::int64_t limit = 0; // 0: no limit
+    std::optional<std::string> since;
+    std::optional<std::string> search_term;
+    std::optional<std::vector<std::optional<std::string>>> room_types; // null entry: no type
+};
+
+class RoomDirectory {
+public:
+    explicit RoomDirectory(RoomService& rooms)
+        : rooms_(rooms)
+        , store_(rooms.store()) {}
+
+    void put_alias(const std::string& user_id, const std::string& alias,
+                   const std::string& room_id);
+    // {room_id, servers}; 404 M_NOT_FOUND when unknown.
+    boost::json::object resolve_alias(const std::string& alias);
+    void delete_alias(const std::string& user_id, const std::string& alias);
+    boost::json::array aliases(const std::string& user_id, const std::string& room_id);
+
+    void set_visibility(const std::string& user_id, const std::string& room_id,
+                        const std::string& visibility);
+    std::string visibility(const std::string& room_id);
+    boost::json::object public_rooms(const PublicRoomsQuery& q);
+
+private:
+    boost::json::object summary(const std::string& room_id);
+    RoomService& rooms_;
+    store::Store& store_;
+};
+
+} // namespace myelin::room

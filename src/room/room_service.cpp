@@ -1,0 +1,365 @@
+#include "room/room_service.hpp"
+
+#include "event/auth_rules.hpp"
+#include "event/canonical_json.hpp"
+#include "event/event_hash.hpp"
+#include "event/power_levels.hpp"
+#include "event/redaction.hpp"
+#include "util/clock.hpp"
+#include "util/ids.hpp"
+#include "util/matrix_error.hpp"
+
+namespace myelin::room {
+
+namespace json = boost::json;
+
+// The spec caps a PDU at 65,536 bytes of (canonical) JSON.
+constexpr std::size_t kMaxEventBytes = 65536;
+
+RoomService::RoomService(std::string server_name, store::Store& store, event::SigningKey key)
+    : server_name_(std::move(server_name))
+    , store_(store)
+    , key_(std::move(key)) {}
+
+RoomService::RoomCache* RoomService::load(const std::string& room_id) {
+    if (auto it = rooms_.find(room_id); it != rooms_.end()) return &it->second;
+    auto rec = store_.get_room(room_id);
+    if (!rec) return nullptr;
+    auto version = event::room_version(rec->room_version);
+    if (!version) throw std::runtime_error("room " + room_id + " has unknown version");
+    RoomCache cache{*version, {}};
+    for (auto& row : store_.current_state(room_id)) {
+        auto e = parse_event(std::move(row));
+        cache.state[{e->type(), *e->row.state_key}] = e;
+    }
+    return &rooms_.emplace(room_id, std::move(cache)).first->second;
+}
+
+RoomService::RoomCache& RoomService::require_room(const std::string& room_id) {
+    if (!ids::valid_room_id(room_id)) throw invalid_param("Malformed room id");
+    auto* r = load(room_id);
+    if (!r) throw not_found("Unknown room");
+    return *r;
+}
+
+std::string RoomService::resolve_room(const std::string& id) {
+    if (!id.empty() && id.front() == '#') {
+        if (!ids::valid_room_alias(id)) throw invalid_param("Malformed room alias");
+        auto a = store_.get_alias(id);
+        if (!a) throw not_found("Room alias not found");
+        return a->first;
+    }
+    require_room(id);
+    return id;
+}
+
+const event::RoomVersion& RoomService::version_of(const std::string& room_id) {
+    return require_room(room_id).version;
+}
+
+const std::map<event::StateKey, EventPtr>* RoomService::state(const std::string& room_id) {
+    auto* r = load(room_id);
+    return r ? &r->state : nullptr;
+}
+
+EventPtr RoomService::state_event(const std::string& room_id, const std::string& type,
+                                  const std::string& state_key) {
+    auto* r = load(room_id);
+    if (!r) return nullptr;
+    auto it = r->state.find({type, state_key});
+    return it == r->state.end() ? nullptr : it->second;
+}
+
+std::optional<std::string> RoomService::membership(const std::string& room_id,
+                                                   const std::string& user_id) {
+    auto e = state_event(room_id, "m.room.member", user_id);
+    if (!e) return std::nullopt;
+    if (const auto* m = e->content().if_contains("membership"); m && m->is_string())
+        return std::string(m->get_string());
+    return std::nullopt;
+}
+
+namespace {
+// A view of the state for the auth rules; redacted state events count in redacted form.
+struct AuthView {
+    event::StateMap map;
+    std::vector<json::object> redacted; // keeps redacted copies alive
+};
+
+void build_view(const std::map<event::StateKey, EventPtr>& state, const event::RoomVersion& v,
+                AuthView& view) {
+    view.redacted.reserve(state.size());
+    for (const auto& [k, e] : state) {
+        if (e->row.redacted_by) {
+            view.redacted.push_back(event::redact_event(e->pdu, v));
+            view.map[k] = &view.redacted.back();
+        } else {
+            view.map[k] = &e->pdu;
+        }
+    }
+}
+} // namespace
+
+std::int64_t RoomService::user_power(const std::string& room_id, const std::string& user_id) {
+    auto& room = require_room(room_id);
+    AuthView view;
+    build_view(room.state, room.version, view);
+    return event::PowerLevels::from_state(view.map, room.version).user_level(user_id);
+}
+
+std::int64_t RoomService::invite_power(const std::string& room_id) {
+    auto& room = require_room(room_id);
+    AuthView view;
+    build_view(room.state, room.version, view);
+    return event::PowerLevels::from_state(view.map, room.version).invite();
+}
+
+std::int64_t RoomService::required_power(const std::string& room_id, const std::string& type,
+                                         bool is_state) {
+    auto& room = require_room(room_id);
+    AuthView view;
+    build_view(room.state, room.version, view);
+    return event::PowerLevels::from_state(view.map, room.version).event_level(type, is_state);
+}
+
+SendResult RoomService::store_event(RoomCache& room, const std::string& room_id, json::object pdu,
+                                    const std::optional<store::TxnKey>& txn) {
+    const auto& v = room.version;
+    AuthView view;
+    build_view(room.state, v, view);
+    // A v12 create event arrives complete: its hash already named the room.
+    if (!pdu.contains("depth")) {
+        auto head = store_.room_head(room_id);
+        json::array prev;
+        if (head) prev.emplace_back(head->event_id);
+        pdu["prev_events"] = std::move(prev);
+        pdu["depth"] = head ? head->depth + 1 : 1;
+        pdu["origin_server_ts"] = util::now_ms();
+        json::array auth_events;
+        for (const auto& key : event::auth_event_keys(pdu, v))
+            if (auto it = room.state.find(key); it != room.state.end())
+                auth_events.emplace_back(it->second->id());
+        pdu["auth_events"] = std::move(auth_events);
+    }
+
+    auto decision = event::check_auth(pdu, view.map, v);
+    if (!decision.allowed) throw forbidden(decision.reason);
+
+    event::add_content_hash(pdu);
+    key_.sign_json(pdu, server_name_);
+    std::string text = event::canonical_json(pdu);
+    if (text.size() > kMaxEventBytes)
+        throw MatrixError(413, "M_TOO_LARGE", "Event is larger than 65536 bytes");
+
+    store::NewEvent ne;
+    ne.event_id = event::event_id_for(pdu, v);
+    ne.room_id = room_id;
+    ne.type = std::string(pdu.at("type").as_string());
+    if (auto* sk = pdu.if_contains("state_key")) ne.state_key = std::string(sk->as_string());
+    ne.sender = std::string(pdu.at("sender").as_string());
+    ne.origin_server_ts = pdu.at("origin_server_ts").as_int64();
+    ne.depth = pdu.at("depth").as_int64();
+    ne.json = std::move(text);
+    const auto& content = pdu.at("content").as_object();
+    if (ne.type == "m.room.member")
+        if (auto* m = content.if_contains("membership"); m && m->is_string())
+            ne.membership = std::string(m->get_string());
+    if (ne.type == "m.room.redaction") {
+        const json::value* r =
+            v.redacts_in_content ? content.if_contains("redacts") : pdu.if_contains("redacts");
+        if (r && r->is_string()) ne.redacts = std::string(r->get_string());
+    }
+    if (auto* rel = content.if_contains("m.relates_to"); rel && rel->is_object()) {
+        auto* t = rel->get_object().if_contains("rel_type");
+        auto* id = rel->get_object().if_contains("event_id");
+        if (t && t->is_string() && id && id->is_string())
+            ne.relation =
+                store::RelationRecord{std::string(t->get_string()), std::string(id->get_string())};
+    }
+
+    auto pos = store_.append_event(ne, txn);
+    store::StoredEvent row{pos,       ne.event_id,         ne.room_id, ne.type, ne.state_key,
+                           ne.sender, ne.origin_server_ts, ne.depth,   ne.json, std::nullopt};
+    auto stored = std::make_shared<Event>(Event{std::move(row), std::move(pdu)});
+    if (stored->is_state()) room.state[{stored->type(), *stored->row.state_key}] = stored;
+    if (ne.redacts) {
+        // A redacted state event still counts for auth, in redacted form.
+        for (auto& [k, e] : room.state)
+            if (e->id() == *ne.redacts && !e->row.redacted_by) {
+                auto copy = std::make_shared<Event>(*e);
+                copy->row.redacted_by = ne.event_id;
+                e = std::move(copy);
+            }
+    }
+    for (const auto& cb : on_event)
+        cb(*stored);
+    return SendResult{stored->id(), pos};
+}
+
+SendResult RoomService::send_event(const std::string& room_id, const Actor& actor,
+                                   const std::string& type, json::object content,
+                                   std::optional<std::string> state_key,
+                                   std::optional<std::string> txn_id) {
+    auto& room = require_room(room_id);
+    std::optional<store::TxnKey> txn;
+    if (txn_id) {
+        txn = store::TxnKey{actor.user_id, actor.device_id, *txn_id};
+        if (auto existing = store_.find_txn(*txn)) {
+            auto e = store_.get_event(*existing);
+            return SendResult{*existing, e ? e->stream_ordering : 0};
+        }
+    }
+    json::object pdu;
+    pdu["type"] = type;
+    pdu["room_id"] = room_id;
+    pdu["sender"] = actor.user_id;
+    if (state_key) pdu["state_key"] = *state_key;
+    if (type == "m.room.redaction" && !room.version.redacts_in_content)
+        if (auto* r = content.if_contains("redacts")) {
+            pdu["redacts"] = *r;
+            content.erase("redacts");
+        }
+    pdu["content"] = std::move(content);
+    return store_event(room, room_id, std::move(pdu), txn);
+}
+
+json::object RoomService::member_content(const std::string& user_id,
+                                         const std::string& membership) {
+    json::object c{{"membership", membership}};
+    if (membership == "join" || membership == "invite" || membership == "knock") {
+        if (ids::local_localpart(user_id, server_name_)) {
+            auto p = store_.get_profile(user_id);
+            if (p.displayname) c["displayname"] = *p.displayname;
+            if (p.avatar_url) c["avatar_url"] = *p.avatar_url;
+        }
+    }
+    return c;
+}
+
+void RoomService::set_membership(const Actor& actor, const std::string& room_id,
+                                 const std::string& target, const std::string& membership,
+                                 const std::optional<std::string>& reason) {
+    if (!ids::valid_user_id(target)) throw invalid_param("Malformed user id");
+    auto content = member_content(target, membership);
+    if (reason) content["reason"] = *reason;
+    send_event(room_id, actor, "m.room.member", std::move(content), target);
+}
+
+namespace {
+// For restricted rooms: a joined member who may invite, to vouch for a join via an allowed room.
+std::optional<std::string> pick_authoriser(RoomService& rooms, const std::string& room_id,
+                                           const std::string& user_id) {
+    auto jr = rooms.state_event(room_id, "m.room.join_rules");
+    if (!jr) return std::nullopt;
+    const auto& c = jr->content();
+    auto* rule = c.if_contains("join_rule");
+    if (!rule || !rule->is_string() ||
+        (rule->get_string() != "restricted" && rule->get_string() != "knock_restricted"))
+        return std::nullopt;
+    if (rooms.membership(room_id, user_id) == std::optional<std::string>("invite"))
+        return std::nullopt;
+    auto* allow = c.if_contains("allow");
+    if (!allow || !allow->is_array()) return std::nullopt;
+    bool eligible = false;
+    for (const auto& a : allow->get_array()) {
+        if (!a.is_object()) continue;
+        auto* t = a.get_object().if_contains("type");
+        auto* r = a.get_object().if_contains("room_id");
+        if (t && t->is_string() && t->get_string() == "m.room_membership" && r && r->is_string() &&
+            rooms.membership(std::string(r->get_string()), user_id) ==
+                std::optional<std::string>("join"))
+            eligible = true;
+    }
+    if (!eligible) return std::nullopt;
+    auto need = rooms.invite_power(room_id);
+    for (const auto& m : rooms.store().members(room_id))
+        if (m.membership == "join" && ids::server_of(m.user_id) == rooms.server_name() &&
+            rooms.user_power(room_id, m.user_id) >= need)
+            return m.user_id;
+    return std::nullopt;
+}
+} // namespace
+
+std::string RoomService::join(const Actor& actor, const std::string& room_id_or_alias,
+                              const std::optional<std::string>& reason) {
+    auto room_id = resolve_room(room_id_or_alias);
+    auto content = member_content(actor.user_id, "join");
+    if (reason) content["reason"] = *reason;
+    if (auto who = pick_authoriser(*this, room_id, actor.user_id))
+        content["join_authorised_via_users_server"] = *who;
+    send_event(room_id, actor, "m.room.member", std::move(content), actor.user_id);
+    return room_id;
+}
+
+void RoomService::leave(const Actor& actor, const std::string& room_id,
+                        const std::optional<std::string>& reason) {
+    require_room(room_id);
+    set_membership(actor, room_id, actor.user_id, "leave", reason);
+}
+
+void RoomService::invite(const Actor& actor, const std::string& room_id, const std::string& target,
+                         const std::optional<std::string>& reason) {
+    set_membership(actor, room_id, target, "invite", reason);
+}
+
+void RoomService::kick(const Actor& actor, const std::string& room_id, const std::string& target,
+                       const std::optional<std::string>& reason) {
+    auto m = membership(room_id, target);
+    if (!m || (*m != "join" && *m != "invite" && *m != "knock"))
+        throw forbidden("The user is not in the room");
+    set_membership(actor, room_id, target, "leave", reason);
+}
+
+void RoomService::ban(const Actor& actor, const std::string& room_id, const std::string& target,
+                      const std::optional<std::string>& reason) {
+    set_membership(actor, room_id, target, "ban", reason);
+}
+
+void RoomService::unban(const Actor& actor, const std::string& room_id, const std::string& target,
+                        const std::optional<std::string>& reason) {
+    if (membership(room_id, target) != std::optional<std::string>("ban"))
+        throw forbidden("The user is not banned");
+    set_membership(actor, room_id, target, "leave", reason);
+}
+
+std::string RoomService::knock(const Actor& actor, const std::string& room_id_or_alias,
+                               const std::optional<std::string>& reason) {
+    auto room_id = resolve_room(room_id_or_alias);
+    auto content = member_content(actor.user_id, "knock");
+    if (reason) content["reason"] = *reason;
+    send_event(room_id, actor, "m.room.member", std::move(content), actor.user_id);
+    return room_id;
+}
+
+void RoomService::forget(const Actor& actor, const std::string& room_id) {
+    require_room(room_id);
+    auto m = membership(room_id, actor.user_id);
+    if (m && (*m == "join" || *m == "invite" || *m == "knock"))
+        throw MatrixError(400, "M_UNKNOWN", "Leave the room before forgetting it");
+    store_.forget_room(actor.user_id, room_id);
+}
+
+SendResult RoomService::redact(const Actor& actor, const std::string& room_id,
+                               const std::string& event_id,
+                               const std::optional<std::string>& reason,
+                               const std::string& txn_id) {
+    require_room(room_id);
+    if (!ids::valid_event_id(event_id)) throw invalid_param("Malformed event id");
+    auto target = store_.get_event(event_id);
+    if (!target || target->room_id != room_id) throw not_found("Unknown event");
+    // The auth rules leave the "redact" level to the serving server; this one enforces it
+    // before sending: others' events need the redact level.
+    if (target->sender != actor.user_id) {
+        auto& room = require_room(room_id);
+        AuthView view;
+        build_view(room.state, room.version, view);
+        auto pl = event::PowerLevels::from_state(view.map, room.version);
+        if (pl.user_level(actor.user_id) < pl.redact())
+            throw forbidden("You need the redact power level to redact others' events");
+    }
+    json::object content{{"redacts", event_id}};
+    if (reason) content["reason"] = *reason;
+    return send_event(room_id, actor, "m.room.redaction", std::move(content), std::nullopt, txn_id);
+}
+
+} // namespace myelin::room

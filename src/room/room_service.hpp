@@ -1,0 +1,104 @@
+#pragma once
+// Rooms: building, authorizing and storing events, and the membership operations.
+// Every write goes through send_event(), which applies the room version's authorization
+// rules against the current state before anything is stored.
+#include "event/room_version.hpp"
+#include "event/signing_key.hpp"
+#include "event/state_map.hpp"
+#include "room/event.hpp"
+#include "store/store.hpp"
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+namespace myelin::room {
+
+struct SendResult {
+    std::string event_id;
+    std::int64_t stream_ordering = 0;
+};
+
+struct CreateRoomRequest {
+    boost::json::object body; // the /createRoom body, validated by the service
+};
+
+// What the service needs to know about the caller for a write.
+struct Actor {
+    std::string user_id;
+    std::string device_id;
+};
+
+class RoomService {
+public:
+    RoomService(std::string server_name, store::Store& store, event::SigningKey key);
+
+    const std::string& server_name() const { return server_name_; }
+
+    // Builds, authorizes and stores one event; 403 M_FORBIDDEN with the rule's reason if the
+    // auth rules refuse it, 413 M_TOO_LARGE over 65,536 bytes. With a transaction id, a
+    // repeated request returns the first event instead of sending another.
+    SendResult send_event(const std::string& room_id, const Actor& actor, const std::string& type,
+                          boost::json::object content,
+                          std::optional<std::string> state_key = std::nullopt,
+                          std::optional<std::string> txn_id = std::nullopt);
+
+    std::string create_room(const Actor& actor, const boost::json::object& body);
+
+    // Membership. `room` may be a room id or (for join/knock) an alias.
+    std::string join(const Actor& actor, const std::string& room_id_or_alias,
+                     const std::optional<std::string>& reason);
+    void leave(const Actor& actor, const std::string& room_id,
+               const std::optional<std::string>& reason);
+    void invite(const Actor& actor, const std::string& room_id, const std::string& target,
+                const std::optional<std::string>& reason);
+    void kick(const Actor& actor, const std::string& room_id, const std::string& target,
+              const std::optional<std::string>& reason);
+    void ban(const Actor& actor, const std::string& room_id, const std::string& target,
+             const std::optional<std::string>& reason);
+    void unban(const Actor& actor, const std::string& room_id, const std::string& target,
+               const std::optional<std::string>& reason);
+    std::string knock(const Actor& actor, const std::string& room_id_or_alias,
+                      const std::optional<std::string>& reason);
+    void forget(const Actor& actor, const std::string& room_id);
+    SendResult redact(const Actor& actor, const std::string& room_id, const std::string& event_id,
+                      const std::optional<std::string>& reason, const std::string& txn_id);
+
+    // Resolves a room id or alias to a room id (404 M_NOT_FOUND when unknown).
+    std::string resolve_room(const std::string& room_id_or_alias);
+    const event::RoomVersion& version_of(const std::string& room_id);
+    // Current state (cached); null when the room does not exist.
+    const std::map<event::StateKey, EventPtr>* state(const std::string& room_id);
+    EventPtr state_event(const std::string& room_id, const std::string& type,
+                         const std::string& state_key = "");
+    std::optional<std::string> membership(const std::string& room_id, const std::string& user_id);
+    // The user's power level and the level an action needs, from current state.
+    std::int64_t user_power(const std::string& room_id, const std::string& user_id);
+    std::int64_t invite_power(const std::string& room_id);
+    std::int64_t required_power(const std::string& room_id, const std::string& type, bool is_state);
+
+    // Called after every stored event (sync wakes streams from here).
+    std::vector<std::function<void(const Event&)>> on_event;
+
+    store::Store& store() { return store_; }
+
+private:
+    struct RoomCache {
+        event::RoomVersion version;
+        std::map<event::StateKey, EventPtr> state;
+    };
+    RoomCache* load(const std::string& room_id);
+    RoomCache& require_room(const std::string& room_id);
+    void set_membership(const Actor& actor, const std::string& room_id, const std::string& target,
+                        const std::string& membership, const std::optional<std::string>& reason);
+    boost::json::object member_content(const std::string& user_id, const std::string& membership);
+    SendResult store_event(RoomCache& room, const std::string& room_id, boost::json::object pdu,
+                           const std::optional<store::TxnKey>& txn);
+
+    std::string server_name_;
+    store::Store& store_;
+    event::SigningKey key_;
+    std::unordered_map<std::string, RoomCache> rooms_;
+};
+
+} // namespace myelin::room

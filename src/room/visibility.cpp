@@ -1,0 +1,59 @@
+#include "room/visibility.hpp"
+
+#include <boost/json.hpp>
+
+namespace myelin::room {
+
+namespace json = boost::json;
+
+namespace {
+std::optional<std::string> content_string(const store::StoredEvent& e, std::string_view key) {
+    auto v = json::parse(e.json);
+    const auto* c = v.as_object().if_contains("content");
+    if (!c || !c->is_object()) return std::nullopt;
+    const auto* s = c->get_object().if_contains(key);
+    if (!s || !s->is_string()) return std::nullopt;
+    return std::string(s->get_string());
+}
+} // namespace
+
+Visibility::Visibility(store::RoomStore& store, std::string room_id, std::string user_id)
+    : store_(store)
+    , room_id_(std::move(room_id))
+    , user_id_(std::move(user_id)) {}
+
+std::string Visibility::history_visibility_at(std::int64_t pos) {
+    auto e = store_.state_event_at(room_id_, "m.room.history_visibility", "", pos);
+    if (!e || e->redacted_by) return "shared"; // the spec's default
+    return content_string(*e, "history_visibility").value_or("shared");
+}
+
+std::optional<std::string> Visibility::membership_at(std::int64_t pos) {
+    auto e = store_.state_event_at(room_id_, "m.room.member", user_id_, pos);
+    if (!e) return std::nullopt;
+    return content_string(*e, "membership");
+}
+
+bool Visibility::can_see(const store::StoredEvent& e) {
+    // State before the event decides; a user always sees their own membership events.
+    auto before = e.stream_ordering - 1;
+    auto hv = history_visibility_at(before);
+    if (hv == "world_readable") return true;
+    if (e.type == "m.room.member" && e.state_key == user_id_) return true;
+    auto m = membership_at(before);
+    if (m == std::optional<std::string>("join")) return true;
+    if (hv == "shared") {
+        // "shared": visible to a user who joined at any point after the event.
+        return store_.joined_after(room_id_, user_id_, e.stream_ordering);
+    }
+    if (hv == "invited" && m == std::optional<std::string>("invite")) return true;
+    return false;
+}
+
+bool Visibility::may_read_room() {
+    auto m = store_.membership(room_id_, user_id_);
+    if (m && (*m == "join" || *m == "leave" || *m == "ban")) return true;
+    return history_visibility_at(store_.max_stream_position()) == "world_readable";
+}
+
+} // namespace myelin::room

@@ -1,0 +1,26 @@
+#pragma once
+// Who may see which events: the spec's history_visibility rules
+// (world_readable, shared, invited, joined), evaluated at each event's position.
+#include "room/event.hpp"
+#include "store/store.hpp"
+
+namespace myelin::room {
+
+class Visibility {
+public:
+    Visibility(store::RoomStore& store, std::string room_id, std::string user_id);
+    bool can_see(const store::StoredEvent& e);
+    // May the user read the room's history at all (member now or before, or world_readable)?
+    bool may_read_room();
+
+private:
+    std::string history_visibility_at(std::int64_t pos);
+    std::optional<std::string> membership_at(std::int64_t pos);
+
+    store::RoomStore& store_;
+    std::string room_id_;
+    std::string user_id_;
+    std::optional<bool> joined_later_cache_;
+};
+
+} // namespace myelin::room

@@ -1,0 +1,77 @@
+#pragma once
+// Records for rooms and events that cross the store boundary.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace myelin::store {
+
+struct RoomRecord {
+    std::string room_id;
+    std::string room_version;
+    std::string creator;
+    bool is_public = false; // listed in the public room directory
+    std::int64_t created_ts = 0;
+};
+
+// One event as stored: indexed columns plus the full PDU as canonical JSON text.
+struct StoredEvent {
+    std::int64_t stream_ordering = 0; // position in the one global, totally ordered stream
+    std::string event_id;
+    std::string room_id;
+    std::string type;
+    std::optional<std::string> state_key;
+    std::string sender;
+    std::int64_t origin_server_ts = 0;
+    std::int64_t depth = 0;
+    std::string json;
+    std::optional<std::string> redacted_by; // id of the redaction that applies, if any
+};
+
+struct RelationRecord {
+    std::string rel_type;
+    std::string relates_to; // event id of the parent
+};
+
+// A new event to append, with everything the store indexes alongside it.
+struct NewEvent {
+    std::string event_id;
+    std::string room_id;
+    std::string type;
+    std::optional<std::string> state_key;
+    std::string sender;
+    std::int64_t origin_server_ts = 0;
+    std::int64_t depth = 0;
+    std::string json;
+    std::optional<std::string> membership; // for m.room.member
+    std::optional<std::string> redacts;    // for m.room.redaction
+    std::optional<RelationRecord> relation;
+};
+
+// Client transaction id that made an event (idempotent sends).
+struct TxnKey {
+    std::string user_id;
+    std::string device_id;
+    std::string txn_id;
+};
+
+struct RoomHead {
+    std::string event_id;
+    std::int64_t depth = 0;
+    std::int64_t stream_ordering = 0;
+};
+
+struct MemberRecord {
+    std::string user_id;
+    std::string membership;
+    std::string event_id;
+};
+
+struct AccountDataRecord {
+    std::string room_id; // empty for global account data
+    std::string type;
+    std::string content; // JSON text
+    std::int64_t stream_position = 0;
+};
+
+} // namespace myelin::store

@@ -1,0 +1,77 @@
+#pragma once
+// Storage for rooms, events, room state, memberships, aliases and account data.
+#include "store/room_records.hpp"
+#include <vector>
+
+namespace myelin::store {
+
+class RoomStore {
+public:
+    virtual ~RoomStore() = default;
+
+    virtual void create_room(const RoomRecord& room) = 0;
+    virtual std::optional<RoomRecord> get_room(const std::string& room_id) = 0;
+
+    // Appends an event atomically: allocates its stream position, stores it, updates current
+    // state, the state history, memberships, the room head, the redaction index and the
+    // transaction map. Returns the stream position.
+    virtual std::int64_t append_event(const NewEvent& e, const std::optional<TxnKey>& txn) = 0;
+    // The highest stream position that is durably stored.
+    virtual std::int64_t max_stream_position() = 0;
+
+    virtual std::optional<StoredEvent> get_event(const std::string& event_id) = 0;
+    virtual std::optional<RoomHead> room_head(const std::string& room_id) = 0;
+    virtual std::optional<std::string> find_txn(const TxnKey& txn) = 0;
+
+    // Current state of a room.
+    virtual std::vector<StoredEvent> current_state(const std::string& room_id) = 0;
+    // State as it was right after stream position `pos` (inclusive).
+    virtual std::vector<StoredEvent> state_at(const std::string& room_id, std::int64_t pos) = 0;
+    virtual std::optional<StoredEvent> state_event_at(const std::string& room_id,
+                                                      const std::string& type,
+                                                      const std::string& state_key,
+                                                      std::int64_t pos) = 0;
+    // Whether the user's membership became `join` at some position after `pos`.
+    virtual bool joined_after(const std::string& room_id, const std::string& user_id,
+                              std::int64_t pos) = 0;
+
+    // Timeline pages: dir 'b' returns positions <= from, newest first; 'f' returns > from.
+    virtual std::vector<StoredEvent> room_events(const std::string& room_id, std::int64_t from,
+                                                 char dir, std::size_t limit) = 0;
+
+    virtual std::optional<std::string> membership(const std::string& room_id,
+                                                  const std::string& user_id) = 0;
+    virtual std::vector<std::string> rooms_for_user(const std::string& user_id,
+                                                    const std::string& membership) = 0;
+    virtual std::vector<MemberRecord> members(const std::string& room_id) = 0;
+    virtual void forget_room(const std::string& user_id, const std::string& room_id) = 0;
+    virtual bool is_forgotten(const std::string& user_id, const std::string& room_id) = 0;
+
+    // Children of an event by relation, oldest first, after position `from` (dir 'f') or
+    // newest first before it (dir 'b').
+    virtual std::vector<StoredEvent> relations(const std::string& event_id,
+                                               const std::optional<std::string>& rel_type,
+                                               const std::optional<std::string>& event_type,
+                                               std::int64_t from, char dir, std::size_t limit) = 0;
+
+    // Aliases and the public directory.
+    virtual bool put_alias(const std::string& alias, const std::string& room_id,
+                           const std::string& creator) = 0; // false if taken
+    virtual std::optional<std::pair<std::string, std::string>>
+    get_alias(const std::string& alias) = 0; // (room_id, creator)
+    virtual bool delete_alias(const std::string& alias) = 0;
+    virtual std::vector<std::string> aliases_for_room(const std::string& room_id) = 0;
+    virtual void set_room_public(const std::string& room_id, bool is_public) = 0;
+    virtual std::vector<std::string> public_rooms() = 0;
+
+    // Account data (room_id empty: global). Each write takes a stream position.
+    virtual std::int64_t put_account_data(const std::string& user_id, const std::string& room_id,
+                                          const std::string& type, const std::string& content) = 0;
+    virtual std::optional<std::string> get_account_data(const std::string& user_id,
+                                                        const std::string& room_id,
+                                                        const std::string& type) = 0;
+    virtual std::vector<AccountDataRecord> account_data_since(const std::string& user_id,
+                                                              std::int64_t after) = 0;
+};
+
+} // namespace myelin::store

@@ -1,0 +1,97 @@
+// The room half of the SQLite store: stream positions, state history, pages, transactions.
+#include "store/store.hpp"
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+using namespace myelin;
+
+namespace {
+struct TempRoomDb {
+    std::filesystem::path dir;
+    std::unique_ptr<store::Store> s;
+    TempRoomDb() {
+        dir = std::filesystem::temp_directory_path() /
+              ("myelin-rooms-" + std::to_string(::getpid()) + "-" +
+               std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        std::filesystem::create_directories(dir);
+        s = store::open_store("sqlite:" + (dir / "t.db").string());
+        s->create_room(store::RoomRecord{"!r:x", "11", "@a:x", false, 1});
+    }
+    ~TempRoomDb() {
+        s.reset();
+        std::filesystem::remove_all(dir);
+    }
+};
+
+store::NewEvent ev(const std::string& id, const std::string& type,
+                   std::optional<std::string> key = std::nullopt,
+                   std::optional<std::string> membership = std::nullopt) {
+    store::NewEvent e;
+    e.event_id = id;
+    e.room_id = "!r:x";
+    e.type = type;
+    e.state_key = std::move(key);
+    e.sender = "@a:x";
+    e.json = "{\"content\":{}}";
+    e.membership = std::move(membership);
+    return e;
+}
+} // namespace
+
+TEST(RoomStore, StreamPositionsIncreaseAndAreShared) {
+    TempRoomDb db;
+    auto p1 = db.s->append_event(ev("$1", "m.room.create", ""), std::nullopt);
+    auto p2 = db.s->put_account_data("@a:x", "", "t", "{}");
+    auto p3 = db.s->append_event(ev("$2", "m.room.message"), std::nullopt);
+    EXPECT_LT(p1, p2);
+    EXPECT_LT(p2, p3);
+    EXPECT_EQ(db.s->max_stream_position(), p3);
+    EXPECT_EQ(db.s->room_head("!r:x")->event_id, "$2");
+}
+
+TEST(RoomStore, StateHistoryAnswersStateAtAnyPosition) {
+    TempRoomDb db;
+    db.s->append_event(ev("$c", "m.room.create", ""), std::nullopt);
+    auto join = db.s->append_event(ev("$j", "m.room.member", "@a:x", "join"), std::nullopt);
+    auto n1 = db.s->append_event(ev("$n1", "m.room.name", ""), std::nullopt);
+    auto n2 = db.s->append_event(ev("$n2", "m.room.name", ""), std::nullopt);
+    EXPECT_EQ(db.s->state_event_at("!r:x", "m.room.name", "", n1)->event_id, "$n1");
+    EXPECT_EQ(db.s->state_event_at("!r:x", "m.room.name", "", n2)->event_id, "$n2");
+    EXPECT_FALSE(db.s->state_event_at("!r:x", "m.room.name", "", join).has_value());
+    EXPECT_EQ(db.s->state_at("!r:x", n1).size(), 3u);
+    EXPECT_EQ(db.s->current_state("!r:x").size(), 3u);
+    EXPECT_EQ(db.s->membership("!r:x", "@a:x"), "join");
+    EXPECT_TRUE(db.s->joined_after("!r:x", "@a:x", join - 1));
+    EXPECT_FALSE(db.s->joined_after("!r:x", "@a:x", join));
+}
+
+TEST(RoomStore, PagesRunBothWaysFromAPosition) {
+    TempRoomDb db;
+    std::vector<std::int64_t> pos;
+    for (int i = 0; i < 5; ++i)
+        pos.push_back(
+            db.s->append_event(ev("$" + std::to_string(i), "m.room.message"), std::nullopt));
+    auto back = db.s->room_events("!r:x", pos[3], 'b', 2);
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[0].event_id, "$3");
+    EXPECT_EQ(back[1].event_id, "$2");
+    auto fwd = db.s->room_events("!r:x", pos[3], 'f', 10);
+    ASSERT_EQ(fwd.size(), 1u);
+    EXPECT_EQ(fwd[0].event_id, "$4");
+}
+
+TEST(RoomStore, TransactionIdsAndRedactionsAreRecorded) {
+    TempRoomDb db;
+    store::TxnKey txn{"@a:x", "DEV", "t1"};
+    db.s->append_event(ev("$m", "m.room.message"), txn);
+    EXPECT_EQ(db.s->find_txn(txn), "$m");
+    EXPECT_FALSE(db.s->find_txn(store::TxnKey{"@a:x", "OTHER", "t1"}).has_value());
+    auto red = ev("$r", "m.room.redaction");
+    red.redacts = "$m";
+    db.s->append_event(red, std::nullopt);
+    EXPECT_EQ(db.s->get_event("$m")->redacted_by, "$r");
+    // A duplicate event id fails and leaves nothing half-written.
+    EXPECT_ANY_THROW(db.s->append_event(ev("$m", "m.room.message"), std::nullopt));
+    EXPECT_EQ(db.s->room_head("!r:x")->event_id, "$r");
+}
