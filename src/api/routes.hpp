@@ -15,6 +15,7 @@ void add_room_routes(net::Router& r, Services& s);      // createRoom, membershi
 void add_room_read_routes(net::Router& r, Services& s); // messages, context, members, ...
 void add_directory_routes(net::Router& r, Services& s); // aliases, publicRooms
 void add_account_data_routes(net::Router& r, Services& s);
+void add_sync_routes(net::Router& r, Services& s); // /sync, filters
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -27,6 +28,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_room_read_routes(r, s);
     add_directory_routes(r, s);
     add_account_data_routes(r, s);
+    add_sync_routes(r, s);
 }
 
 } // namespace myelin::api

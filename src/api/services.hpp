@@ -7,6 +7,7 @@
 #include "room/room_directory.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
+#include "sync/sync_service.hpp"
 
 namespace myelin::api {
 
@@ -17,6 +18,7 @@ struct Services {
     room::RoomReader& reader;
     room::RoomDirectory& directory;
     account::AccountDataService& account_data;
+    sync::SyncService& sync;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

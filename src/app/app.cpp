@@ -2,13 +2,14 @@
 
 #include "account/account_data.hpp"
 #include "account/account_service.hpp"
+#include "api/routes.hpp"
+#include "net/http_server.hpp"
 #include "room/room_directory.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/server_keys.hpp"
-#include "api/routes.hpp"
-#include "net/http_server.hpp"
 #include "store/store.hpp"
+#include "sync/sync_service.hpp"
 #include "util/blocking_pool.hpp"
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,7 +44,32 @@ int serve(const Config& cfg) {
     room::RoomReader reader(rooms);
     room::RoomDirectory directory(rooms);
     account::AccountDataService account_data(*store);
-    api::Services services{cfg, accounts, rooms, reader, directory, account_data};
+    sync::Notifier notifier(io.get_executor(), [&store](const std::string& room_id) {
+        std::vector<std::string> users;
+        for (auto& m : store->members(room_id))
+            if (m.membership == "join") users.push_back(std::move(m.user_id));
+        return users;
+    });
+    sync::SyncService sync(rooms, reader, notifier);
+    // Every stored event wakes the syncs of the room's members; a redaction changes how the
+    // redacted event is served, so its cached serialization is dropped.
+    rooms.on_event.push_back([&](const room::Event& e) {
+        if (e.type() == "m.room.redaction") {
+            const auto* r = e.pdu.if_contains("redacts");
+            if (!r) r = e.content().if_contains("redacts");
+            if (r && r->is_string()) sync.cache().invalidate(std::string(r->get_string()));
+        }
+        std::string membership;
+        if (e.type() == "m.room.member")
+            if (const auto* m = e.content().if_contains("membership"); m && m->is_string())
+                membership = std::string(m->get_string());
+        notifier.on_room_event(e.row.room_id,
+                               e.type() == "m.room.member" ? &*e.row.state_key : nullptr,
+                               membership.empty() ? nullptr : &membership);
+    });
+    account_data.on_change.push_back(
+        [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
+    api::Services services{cfg, accounts, rooms, reader, directory, account_data, sync};
     net::Router router;
     api::add_all_routes(router, services);
 
@@ -74,6 +100,8 @@ int serve(const Config& cfg) {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
+        sync.stopping = true;
+        notifier.wake_all();
         server.stop();
         // In-flight requests get a few seconds; after that the loop is stopped regardless.
         deadline.expires_after(std::chrono::seconds(10));

@@ -132,6 +132,17 @@ CREATE TABLE account_data (
 );
 CREATE INDEX account_data_by_stream ON account_data(user_id, stream_position);
 )SQL",
+        // 3: sync: filters and the indexes incremental sync reads by position.
+        R"SQL(
+CREATE TABLE filters (
+    user_id TEXT NOT NULL,
+    filter_id BIGINT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (user_id, filter_id)
+);
+CREATE INDEX memberships_by_user_stream ON memberships(user_id, stream_ordering);
+CREATE INDEX event_txns_by_event ON event_txns(event_id);
+)SQL",
     };
     return list;
 }

@@ -67,6 +67,14 @@ struct MemberRecord {
     std::string event_id;
 };
 
+// A user's current membership in a room and when it last changed.
+struct MembershipRecord {
+    std::string room_id;
+    std::string membership;
+    std::string event_id;
+    std::int64_t stream_ordering = 0;
+};
+
 struct AccountDataRecord {
     std::string room_id; // empty for global account data
     std::string type;

@@ -44,6 +44,22 @@ public:
     virtual std::vector<std::string> rooms_for_user(const std::string& user_id,
                                                     const std::string& membership) = 0;
     virtual std::vector<MemberRecord> members(const std::string& room_id) = 0;
+    // Every room the user has a membership in, with when it last changed.
+    virtual std::vector<MembershipRecord> memberships_of(const std::string& user_id) = 0;
+    // The user's memberships that changed in (from, to].
+    virtual std::vector<MembershipRecord> membership_changes(const std::string& user_id,
+                                                             std::int64_t from,
+                                                             std::int64_t to) = 0;
+    // Rooms with at least one event in (from, to].
+    virtual std::vector<std::string> rooms_changed(std::int64_t from, std::int64_t to) = 0;
+    // The transaction id an event was sent with, if `device` sent it.
+    virtual std::optional<std::string> txn_for_event(const std::string& event_id,
+                                                     const std::string& user_id,
+                                                     const std::string& device_id) = 0;
+    // Filters (POST /user/{userId}/filter): ids are per user and increase.
+    virtual std::int64_t put_filter(const std::string& user_id, const std::string& json) = 0;
+    virtual std::optional<std::string> get_filter(const std::string& user_id,
+                                                  std::int64_t filter_id) = 0;
     virtual void forget_room(const std::string& user_id, const std::string& room_id) = 0;
     virtual bool is_forgotten(const std::string& user_id, const std::string& room_id) = 0;
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server } from './lib/server.mjs';
 import { Api, assertError } from './lib/client.mjs';
+import { createRoom, send, messages, enc } from './lib/rooms.mjs';
 
 const V3 = '/_matrix/client/v3';
 
@@ -43,5 +44,29 @@ test('SIGTERM while a request is in flight: the request completes, then the serv
     assert.equal(r.status, 200, r.text);
     const status = await s.exited;
     assert.equal(status.code, 0);
+  } finally { await s.stop(); }
+});
+
+test('rooms, events, signing key and pagination tokens survive a restart', async () => {
+  const s = new Server();
+  await s.start();
+  let alice = await new Api(s.url).register('tok_alice');
+  const roomId = await createRoom(alice, { name: 'Durable' });
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push(await send(alice, roomId, { msgtype: 'm.text', body: `d${i}` }));
+  const filter = JSON.stringify({ types: ['m.room.message'] });
+  const first = await messages(alice, roomId, { dir: 'b', limit: 2, filter });
+  assert.deepEqual(first.json.chunk.map((e) => e.event_id), [ids[4], ids[3]]);
+  await s.stop({ keepData: true });
+  await s.start();
+  try {
+    alice = new Api(s.url).withToken(alice.token);
+    const rest = await messages(alice, roomId, { dir: 'b', limit: 10, from: first.json.end, filter });
+    assert.deepEqual(rest.json.chunk.map((e) => e.event_id), [ids[2], ids[1], ids[0]]);
+    // The same signing key signs after the restart: one key id across all events.
+    const more = await send(alice, roomId);
+    assert.equal((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(more)}`)).status, 200);
+    const name = await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`);
+    assert.equal(name.json.name, 'Durable');
   } finally { await s.stop(); }
 });

@@ -65,6 +65,16 @@ public:
     std::vector<std::string> rooms_for_user(const std::string& user_id,
                                             const std::string& membership) override;
     std::vector<MemberRecord> members(const std::string& room_id) override;
+    std::vector<MembershipRecord> memberships_of(const std::string& user_id) override;
+    std::vector<MembershipRecord> membership_changes(const std::string& user_id, std::int64_t from,
+                                                     std::int64_t to) override;
+    std::vector<std::string> rooms_changed(std::int64_t from, std::int64_t to) override;
+    std::optional<std::string> txn_for_event(const std::string& event_id,
+                                             const std::string& user_id,
+                                             const std::string& device_id) override;
+    std::int64_t put_filter(const std::string& user_id, const std::string& json) override;
+    std::optional<std::string> get_filter(const std::string& user_id,
+                                          std::int64_t filter_id) override;
     void forget_room(const std::string& user_id, const std::string& room_id) override;
     bool is_forgotten(const std::string& user_id, const std::string& room_id) override;
     std::vector<StoredEvent> relations(const std::string& event_id,

@@ -1,0 +1,77 @@
+// GET /sync (long-poll) and the filter endpoints.
+#include "api/routes.hpp"
+#include "util/matrix_error.hpp"
+#include <charconv>
+
+namespace myelin::api {
+
+namespace json = boost::json;
+using net::Request;
+using net::Response;
+using net::http::verb;
+
+namespace {
+bool bool_param(const Request& req, std::string_view name) {
+    const auto* v = req.query_param(name);
+    if (!v) return false;
+    if (*v == "true") return true;
+    if (*v == "false") return false;
+    throw invalid_param(std::string(name) + " must be true or false");
+}
+} // namespace
+
+// Shared by /sync and /sync/sse: everything but since/timeout.
+sync::SyncRequest sync_request(Services& s, const Request& req, const account::Auth& auth) {
+    sync::SyncRequest r;
+    r.user_id = auth.user_id;
+    r.device_id = auth.device_id;
+    if (const auto* f = req.query_param("filter"))
+        r.filter = s.sync.resolve_filter(auth.user_id, *f);
+    r.full_state = bool_param(req, "full_state");
+    r.use_state_after = bool_param(req, "use_state_after");
+    if (const auto* p = req.query_param("set_presence"))
+        if (*p != "online" && *p != "offline" && *p != "unavailable")
+            throw invalid_param("set_presence must be online, offline or unavailable");
+    return r;
+}
+
+void add_sync_routes(net::Router& r, Services& s) {
+    r.client(verb::get, "/sync", [&s](Request& req) -> net::Awaitable {
+        auto auth = require_auth(s, req);
+        auto sr = sync_request(s, req, auth);
+        if (const auto* since = req.query_param("since")) sr.since = s.sync.parse_since(*since);
+        std::int64_t timeout_ms = 0;
+        if (const auto* t = req.query_param("timeout")) {
+            auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), timeout_ms);
+            if (ec != std::errc() || p != t->data() + t->size() || timeout_ms < 0)
+                throw invalid_param("timeout must be a non-negative integer");
+        }
+        // An hour at most: a forgotten long-poll must still end.
+        timeout_ms = std::min<std::int64_t>(timeout_ms, 3'600'000);
+        auto result =
+            co_await s.sync.wait_for(std::move(sr), std::chrono::milliseconds(timeout_ms));
+        Response res;
+        res.body = std::move(result.body);
+        co_return res;
+    });
+
+    r.client(verb::post, "/user/{userId}/filter", [&s](Request& req) -> net::Awaitable {
+        auto auth = require_auth(s, req);
+        if (req.param("userId") != auth.user_id)
+            throw forbidden("You may only create filters for yourself");
+        auto body = req.json();
+        auto id = s.sync.save_filter(auth.user_id, body);
+        co_return Response::json(json::object{{"filter_id", id}});
+    });
+
+    r.client(verb::get, "/user/{userId}/filter/{filterId}", [&s](Request& req) -> net::Awaitable {
+        auto auth = require_auth(s, req);
+        if (req.param("userId") != auth.user_id)
+            throw forbidden("You may only read your own filters");
+        auto f = s.sync.load_filter(auth.user_id, req.param("filterId"));
+        if (!f) throw not_found("Unknown filter");
+        co_return Response::json(*f);
+    });
+}
+
+} // namespace myelin::api

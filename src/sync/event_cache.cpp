@@ -1,0 +1,43 @@
+#include "sync/event_cache.hpp"
+
+namespace myelin::sync {
+
+namespace json = boost::json;
+
+std::shared_ptr<const SerializedEvent> EventCache::get(const store::StoredEvent& row,
+                                                       const event::RoomVersion& v) {
+    if (auto it = map_.find(row.event_id); it != map_.end()) {
+        ++hits_;
+        return it->second;
+    }
+    ++misses_;
+    auto obj = reader_.to_client(row, v);
+    auto e = std::make_shared<SerializedEvent>();
+    if (auto* u = obj.if_contains("unsigned"); u && u->is_object()) e->unsigned_ = u->get_object();
+    obj.erase("unsigned");
+    e->head = json::serialize(obj);
+    e->head.pop_back(); // the closing '}'
+    e->sender = row.sender;
+    e->type = row.type;
+    while (map_.size() >= capacity_ && !order_.empty()) {
+        map_.erase(order_.front());
+        order_.pop_front();
+    }
+    order_.push_back(row.event_id);
+    map_.emplace(row.event_id, e);
+    return e;
+}
+
+void EventCache::write(std::string& out, const SerializedEvent& e,
+                       const std::optional<std::string>& txn_id) {
+    out += e.head;
+    if (!e.unsigned_.empty() || txn_id) {
+        json::object u = e.unsigned_;
+        if (txn_id) u["transaction_id"] = *txn_id;
+        out += ",\"unsigned\":";
+        out += json::serialize(u);
+    }
+    out.push_back('}');
+}
+
+} // namespace myelin::sync

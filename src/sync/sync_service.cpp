@@ -1,0 +1,374 @@
+#include "sync/sync_service.hpp"
+
+#include "room/client_format.hpp"
+#include "room/stream_token.hpp"
+#include "room/visibility.hpp"
+#include "util/json_writer.hpp"
+#include "util/matrix_error.hpp"
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <set>
+
+namespace myelin::sync {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+
+// Stripped state that invites and knocks carry (spec: "stripped state" recommendations).
+static const char* const kStrippedTypes[] = {
+    "m.room.create",          "m.room.join_rules", "m.room.name", "m.room.avatar",
+    "m.room.canonical_alias", "m.room.encryption", "m.room.topic"};
+
+namespace {
+bool type_allowed(const room::EventFilter& f, const std::string& type) {
+    for (const auto& p : f.not_types)
+        if (room::type_matches(p, type)) return false;
+    return !f.types || std::any_of(f.types->begin(), f.types->end(),
+                                   [&](const auto& p) { return room::type_matches(p, type); });
+}
+
+bool is_join(const store::StoredEvent& member_event) {
+    auto e = room::parse_event(member_event);
+    const auto* m = e->content().if_contains("membership");
+    return m && m->is_string() && m->get_string() == "join";
+}
+} // namespace
+
+struct SyncService::Ctx {
+    const SyncRequest& req;
+    std::int64_t since = 0; // 0 for an initial sync
+    bool initial = true;
+    std::int64_t pos = 0; // the position this response runs up to (next_batch)
+    std::map<std::string, std::vector<store::AccountDataRecord>> room_account_data;
+    std::string room_json; // scratch: the room object being written
+    std::set<std::string> senders;
+    bool has_members = false;
+};
+
+SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier)
+    : rooms_(rooms)
+    , reader_(reader)
+    , store_(rooms.store())
+    , notifier_(notifier)
+    , cache_(reader) {}
+
+std::int64_t SyncService::parse_since(const std::string& token) {
+    auto p = room::parse_position_token(token);
+    if (!p) throw invalid_param("Malformed 'since' token");
+    if (*p > store_.max_stream_position())
+        throw invalid_param("Unknown 'since' token: it is ahead of this server");
+    return *p;
+}
+
+void SyncService::write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
+                               const event::RoomVersion& v) {
+    const auto& fields = c.req.filter.event_fields;
+    c.room_json += '[';
+    bool first = true;
+    for (const auto& r : rows) {
+        if (!first) c.room_json += ',';
+        first = false;
+        if (r.type == "m.room.member") c.has_members = true;
+        if (fields) {
+            c.room_json += json::serialize(apply_event_fields(reader_.to_client(r, v), *fields));
+            continue;
+        }
+        auto e = cache_.get(r, v);
+        std::optional<std::string> txn;
+        if (r.sender == c.req.user_id)
+            txn = store_.txn_for_event(r.event_id, c.req.user_id, c.req.device_id);
+        EventCache::write(c.room_json, *e, txn);
+    }
+    c.room_json += ']';
+}
+
+void SyncService::write_summary(Ctx& c, const std::string& room_id) {
+    const auto* state = rooms_.state(room_id);
+    std::int64_t joined = 0, invited = 0;
+    std::vector<std::pair<std::int64_t, std::string>> others;
+    for (const auto& [k, e] : *state) {
+        if (k.first != "m.room.member") continue;
+        const auto* m = e->content().if_contains("membership");
+        if (!m || !m->is_string()) continue;
+        if (m->get_string() == "join")
+            ++joined;
+        else if (m->get_string() == "invite")
+            ++invited;
+        else
+            continue;
+        if (k.second != c.req.user_id) others.emplace_back(e->row.stream_ordering, k.second);
+    }
+    std::sort(others.begin(), others.end());
+    json::array heroes;
+    for (std::size_t i = 0; i < others.size() && i < 5; ++i)
+        heroes.emplace_back(others[i].second);
+    json::object summary{{"m.heroes", std::move(heroes)},
+                         {"m.joined_member_count", joined},
+                         {"m.invited_member_count", invited}};
+    c.room_json += ",\"summary\":" + json::serialize(summary);
+}
+
+bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool full,
+                                    bool check_visibility, std::int64_t upper) {
+    const auto& filter = c.req.filter;
+    const auto& v = rooms_.version_of(room_id);
+    std::int64_t lower = full && c.initial ? 0 : c.since;
+    auto limit = std::max<std::int64_t>(filter.timeline_limit(), 0);
+    std::optional<room::Visibility> vis;
+    if (check_visibility) vis.emplace(store_, room_id, c.req.user_id);
+
+    // Timeline: the newest `limit` matching events in (lower, upper].
+    std::vector<store::StoredEvent> timeline;
+    bool limited = false;
+    std::int64_t cursor = upper;
+    bool exhausted = limit == 0;
+    while (!exhausted && static_cast<std::int64_t>(timeline.size()) < limit) {
+        auto want = static_cast<std::size_t>(std::max<std::int64_t>(limit, 10) + 1);
+        auto batch = store_.room_events(room_id, cursor, 'b', want);
+        if (batch.size() < want) exhausted = true;
+        for (auto& r : batch) {
+            if (r.stream_ordering <= lower) {
+                exhausted = true;
+                break;
+            }
+            cursor = r.stream_ordering - 1;
+            if (vis && !vis->can_see(r)) continue;
+            auto e = room::parse_event(r);
+            if (!filter.timeline.matches(*e)) continue;
+            timeline.push_back(std::move(r));
+            if (static_cast<std::int64_t>(timeline.size()) >= limit) break;
+        }
+    }
+    if (!exhausted) {
+        auto older = store_.room_events(room_id, cursor, 'b', 1);
+        limited = !older.empty() && older.front().stream_ordering > lower;
+    } else if (limit == 0) {
+        auto older = store_.room_events(room_id, upper, 'b', 1);
+        limited = !older.empty() && older.front().stream_ordering > lower;
+    }
+    std::reverse(timeline.begin(), timeline.end());
+    std::int64_t start = timeline.empty() ? upper : timeline.front().stream_ordering - 1;
+
+    // State at the start of the timeline: all of it for a full room, the part that changed in
+    // the gap for a limited incremental one.
+    std::vector<store::StoredEvent> state;
+    if (full || limited) {
+        for (auto& s : store_.state_at(room_id, start)) {
+            if (!full && s.stream_ordering <= c.since) continue;
+            state.push_back(std::move(s));
+        }
+    }
+    std::vector<store::StoredEvent> state_after;
+    if (c.req.use_state_after) {
+        for (auto& s : store_.state_at(room_id, upper))
+            if (full || s.stream_ordering > c.since) state_after.push_back(std::move(s));
+    }
+    auto keep_state = [&](std::vector<store::StoredEvent>& list) {
+        std::set<std::string> senders;
+        for (const auto& t : timeline)
+            senders.insert(t.sender);
+        senders.insert(c.req.user_id);
+        std::erase_if(list, [&](const store::StoredEvent& s) {
+            auto e = room::parse_event(s);
+            if (!filter.state.matches(*e)) return true;
+            return filter.state.lazy_load_members && s.type == "m.room.member" &&
+                   !senders.count(s.state_key.value_or(""));
+        });
+    };
+    keep_state(state);
+    keep_state(state_after);
+
+    auto ad = c.room_account_data.find(room_id);
+    bool has_ad = ad != c.room_account_data.end() && !ad->second.empty();
+    if (!full && timeline.empty() && state.empty() && state_after.empty() && !has_ad) return false;
+
+    c.has_members = false;
+    c.room_json = "{\"timeline\":{\"events\":";
+    write_events(c, timeline, v);
+    c.room_json += ",\"limited\":";
+    c.room_json += limited ? "true" : "false";
+    c.room_json += ",\"prev_batch\":\"" + room::position_token(start) + "\"}";
+    if (c.req.use_state_after) {
+        c.room_json += ",\"state_after\":{\"events\":";
+        write_events(c, state_after, v);
+    } else {
+        c.room_json += ",\"state\":{\"events\":";
+        write_events(c, state, v);
+    }
+    c.room_json += '}';
+    if (has_ad) {
+        json::array events;
+        for (const auto& r : ad->second)
+            if (type_allowed(filter.room_account_data, r.type))
+                events.push_back(
+                    json::object{{"type", r.type}, {"content", json::parse(r.content)}});
+        c.room_json += ",\"account_data\":" + json::serialize(json::object{{"events", events}});
+    }
+    if (full || c.has_members) write_summary(c, room_id);
+    c.room_json += '}';
+    return true;
+}
+
+void SyncService::write_invite(Ctx& c, const std::string& room_id, const std::string& key) {
+    json::array events;
+    for (const char* type : kStrippedTypes)
+        if (auto e = rooms_.state_event(room_id, type)) events.push_back(room::stripped_state(*e));
+    // The membership event itself in full: clients show who invited them and when.
+    if (auto me = rooms_.state_event(room_id, "m.room.member", c.req.user_id))
+        events.push_back(reader_.to_client(me->row, rooms_.version_of(room_id)));
+    c.room_json = json::serialize(json::object{{key, json::object{{"events", std::move(events)}}}});
+}
+
+SyncResult SyncService::compute(const SyncRequest& req) {
+    Ctx c{req};
+    c.pos = store_.max_stream_position();
+    c.initial = !req.since.has_value();
+    c.since = req.since.value_or(0);
+    bool full_all = c.initial || req.full_state;
+    const auto& filter = req.filter;
+
+    std::vector<store::AccountDataRecord> global_ad;
+    for (auto& r : store_.account_data_since(req.user_id, c.initial ? 0 : c.since)) {
+        if (r.stream_position > c.pos) continue;
+        if (r.room_id.empty()) {
+            if (!type_allowed(filter.account_data, r.type)) continue;
+            global_ad.push_back(std::move(r));
+        } else {
+            c.room_account_data[r.room_id].push_back(std::move(r));
+        }
+    }
+
+    std::vector<std::pair<std::string, std::string>> join, invite, knock, leave;
+    std::set<std::string> seen;
+    auto add_join = [&](const std::string& room_id, bool full, bool check_vis) {
+        if (!seen.insert(room_id).second || !filter.rooms.matches_room(room_id)) return;
+        if (write_joined_room(c, room_id, full, check_vis, c.pos))
+            join.emplace_back(room_id, std::move(c.room_json));
+    };
+
+    auto memberships = c.initial || req.full_state
+                           ? store_.memberships_of(req.user_id)
+                           : store_.membership_changes(req.user_id, c.since, c.pos);
+    for (const auto& m : memberships) {
+        if (m.stream_ordering > c.pos) continue;
+        const auto& room_id = m.room_id;
+        if (m.membership == "join") {
+            bool newly = false;
+            if (!c.initial) {
+                auto before = store_.state_event_at(room_id, "m.room.member", req.user_id, c.since);
+                newly = !before || !is_join(*before);
+            }
+            add_join(room_id, full_all || newly, c.initial || newly);
+        } else if (m.membership == "invite" || m.membership == "knock") {
+            if (!filter.rooms.matches_room(room_id) || !seen.insert(room_id).second) continue;
+            write_invite(c, room_id, m.membership == "invite" ? "invite_state" : "knock_state");
+            (m.membership == "invite" ? invite : knock)
+                .emplace_back(room_id, std::move(c.room_json));
+        } else if (m.membership == "leave" || m.membership == "ban") {
+            if (c.initial && !filter.include_leave) continue;
+            if (!filter.rooms.matches_room(room_id) || !seen.insert(room_id).second) continue;
+            if (store_.is_forgotten(req.user_id, room_id)) continue;
+            // Events up to the moment the user left.
+            bool was_joined = store_.joined_after(room_id, req.user_id, 0);
+            if (write_joined_room(c, room_id, c.initial || req.full_state, true,
+                                  m.stream_ordering) ||
+                !was_joined)
+                leave.emplace_back(room_id, c.room_json.empty()
+                                                ? std::string("{\"timeline\":{\"events\":[]}}")
+                                                : std::move(c.room_json));
+            c.room_json.clear();
+        }
+    }
+    if (!c.initial && !req.full_state) {
+        for (const auto& room_id : store_.rooms_changed(c.since, c.pos))
+            if (!seen.count(room_id) &&
+                rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
+                add_join(room_id, false, false);
+        for (const auto& [room_id, records] : c.room_account_data)
+            if (!seen.count(room_id) &&
+                rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
+                add_join(room_id, false, false);
+    }
+
+    util::JsonWriter w;
+    w.begin_object();
+    w.key("next_batch").string(room::position_token(c.pos));
+    bool empty =
+        join.empty() && invite.empty() && knock.empty() && leave.empty() && global_ad.empty();
+    if (!join.empty() || !invite.empty() || !knock.empty() || !leave.empty()) {
+        w.key("rooms").begin_object();
+        auto section = [&](const char* name, const auto& list) {
+            if (list.empty()) return;
+            w.key(name).begin_object();
+            for (const auto& [id, text] : list)
+                w.key(id).raw(text);
+            w.end_object();
+        };
+        section("join", join);
+        section("invite", invite);
+        section("knock", knock);
+        section("leave", leave);
+        w.end_object();
+    }
+    if (!global_ad.empty()) {
+        json::array events;
+        for (const auto& r : global_ad)
+            events.push_back(json::object{{"type", r.type}, {"content", json::parse(r.content)}});
+        w.key("account_data").value(json::object{{"events", std::move(events)}});
+    }
+    w.end_object();
+    return SyncResult{w.take(), empty, c.pos};
+}
+
+std::string SyncService::save_filter(const std::string& user_id, const json::object& filter) {
+    SyncFilter::parse(filter); // M_BAD_JSON for a malformed filter
+    return std::to_string(store_.put_filter(user_id, json::serialize(filter)));
+}
+
+std::optional<json::object> SyncService::load_filter(const std::string& user_id,
+                                                     const std::string& filter_id) {
+    if (filter_id.empty() || filter_id.size() > 18 ||
+        !std::all_of(filter_id.begin(), filter_id.end(),
+                     [](char ch) { return ch >= '0' && ch <= '9'; }))
+        return std::nullopt;
+    auto text = store_.get_filter(user_id, std::stoll(filter_id));
+    if (!text) return std::nullopt;
+    return json::parse(*text).as_object();
+}
+
+SyncFilter SyncService::resolve_filter(const std::string& user_id, const std::string& param) {
+    if (!param.empty() && param.front() == '{') {
+        boost::system::error_code ec;
+        auto v = json::parse(param, ec);
+        if (ec || !v.is_object()) throw not_json("filter is not valid JSON");
+        return SyncFilter::parse(v.get_object());
+    }
+    auto stored = load_filter(user_id, param);
+    if (!stored) throw invalid_param("Unknown filter id");
+    return SyncFilter::parse(*stored);
+}
+
+asio::awaitable<SyncResult> SyncService::wait_for(SyncRequest req,
+                                                  std::chrono::milliseconds timeout) {
+    auto result = compute(req);
+    if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!stopping) {
+        auto w = notifier_.subscribe(req.user_id);
+        w->timer.expires_at(deadline);
+        boost::system::error_code ec;
+        co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        notifier_.unsubscribe(req.user_id, w);
+        if (w->woken && !stopping) {
+            result = compute(req);
+            if (!result.empty) co_return result;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) break;
+    }
+    // Nothing for this caller: an empty response that leaves the position where it was.
+    util::JsonWriter out;
+    out.begin_object().key("next_batch").string(room::position_token(*req.since)).end_object();
+    co_return SyncResult{out.take(), true, *req.since};
+}
+
+} // namespace myelin::sync

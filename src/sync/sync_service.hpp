@@ -1,0 +1,71 @@
+#pragma once
+// The sync engine: computes what /sync returns between two stream positions, and waits for
+// changes. One engine serves /sync (long-poll) and, later, /sync/sse (a stream of the same
+// responses, each computed from the previous next_batch).
+#include "account/account_data.hpp"
+#include "room/room_reader.hpp"
+#include "room/room_service.hpp"
+#include "sync/event_cache.hpp"
+#include "sync/notifier.hpp"
+#include "sync/sync_filter.hpp"
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+
+namespace myelin::sync {
+
+struct SyncRequest {
+    std::string user_id;
+    std::string device_id;
+    std::optional<std::int64_t> since; // stream position; none: initial sync
+    SyncFilter filter;
+    bool full_state = false;
+    bool use_state_after = false;
+};
+
+struct SyncResult {
+    std::string body; // the JSON response
+    bool empty = true;
+    std::int64_t next_pos = 0;
+};
+
+class SyncService {
+public:
+    SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier);
+
+    // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
+    // past the newest position this server has ever handed out.
+    std::int64_t parse_since(const std::string& token);
+
+    SyncResult compute(const SyncRequest& req);
+    // Long-poll: returns at once when there is something (or no `since`, or full_state, or
+    // timeout 0); otherwise waits for a change until `timeout`.
+    boost::asio::awaitable<SyncResult> wait_for(SyncRequest req, std::chrono::milliseconds timeout);
+
+    // Filters: validated on upload, stored per user.
+    std::string save_filter(const std::string& user_id, const boost::json::object& filter);
+    std::optional<boost::json::object> load_filter(const std::string& user_id,
+                                                   const std::string& filter_id);
+    // The `filter` query parameter: inline JSON (starts with '{') or a stored filter id.
+    SyncFilter resolve_filter(const std::string& user_id, const std::string& param);
+
+    EventCache& cache() { return cache_; }
+    Notifier& notifier() { return notifier_; }
+    bool stopping = false;
+
+private:
+    struct Ctx;
+    bool write_joined_room(Ctx& c, const std::string& room_id, bool full, bool check_visibility,
+                           std::int64_t upper);
+    void write_invite(Ctx& c, const std::string& room_id, const std::string& key);
+    void write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
+                      const event::RoomVersion& v);
+    void write_summary(Ctx& c, const std::string& room_id);
+
+    room::RoomService& rooms_;
+    room::RoomReader& reader_;
+    store::Store& store_;
+    Notifier& notifier_;
+    EventCache cache_;
+};
+
+} // namespace myelin::sync
