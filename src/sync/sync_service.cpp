@@ -109,10 +109,9 @@ void SyncService::write_summary(Ctx& c, const std::string& room_id) {
 }
 
 bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool full,
-                                    bool check_visibility, std::int64_t upper) {
+                                    bool check_visibility, std::int64_t lower, std::int64_t upper) {
     const auto& filter = c.req.filter;
     const auto& v = rooms_.version_of(room_id);
-    std::int64_t lower = full && c.initial ? 0 : c.since;
     auto limit = std::max<std::int64_t>(filter.timeline_limit(), 0);
     std::optional<room::Visibility> vis;
     if (check_visibility) vis.emplace(store_, room_id, c.req.user_id);
@@ -240,9 +239,11 @@ SyncResult SyncService::compute(const SyncRequest& req) {
 
     std::vector<std::pair<std::string, std::string>> join, invite, knock, leave;
     std::set<std::string> seen;
-    auto add_join = [&](const std::string& room_id, bool full, bool check_vis) {
+    // A room seen for the first time (initial sync, or newly joined) gets recent history too,
+    // not only what happened since `since`.
+    auto add_join = [&](const std::string& room_id, bool full, bool fresh) {
         if (!seen.insert(room_id).second || !filter.rooms.matches_room(room_id)) return;
-        if (write_joined_room(c, room_id, full, check_vis, c.pos))
+        if (write_joined_room(c, room_id, full, fresh, fresh ? 0 : c.since, c.pos))
             join.emplace_back(room_id, std::move(c.room_json));
     };
 
@@ -270,8 +271,9 @@ SyncResult SyncService::compute(const SyncRequest& req) {
             if (store_.is_forgotten(req.user_id, room_id)) continue;
             // Events up to the moment the user left.
             bool was_joined = store_.joined_after(room_id, req.user_id, 0);
+            c.room_json.clear();
             if (write_joined_room(c, room_id, c.initial || req.full_state, true,
-                                  m.stream_ordering) ||
+                                  c.initial ? 0 : c.since, m.stream_ordering) ||
                 !was_joined)
                 leave.emplace_back(room_id, c.room_json.empty()
                                                 ? std::string("{\"timeline\":{\"events\":[]}}")

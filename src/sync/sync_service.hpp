@@ -54,8 +54,10 @@ public:
 
 private:
     struct Ctx;
+    // Writes one room object into c.room_json from events in (lower, upper]; false when there
+    // is nothing to say about the room.
     bool write_joined_room(Ctx& c, const std::string& room_id, bool full, bool check_visibility,
-                           std::int64_t upper);
+                           std::int64_t lower, std::int64_t upper);
     void write_invite(Ctx& c, const std::string& room_id, const std::string& key);
     void write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
                       const event::RoomVersion& v);

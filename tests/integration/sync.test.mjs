@@ -1,0 +1,212 @@
+// GET /sync through HTTP: initial, incremental, long-poll wake-ups, gaps, invites, leaves,
+// filters, account data, and the errors for bad parameters.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { Api, assertError } from './lib/client.mjs';
+import { V3, enc, createRoom, send, join, invite } from './lib/rooms.mjs';
+
+let server, api;
+before(async () => { server = await startServer(); api = new Api(server.url); });
+after(async () => { await server.stop(); });
+
+const sync = async (who, params = {}) => {
+  const q = new URLSearchParams(params).toString();
+  const r = await who.get(`${V3}/sync${q ? `?${q}` : ''}`);
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.json.next_batch, /^s\d+$/);
+  return r.json;
+};
+const bodies = (room) => room.timeline.events.filter((e) => e.type === 'm.room.message').map((e) => e.content.body);
+
+test('initial sync has joined rooms with state, timeline and summary', async () => {
+  const alice = await api.register('s_alice');
+  const roomId = await createRoom(alice, { name: 'Sync room' });
+  await send(alice, roomId, { msgtype: 'm.text', body: 'first' });
+  const s = await sync(alice);
+  const room = s.rooms.join[roomId];
+  assert.ok(room, JSON.stringify(s));
+  assert.deepEqual(bodies(room), ['first']);
+  assert.equal(room.timeline.limited, false);
+  assert.match(room.timeline.prev_batch, /^s\d+$/);
+  const types = [...room.state.events, ...room.timeline.events].map((e) => e.type);
+  for (const t of ['m.room.create', 'm.room.member', 'm.room.power_levels', 'm.room.name']) assert.ok(types.includes(t), t);
+  assert.equal(room.summary['m.joined_member_count'], 1);
+  // The sender's own device sees its transaction id.
+  const txnEvent = room.timeline.events.find((e) => e.type === 'm.room.message');
+  assert.match(txnEvent.unsigned.transaction_id, /^t\d+/);
+});
+
+test('incremental sync returns only what is new; nothing new returns empty at once with timeout=0', async () => {
+  const alice = await api.register('s_inc');
+  const roomId = await createRoom(alice);
+  const first = await sync(alice);
+  const idle = await sync(alice, { since: first.next_batch, timeout: 0 });
+  assert.equal(idle.rooms, undefined);
+  await send(alice, roomId, { msgtype: 'm.text', body: 'new one' });
+  const next = await sync(alice, { since: first.next_batch });
+  assert.deepEqual(bodies(next.rooms.join[roomId]), ['new one']);
+  assert.equal(next.rooms.join[roomId].timeline.limited, false);
+  assert.deepEqual(next.rooms.join[roomId].state.events, []);
+  const again = await sync(alice, { since: next.next_batch, timeout: 0 });
+  assert.equal(again.rooms, undefined);
+});
+
+test('long-poll wakes when a message arrives and times out empty with next_batch = since', async () => {
+  const alice = await api.register('s_lp');
+  const bob = await api.register('s_lp_bob');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  const base = await sync(bob);
+  const t0 = Date.now();
+  const pending = sync(bob, { since: base.next_batch, timeout: 10000 });
+  setTimeout(() => send(alice, roomId, { msgtype: 'm.text', body: 'wake up' }), 300);
+  const woke = await pending;
+  const took = Date.now() - t0;
+  assert.ok(took < 5000, `took ${took} ms`);
+  assert.deepEqual(bodies(woke.rooms.join[roomId]), ['wake up']);
+  // Activity in a room bob is not in does not end his long-poll early.
+  const other = await createRoom(alice);
+  const t1 = Date.now();
+  const quiet = sync(bob, { since: woke.next_batch, timeout: 1200 });
+  setTimeout(() => send(alice, other), 200);
+  const res = await quiet;
+  assert.ok(Date.now() - t1 >= 1100, 'returned before the timeout');
+  assert.equal(res.rooms, undefined);
+  assert.equal(res.next_batch, woke.next_batch);
+});
+
+test('a gap larger than the timeline limit is limited and carries the hidden state', async () => {
+  const alice = await api.register('s_gap');
+  const roomId = await createRoom(alice, { name: 'Old name' });
+  const base = await sync(alice);
+  await alice.put(`${V3}/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'New name' });
+  for (let i = 0; i < 5; i++) await send(alice, roomId, { msgtype: 'm.text', body: `g${i}` });
+  const filter = JSON.stringify({ room: { timeline: { limit: 3 } } });
+  const s = await sync(alice, { since: base.next_batch, filter });
+  const room = s.rooms.join[roomId];
+  assert.equal(room.timeline.limited, true);
+  assert.deepEqual(bodies(room), ['g2', 'g3', 'g4']);
+  const name = room.state.events.find((e) => e.type === 'm.room.name');
+  assert.equal(name?.content.name, 'New name', 'the state change hidden in the gap is in state');
+  // prev_batch works with /messages to fill the gap.
+  const gap = await alice.get(`${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=2&from=${room.timeline.prev_batch}`);
+  assert.deepEqual(gap.json.chunk.map((e) => e.content.body), ['g1', 'g0']);
+});
+
+test('invites arrive with stripped state; joining brings full state and limited', async () => {
+  const alice = await api.register('s_inv_a');
+  const bob = await api.register('s_inv_b');
+  const roomId = await createRoom(alice, { name: 'Secret club' });
+  for (let i = 0; i < 3; i++) await send(alice, roomId);
+  const base = await sync(bob);
+  await invite(alice, roomId, '@s_inv_b:localhost');
+  const inv = await sync(bob, { since: base.next_batch, timeout: 5000 });
+  const state = inv.rooms.invite[roomId].invite_state.events;
+  assert.ok(state.some((e) => e.type === 'm.room.name' && e.content.name === 'Secret club'));
+  assert.ok(state.some((e) => e.type === 'm.room.member' && e.state_key === '@s_inv_b:localhost' && e.content.membership === 'invite'));
+  await join(bob, roomId);
+  const joined = await sync(bob, { since: inv.next_batch, filter: JSON.stringify({ room: { timeline: { limit: 2 } } }) });
+  const room = joined.rooms.join[roomId];
+  assert.equal(room.timeline.limited, true);
+  const all = [...room.state.events, ...room.timeline.events];
+  assert.ok(all.some((e) => e.type === 'm.room.create'));
+  assert.ok(all.some((e) => e.type === 'm.room.name'));
+  assert.equal(joined.rooms.invite, undefined);
+});
+
+test('leaving moves the room to leave; a kicked user sees the kick', async () => {
+  const alice = await api.register('s_lv_a');
+  const bob = await api.register('s_lv_b');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  const base = await sync(bob);
+  await alice.post(`${V3}/rooms/${enc(roomId)}/kick`, { user_id: '@s_lv_b:localhost', reason: 'bye' });
+  await send(alice, roomId, { msgtype: 'm.text', body: 'after kick' });
+  const s = await sync(bob, { since: base.next_batch });
+  const left = s.rooms.leave[roomId];
+  assert.ok(left, JSON.stringify(s));
+  const kick = left.timeline.events.find((e) => e.type === 'm.room.member');
+  assert.equal(kick.content.membership, 'leave');
+  assert.equal(kick.content.reason, 'bye');
+  assert.ok(!bodies(left).includes('after kick'), 'events after the kick are not shown');
+  assert.equal(s.rooms.join?.[roomId], undefined);
+  // Initial sync leaves left rooms out unless include_leave.
+  assert.equal((await sync(bob)).rooms?.leave?.[roomId], undefined);
+  const withLeave = await sync(bob, { filter: JSON.stringify({ room: { include_leave: true } }) });
+  assert.ok(withLeave.rooms.leave[roomId]);
+});
+
+test('filters: stored and inline, types, rooms, lazy-loaded members', async () => {
+  const alice = await api.register('s_f_a');
+  const bob = await api.register('s_f_b');
+  const r1 = await createRoom(alice, { preset: 'public_chat' });
+  const r2 = await createRoom(alice);
+  await join(bob, r1);
+  await send(bob, r1, { msgtype: 'm.text', body: 'from bob' });
+  await send(alice, r1, { body: 'x' }, 'org.example.custom');
+  const up = await alice.post(`${V3}/user/${enc('@s_f_a:localhost')}/filter`, {
+    room: { rooms: [r1], timeline: { types: ['m.room.message'] }, state: { lazy_load_members: true } },
+  });
+  assert.equal(up.status, 200, up.text);
+  assert.equal(typeof up.json.filter_id, 'string');
+  const got = await alice.get(`${V3}/user/${enc('@s_f_a:localhost')}/filter/${up.json.filter_id}`);
+  assert.deepEqual(got.json.room.rooms, [r1]);
+  const s = await sync(alice, { filter: up.json.filter_id });
+  assert.deepEqual(Object.keys(s.rooms.join), [r1]);
+  assert.ok(s.rooms.join[r1].timeline.events.every((e) => e.type === 'm.room.message'));
+  const members = s.rooms.join[r1].state.events.filter((e) => e.type === 'm.room.member').map((e) => e.state_key).sort();
+  assert.deepEqual(members, ['@s_f_a:localhost', '@s_f_b:localhost']);
+  assert.equal(s.rooms.join[r2], undefined);
+  assertError(await alice.get(`${V3}/sync?filter=999`), 400, 'M_INVALID_PARAM');
+  assertError(await alice.get(`${V3}/sync?filter=${enc('{bad json')}`), 400, 'M_NOT_JSON');
+  assertError(await alice.post(`${V3}/user/${enc('@s_f_a:localhost')}/filter`, { room: { timeline: { types: 'nope' } } }), 400, 'M_BAD_JSON');
+  assertError(await bob.post(`${V3}/user/${enc('@s_f_a:localhost')}/filter`, {}), 403, 'M_FORBIDDEN');
+});
+
+test('account data reaches sync, globally and per room, and wakes a long-poll', async () => {
+  const alice = await api.register('s_ad');
+  const roomId = await createRoom(alice);
+  const base = await sync(alice);
+  const pending = sync(alice, { since: base.next_batch, timeout: 5000 });
+  setTimeout(() => alice.put(`${V3}/user/${enc('@s_ad:localhost')}/account_data/org.example.a`, { v: 1 }), 200);
+  const s = await pending;
+  assert.deepEqual(s.account_data.events, [{ type: 'org.example.a', content: { v: 1 } }]);
+  await alice.put(`${V3}/user/${enc('@s_ad:localhost')}/rooms/${enc(roomId)}/tags/u.work`, {});
+  const s2 = await sync(alice, { since: s.next_batch });
+  assert.deepEqual(s2.rooms.join[roomId].account_data.events, [{ type: 'm.tag', content: { tags: { 'u.work': {} } } }]);
+});
+
+test('bad parameters: since, timeout, full_state; full_state returns everything', async () => {
+  const alice = await api.register('s_bad');
+  const roomId = await createRoom(alice);
+  const s = await sync(alice);
+  assertError(await alice.get(`${V3}/sync?since=banana`), 400, 'M_INVALID_PARAM');
+  assertError(await alice.get(`${V3}/sync?since=s999999999`), 400, 'M_INVALID_PARAM');
+  assertError(await alice.get(`${V3}/sync?timeout=-5`), 400, 'M_INVALID_PARAM');
+  assertError(await alice.get(`${V3}/sync?full_state=maybe`), 400, 'M_INVALID_PARAM');
+  assertError(await api.get(`${V3}/sync`), 401, 'M_MISSING_TOKEN');
+  const full = await sync(alice, { since: s.next_batch, full_state: 'true', timeout: 10000 });
+  assert.ok(full.rooms.join[roomId].state.events.length + full.rooms.join[roomId].timeline.events.length >= 5);
+});
+
+test('redactions in sync: the redacted event is served redacted afterwards', async () => {
+  const alice = await api.register('s_red');
+  const roomId = await createRoom(alice);
+  const eid = await send(alice, roomId, { msgtype: 'm.text', body: 'secret' });
+  await sync(alice); // warms the serialization cache
+  await alice.put(`${V3}/rooms/${enc(roomId)}/redact/${enc(eid)}/rr`, {});
+  const again = await sync(alice);
+  const ev = again.rooms.join[roomId].timeline.events.find((e) => e.event_id === eid);
+  assert.deepEqual(ev.content, {});
+  assert.ok(ev.unsigned.redacted_because);
+});
+
+test('use_state_after returns state_after instead of state', async () => {
+  const alice = await api.register('s_sa');
+  const roomId = await createRoom(alice, { name: 'SA' });
+  const s = await sync(alice, { use_state_after: 'true' });
+  const room = s.rooms.join[roomId];
+  assert.equal(room.state, undefined);
+  assert.ok(room.state_after.events.some((e) => e.type === 'm.room.name'));
+});
