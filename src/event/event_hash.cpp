@@ -2,6 +2,7 @@
 
 #include "event/canonical_json.hpp"
 #include "event/redaction.hpp"
+#include "event/signing_key.hpp"
 #include "util/base64.hpp"
 #include <sodium.h>
 
@@ -43,6 +44,13 @@ std::string event_id_for(const json::object& event, const RoomVersion& v) {
 
 std::string room_id_for_create_event(const json::object& create, const RoomVersion& v) {
     return "!" + util::base64url_encode(reference_hash(create, v));
+}
+
+void sign_event(json::object& event, const SigningKey& key, const std::string& server_name,
+                const RoomVersion& v) {
+    auto redacted = redact_event(event, v);
+    key.sign_json(redacted, server_name);
+    event["signatures"] = redacted["signatures"];
 }
 
 } // namespace myelin::event

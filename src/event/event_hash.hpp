@@ -14,4 +14,10 @@ std::string reference_hash(const boost::json::object& event, const RoomVersion& 
 std::string event_id_for(const boost::json::object& event, const RoomVersion& v); // "$" + b64url
 std::string room_id_for_create_event(const boost::json::object& create, const RoomVersion& v);
 
+class SigningKey;
+// Signs a PDU as the spec's "Signing events" says: the signature covers the redacted event
+// (so it survives redaction) and is added to the full event.
+void sign_event(boost::json::object& event, const SigningKey& key, const std::string& server_name,
+                const RoomVersion& v);
+
 } // namespace myelin::event

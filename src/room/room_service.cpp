@@ -146,7 +146,7 @@ SendResult RoomService::store_event(RoomCache& room, const std::string& room_id,
     if (!decision.allowed) throw forbidden(decision.reason);
 
     event::add_content_hash(pdu);
-    key_.sign_json(pdu, server_name_);
+    event::sign_event(pdu, key_, server_name_, v);
     std::string text = event::canonical_json(pdu);
     if (text.size() > kMaxEventBytes)
         throw MatrixError(413, "M_TOO_LARGE", "Event is larger than 65536 bytes");

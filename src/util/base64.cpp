@@ -22,20 +22,37 @@ std::string base64url_encode(std::string_view bytes) {
     return encode(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+// Decoded by hand rather than with libsodium: libsodium refuses encodings whose unused
+// trailing bits are not zero, and keys in the wild (the spec's own example seed) have them.
 std::optional<std::string> base64_decode(std::string_view text) {
     while (!text.empty() && text.back() == '=')
         text.remove_suffix(1);
-    bool url = text.find_first_of("-_") != std::string_view::npos;
-    int variant =
-        url ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
-    std::string out(text.size() * 3 / 4 + 3, '\0');
-    size_t len = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                          text.size(), nullptr, &len, &end, variant) != 0 ||
-        end != text.data() + text.size())
-        return std::nullopt;
-    out.resize(len);
+    if (text.size() % 4 == 1) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : text) {
+        int v;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            v = 62;
+        else if (c == '/' || c == '_')
+            v = 63;
+        else
+            return std::nullopt;
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+        }
+    }
     return out;
 }
 
