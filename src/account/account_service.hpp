@@ -50,18 +50,22 @@ public:
     boost::asio::awaitable<void> check_registration_stage(const std::string& type,
                                                           const boost::json::object& auth);
     bool registration_token_valid(const std::string& token);
+    // Whether an access token (by hash) still exists: long-lived streams re-check on wake-up.
+    bool token_alive(const std::string& token_hash) {
+        return store_.find_token(token_hash).has_value();
+    }
     // Creates the account after UIA succeeded. `registration_token` is consumed if given.
     boost::asio::awaitable<LoginResult> register_user(RegisterRequest r,
                                                       std::optional<std::string> reg_token);
     // For the offline `register-user` command.
-    void create_user_offline(const std::string& localpart, const std::string& password,
-                             bool admin);
+    void create_user_offline(const std::string& localpart, const std::string& password, bool admin);
 
     // Password login; `identifier` is a localpart or a full user id of this server.
-    boost::asio::awaitable<LoginResult>
-    login_password(const std::string& identifier, const std::string& password,
-                   std::optional<std::string> device_id,
-                   std::optional<std::string> display_name, const std::string& ip);
+    boost::asio::awaitable<LoginResult> login_password(const std::string& identifier,
+                                                       const std::string& password,
+                                                       std::optional<std::string> device_id,
+                                                       std::optional<std::string> display_name,
+                                                       const std::string& ip);
 
     std::optional<Auth> authenticate(const std::string& access_token, const std::string& ip);
 
@@ -91,14 +95,14 @@ public:
     RateLimiter& register_limiter() { return register_limiter_; }
 
     // Called whenever sessions of a device end (logout, deletion): streams close, caches drop.
-    std::function<void(const std::string& user_id, const std::string& device_id)>
-        on_device_removed;
+    std::function<void(const std::string& user_id, const std::string& device_id)> on_device_removed;
 
 private:
     // Plain functions (not coroutines) that hand argon2id work to the pool; keeping the lambdas
     // out of coroutine bodies sidesteps a GCC 12 double-destruction bug with init-captures.
     boost::asio::awaitable<std::string> hash_on_pool(const std::string& password);
-    boost::asio::awaitable<bool> verify_on_pool(const std::string& hash, const std::string& password);
+    boost::asio::awaitable<bool> verify_on_pool(const std::string& hash,
+                                                const std::string& password);
     LoginResult new_session(const std::string& user_id, std::optional<std::string> device_id,
                             std::optional<std::string> display_name, const std::string& ip,
                             store::NewSession& out);

@@ -15,7 +15,7 @@ void add_discovery_routes(net::Router& r, Services& s) {
         for (int minor = 1; minor <= 16; ++minor)
             versions.emplace_back("v1." + std::to_string(minor));
         co_return Response::json(
-            json::object{{"versions", std::move(versions)}, {"unstable_features", json::object{}}});
+            json::object{{"versions", std::move(versions)}, {"unstable_features", json::object{{"org.matrix.msc2108", true}}}});
     });
     r.add(verb::get, "/.well-known/matrix/client", [&s](Request&) -> net::Awaitable {
         std::string base = s.config.public_baseurl;

@@ -16,6 +16,7 @@ void add_room_read_routes(net::Router& r, Services& s); // messages, context, me
 void add_directory_routes(net::Router& r, Services& s); // aliases, publicRooms
 void add_account_data_routes(net::Router& r, Services& s);
 void add_sync_routes(net::Router& r, Services& s); // /sync, filters
+void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -29,6 +30,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_directory_routes(r, s);
     add_account_data_routes(r, s);
     add_sync_routes(r, s);
+    add_sync_sse_routes(r, s);
 }
 
 } // namespace myelin::api

@@ -67,6 +67,10 @@ int serve(const Config& cfg) {
                                e.type() == "m.room.member" ? &*e.row.state_key : nullptr,
                                membership.empty() ? nullptr : &membership);
     });
+    // A deleted device or logged-out token must end its streams: wake them so they re-check.
+    accounts.on_device_removed = [&](const std::string& user_id, const std::string&) {
+        notifier.wake_user(user_id);
+    };
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
     api::Services services{cfg, accounts, rooms, reader, directory, account_data, sync};

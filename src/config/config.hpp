@@ -28,6 +28,9 @@ struct Config {
     net::HttpLimits http;
     std::string log_level = "info";
     std::size_t worker_threads = 2; // for password hashing
+    // /sync/sse (MSC2108)
+    std::int64_t sse_heartbeat_s = 5;  // default heartbeat_interval
+    bool sse_allow_query_token = true; // ?access_token= for browsers' EventSource
 };
 
 // Loads `path` (TOML) over the defaults. Throws std::runtime_error with the key at fault.

@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include "net/cors.hpp"
+#include "net/response_stream.hpp"
 #include "util/matrix_error.hpp"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,24 +10,60 @@
 #include <boost/beast/core.hpp>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
+#include <sstream>
 
 namespace myelin::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-using asio::ip::tcp;
 using asio::use_awaitable;
+using asio::ip::tcp;
 
-struct HttpServer::Connection {
-    explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+struct HttpServer::Connection : std::enable_shared_from_this<HttpServer::Connection> {
+    explicit Connection(tcp::socket s)
+        : stream(std::move(s)) {}
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
     bool busy = false;
     std::string remote_ip;
 };
 
+namespace {
+// Streams a response body over the connection. A watcher reads from the socket meanwhile:
+// an SSE client never sends anything after its request, so any completion means it is gone.
+class ConnectionStream final : public ResponseStream {
+public:
+    ConnectionStream(std::shared_ptr<HttpServer::Connection> c, std::chrono::seconds write_timeout)
+        : c_(std::move(c))
+        , write_timeout_(write_timeout) {}
+    ~ConnectionStream() override {
+        // The read watcher may complete after the handler is done; it must not call back.
+        state_->on_close = nullptr;
+        state_->closed = true;
+    }
+
+    asio::awaitable<bool>
+    begin(unsigned status,
+          const std::vector<std::pair<std::string, std::string>>& headers) override;
+    asio::awaitable<bool> write(std::string_view data) override;
+    bool closed() const override { return state_->closed; }
+
+private:
+    struct State {
+        bool closed = false;
+        std::function<void()>* on_close = nullptr;
+    };
+    std::shared_ptr<HttpServer::Connection> c_;
+    std::chrono::seconds write_timeout_;
+    std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+} // namespace
+
 HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpLimits limits)
-    : io_(io), router_(router), limits_(limits), acceptor_(io) {}
+    : io_(io)
+    , router_(router)
+    , limits_(limits)
+    , acceptor_(io) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -39,7 +76,9 @@ void HttpServer::listen(const std::string& host, unsigned short port) {
     asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
-unsigned short HttpServer::port() const { return acceptor_.local_endpoint().port(); }
+unsigned short HttpServer::port() const {
+    return acceptor_.local_endpoint().port();
+}
 
 void HttpServer::stop() {
     stopping_ = true;
@@ -66,7 +105,8 @@ asio::awaitable<void> HttpServer::accept_loop() {
         }
         sock.set_option(tcp::no_delay(true), ec);
         auto c = std::make_shared<Connection>(std::move(sock));
-        c->remote_ip = beast::get_lowest_layer(c->stream).socket().remote_endpoint(ec).address().to_string();
+        c->remote_ip =
+            beast::get_lowest_layer(c->stream).socket().remote_endpoint(ec).address().to_string();
         connections_.push_back(c);
         auto it = std::prev(connections_.end());
         asio::co_spawn(io_, serve(c), [this, it](std::exception_ptr) { connections_.erase(it); });
@@ -83,7 +123,8 @@ StringResponse to_http(Response&& r, bool keep_alive) {
     res.set(http::field::server, "Myelin");
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
     add_cors_headers(res);
-    for (auto& [k, v] : r.headers) res.set(k, v);
+    for (auto& [k, v] : r.headers)
+        res.set(k, v);
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
@@ -92,13 +133,74 @@ StringResponse to_http(Response&& r, bool keep_alive) {
 
 } // namespace
 
+namespace {
+asio::awaitable<bool>
+ConnectionStream::begin(unsigned status,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+    http::response<http::empty_body> head{static_cast<http::status>(status), 11};
+    head.set(http::field::server, "Myelin");
+    add_cors_headers(head);
+    for (const auto& [k, v] : headers)
+        head.set(k, v);
+    head.keep_alive(false);
+    std::string text;
+    {
+        std::ostringstream os;
+        os << head.base();
+        text = os.str();
+    }
+    // Watch the read side: completion (EOF, reset, stray bytes) means the client has gone.
+    auto state = state_;
+    state->on_close = &on_close;
+    auto conn = c_;
+    auto buf = std::make_shared<std::array<char, 64>>();
+    beast::get_lowest_layer(conn->stream)
+        .socket()
+        .async_read_some(asio::buffer(*buf),
+                         [state, conn, buf](boost::system::error_code, std::size_t) {
+                             if (state->closed) return;
+                             state->closed = true;
+                             if (state->on_close && *state->on_close) (*state->on_close)();
+                         });
+    co_return co_await write(text);
+}
+
+asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
+    if (state_->closed) co_return false;
+    boost::system::error_code ec;
+    auto& sock = beast::get_lowest_layer(c_->stream).socket();
+    // A raw socket write with our own deadline: beast's stream timer is shared with reads.
+    asio::steady_timer deadline(sock.get_executor());
+    deadline.expires_after(write_timeout_);
+    auto timed_out = std::make_shared<bool>(false);
+    auto conn = c_; // plain captures only: GCC 12 mishandles init-captures in coroutines
+    deadline.async_wait([conn, timed_out](boost::system::error_code e) {
+        if (!e) {
+            *timed_out = true;
+            boost::system::error_code ignore;
+            beast::get_lowest_layer(conn->stream).socket().cancel(ignore);
+        }
+    });
+    co_await asio::async_write(sock, asio::buffer(data.data(), data.size()),
+                               asio::redirect_error(use_awaitable, ec));
+    deadline.cancel();
+    if (ec || *timed_out) {
+        state_->closed = true;
+        co_return false;
+    }
+    co_return true;
+}
+} // namespace
+
 asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest& msg) {
     auto url = boost::urls::parse_origin_form(msg.target());
     if (!url) co_return error_response(400, "M_UNRECOGNIZED", "Malformed request target");
     req.path = std::string(url->encoded_path());
     std::vector<std::string> segments;
-    for (auto seg : url->segments()) segments.emplace_back(seg);
-    for (auto p : url->params()) req.query.emplace(p.key, p.has_value ? p.value : std::string());
+    for (auto seg : url->segments())
+        segments.emplace_back(seg);
+    for (auto p : url->params())
+        req.query.emplace(p.key, p.has_value ? p.value : std::string());
 
     if (req.method == http::verb::options) {
         Response r;
@@ -209,15 +311,23 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     req.body = std::move(msg.body());
     req.remote_ip = c.remote_ip;
     stream.expires_never(); // long-polls and streams wait as long as they need
+    ConnectionStream body_stream(c.shared_from_this(), limits_.write_timeout);
+    req.stream = &body_stream;
     Response r = co_await dispatch(req, msg);
-    if (r.streamed) co_return false; // the handler wrote the whole response and owns its end
+    if (r.streamed) {
+        // The handler wrote the whole response; its end is the connection's end.
+        spdlog::info(
+            "{} {} {} stream closed after {:.1f}s", c.remote_ip, http::to_string(req.method),
+            req.path,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        co_return false;
+    }
     bool keep_alive = msg.keep_alive() && !stopping_;
     auto res = to_http(std::move(r), keep_alive);
     stream.expires_after(limits_.write_timeout);
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-    auto ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                  .count();
     // Only the path is logged: the query string may carry an access token.
     spdlog::info("{} {} {} {} {:.1f}ms", c.remote_ip, http::to_string(req.method), req.path,
                  res.result_int(), ms);

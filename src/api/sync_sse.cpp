@@ -1,0 +1,73 @@
+// GET /sync/sse (MSC2108): /sync as one Server-Sent Events stream.
+#include "api/routes.hpp"
+#include "net/response_stream.hpp"
+#include "sync/sse_session.hpp"
+#include "util/matrix_error.hpp"
+#include <charconv>
+
+namespace myelin::api {
+
+using net::Request;
+using net::Response;
+using net::http::verb;
+
+sync::SyncRequest sync_request(Services& s, const Request& req, const account::Auth& auth);
+
+namespace {
+// Adapts the HTTP connection to the sync layer's sink.
+class ConnectionSink final : public sync::SseSink {
+public:
+    explicit ConnectionSink(net::ResponseStream& out)
+        : out_(out) {}
+    boost::asio::awaitable<bool> send(std::string_view text) override { return out_.write(text); }
+    bool closed() const override { return out_.closed(); }
+    void on_close(std::function<void()> cb) override { out_.on_close = std::move(cb); }
+
+private:
+    net::ResponseStream& out_;
+};
+
+std::chrono::seconds heartbeat_param(const Services& s, const Request& req) {
+    const auto* v = req.query_param("heartbeat_interval");
+    if (!v) return std::chrono::seconds(s.config.sse_heartbeat_s);
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || p != v->data() + v->size() || n < 1 || n > 3600)
+        throw invalid_param("heartbeat_interval must be a whole number of seconds from 1 to 3600");
+    return std::chrono::seconds(n);
+}
+} // namespace
+
+void add_sync_sse_routes(net::Router& r, Services& s) {
+    auto handler = [&s](Request& req) -> net::Awaitable {
+        if (!s.config.sse_allow_query_token && req.header(net::http::field::authorization).empty())
+            throw MatrixError(
+                401, "M_MISSING_TOKEN",
+                "This server takes the access token only in the Authorization header");
+        auto auth = require_auth(s, req);
+        auto sr = sync_request(s, req, auth);
+        sync::SseOptions opts;
+        opts.heartbeat = heartbeat_param(s, req);
+        // Last-Event-ID wins; `since` serves pages that reload (they cannot set the header).
+        std::string resume(req.header("Last-Event-ID"));
+        if (resume.empty())
+            if (const auto* since = req.query_param("since")) resume = *since;
+        if (!resume.empty()) opts.resume = s.sync.parse_since(resume);
+        opts.full_state_first = sr.full_state;
+        std::string token_hash = auth.token_hash;
+        opts.still_authorized = [&s, token_hash] { return s.accounts.token_alive(token_hash); };
+        if (!req.stream) throw std::runtime_error("no response stream");
+        std::vector<std::pair<std::string, std::string>> headers{
+            {"Content-Type", "text/event-stream"},
+            {"Cache-Control", "no-cache, no-transform"},
+            {"X-Accel-Buffering", "no"}};
+        if (!co_await req.stream->begin(200, headers)) co_return Response::already_streamed();
+        ConnectionSink sink(*req.stream);
+        co_await sync::run_sse_session(s.sync, sink, std::move(sr), std::move(opts));
+        co_return Response::already_streamed();
+    };
+    r.client(verb::get, "/sync/sse", handler);
+    r.add(verb::get, "/_matrix/client/unstable/org.matrix.msc2108/sync/sse", handler);
+}
+
+} // namespace myelin::api

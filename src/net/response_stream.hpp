@@ -1,0 +1,29 @@
+#pragma once
+// A response the handler writes itself, piece by piece, for as long as it likes: the body
+// of a Server-Sent Events stream. The connection closes when the handler returns.
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace myelin::net {
+
+class ResponseStream {
+public:
+    virtual ~ResponseStream() = default;
+    // Sends the status line and headers (CORS included; no Content-Length: the body ends when
+    // the connection closes). False if the client is gone.
+    virtual boost::asio::awaitable<bool>
+    begin(unsigned status, const std::vector<std::pair<std::string, std::string>>& headers) = 0;
+    // Writes one piece. Only one write is ever pending, so a slow reader holds at most one
+    // payload; a write that cannot finish within the write timeout fails and closes.
+    virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+    // The client closed the connection (or sent something it should not have).
+    virtual bool closed() const = 0;
+    // Runs once when the peer goes away while the handler is still streaming.
+    std::function<void()> on_close;
+};
+
+} // namespace myelin::net

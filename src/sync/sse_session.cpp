@@ -1,0 +1,79 @@
+#include "sync/sse_session.hpp"
+
+#include "room/stream_token.hpp"
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace myelin::sync {
+
+namespace asio = boost::asio;
+
+std::string sse_event(std::string_view id, std::string_view data) {
+    // `data` is one line of JSON (serializers never emit raw newlines), so one data: field.
+    std::string out;
+    out.reserve(id.size() + data.size() + 16);
+    out += "id: ";
+    out += id;
+    out += "\ndata: ";
+    out += data;
+    out += "\n\n";
+    return out;
+}
+
+std::string sse_named_event(std::string_view name, std::string_view data) {
+    std::string out = "event: ";
+    out += name;
+    out += "\ndata: ";
+    out += data;
+    out += "\n\n";
+    return out;
+}
+
+asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequest req,
+                                      SseOptions opts) {
+    auto& notifier = sync.notifier();
+    auto waiter = notifier.subscribe(req.user_id);
+    sink.on_close([waiter] {
+        waiter->woken = true;
+        waiter->timer.cancel();
+    });
+    // A comment first, so proxies pass the stream on at once, and the reconnect delay.
+    std::string hello =
+        std::string(kSseHeartbeat) + "retry: " + std::to_string(opts.retry.count()) + "\n\n";
+    bool ok = co_await sink.send(hello);
+    auto last_sent = std::chrono::steady_clock::now();
+    std::optional<std::int64_t> since = opts.resume;
+    bool first = true;
+    while (ok && !sink.closed() && !sync.stopping) {
+        if (opts.still_authorized && !opts.still_authorized()) {
+            co_await sink.send(sse_named_event(
+                "sync_error",
+                R"({"errcode":"M_UNKNOWN_TOKEN","error":"Access token has been revoked","soft_logout":false})"));
+            break;
+        }
+        req.since = since;
+        req.full_state = first && !opts.resume && opts.full_state_first;
+        auto result = sync.compute(req);
+        bool must_send = !result.empty || !since || (first && req.full_state);
+        first = false;
+        if (must_send) {
+            auto id = room::position_token(result.next_pos);
+            ok = co_await sink.send(sse_event(id, result.body));
+            since = result.next_pos;
+            last_sent = std::chrono::steady_clock::now();
+            continue; // more may have happened while writing
+        }
+        waiter->woken = false;
+        waiter->timer.expires_at(last_sent + opts.heartbeat);
+        boost::system::error_code ec;
+        co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (sink.closed() || sync.stopping) break;
+        if (!waiter->woken) {
+            ok = co_await sink.send(kSseHeartbeat);
+            last_sent = std::chrono::steady_clock::now();
+        }
+    }
+    notifier.unsubscribe(req.user_id, waiter);
+}
+
+} // namespace myelin::sync

@@ -1,0 +1,37 @@
+#pragma once
+// One /sync/sse stream (MSC2108): the same responses repeated /sync calls would give, each
+// sent as an SSE event whose id is its next_batch, computed from the previous event's id.
+#include "sync/sync_service.hpp"
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+
+namespace myelin::sync {
+
+// Where the session writes; the HTTP layer adapts its connection to this.
+class SseSink {
+public:
+    virtual ~SseSink() = default;
+    virtual boost::asio::awaitable<bool> send(std::string_view text) = 0; // false: gone
+    virtual bool closed() const = 0;
+    virtual void on_close(std::function<void()> cb) = 0;
+};
+
+struct SseOptions {
+    std::chrono::seconds heartbeat{5};
+    std::chrono::milliseconds retry{2000};
+    std::optional<std::int64_t> resume; // from Last-Event-ID or `since`
+    bool full_state_first = false;      // full_state applies to the first event only
+    // Checked on every wake-up: false when the token was logged out or the device deleted.
+    std::function<bool()> still_authorized;
+};
+
+boost::asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequest req,
+                                             SseOptions opts);
+
+// SSE framing.
+std::string sse_event(std::string_view id, std::string_view data);
+std::string sse_named_event(std::string_view name, std::string_view data);
+inline constexpr std::string_view kSseHeartbeat = ": \n\n";
+
+} // namespace myelin::sync
