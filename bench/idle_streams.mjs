@@ -1,0 +1,61 @@
+// Opens N idle /sync/sse streams (or N idle long-polls) against a running server and reports
+// the server's resident memory per stream, read from /proc/PID/status.
+// Usage: node bench/idle_streams.mjs --pid PID --port PORT [--count 10000] [--users 100]
+//        [--mode sse|longpoll]
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: {
+  pid: { type: 'string' }, port: { type: 'string' }, count: { type: 'string', default: '10000' },
+  users: { type: 'string', default: '100' }, mode: { type: 'string', default: 'sse' },
+} });
+const port = Number(values.port);
+const count = Number(values.count);
+const rssKiB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${values.pid}/status`, 'utf8'))[1]);
+const base = `http://127.0.0.1:${port}/_matrix/client/v3`;
+
+const tokens = [];
+const run = Date.now().toString(36);
+for (let i = 0; i < Number(values.users); i++) {
+  const r = await fetch(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: `idle_${run}_${i}`, password: 'pw', auth: { type: 'm.login.dummy' } }) });
+  const j = await r.json();
+  if (!j.access_token) throw new Error(JSON.stringify(j));
+  tokens.push(j.access_token);
+}
+// Long-polls need a since token: take one from a first /sync per user.
+const since = [];
+if (values.mode === 'longpoll')
+  for (const t of tokens) since.push((await (await fetch(`${base}/sync`, { headers: { authorization: `Bearer ${t}` } })).json()).next_batch);
+
+function open(i) {
+  return new Promise((resolve, reject) => {
+    const u = i % tokens.length;
+    const sock = net.connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${2 + (i % 50)}` }, () => {
+      const path = values.mode === 'sse'
+        ? '/_matrix/client/v3/sync/sse?heartbeat_interval=300'
+        : `/_matrix/client/v3/sync?since=${since[u]}&timeout=600000`;
+      sock.write(`GET ${path} HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer ${tokens[u]}\r\n\r\n`);
+      if (values.mode !== 'sse') setTimeout(() => resolve(sock), 0);
+    });
+    let got = '';
+    sock.on('data', (d) => {
+      got += d.toString();
+      // An SSE stream counts as open once its first event (the initial sync) has arrived.
+      if (values.mode === 'sse' && got.includes('\ndata: ')) { sock.removeAllListeners('data'); sock.on('data', () => {}); resolve(sock); }
+    });
+    sock.on('error', reject);
+  });
+}
+
+const before = rssKiB();
+const socks = [];
+for (let i = 0; i < count; i += 100)
+  socks.push(...await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, k) => open(i + k))));
+await new Promise((r) => setTimeout(r, 2000));
+const after = rssKiB();
+console.log(JSON.stringify({ mode: values.mode, streams: socks.length, rss_before_kib: before,
+  rss_after_kib: after, growth_mib: +((after - before) / 1024).toFixed(1),
+  kib_per_stream: +((after - before) / socks.length).toFixed(2) }));
+for (const s of socks) s.destroy();
