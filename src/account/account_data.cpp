@@ -16,6 +16,13 @@ void AccountDataService::put(const std::string& user_id, const std::string& room
         cb(user_id, pos);
 }
 
+void AccountDataService::put_managed(const std::string& user_id, const std::string& room_id,
+                                     const std::string& type, const json::object& content) {
+    auto pos = store_.put_account_data(user_id, room_id, type, json::serialize(content));
+    for (const auto& cb : on_change)
+        cb(user_id, pos);
+}
+
 std::optional<json::object> AccountDataService::get(const std::string& user_id,
                                                     const std::string& room_id,
                                                     const std::string& type) {

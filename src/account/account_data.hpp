@@ -17,6 +17,10 @@ public:
     std::optional<boost::json::object> get(const std::string& user_id, const std::string& room_id,
                                            const std::string& type);
 
+    // For server-managed types (m.push_rules, m.fully_read) written by their own services.
+    void put_managed(const std::string& user_id, const std::string& room_id,
+                     const std::string& type, const boost::json::object& content);
+
     boost::json::object tags(const std::string& user_id, const std::string& room_id);
     void put_tag(const std::string& user_id, const std::string& room_id, const std::string& tag,
                  const boost::json::object& content);

@@ -17,6 +17,7 @@ void add_directory_routes(net::Router& r, Services& s); // aliases, publicRooms
 void add_account_data_routes(net::Router& r, Services& s);
 void add_sync_routes(net::Router& r, Services& s); // /sync, filters
 void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
+void add_push_rule_routes(net::Router& r, Services& s);
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -31,6 +32,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_account_data_routes(r, s);
     add_sync_routes(r, s);
     add_sync_sse_routes(r, s);
+    add_push_rule_routes(r, s);
 }
 
 } // namespace myelin::api

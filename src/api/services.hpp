@@ -4,6 +4,7 @@
 #include "account/account_service.hpp"
 #include "config/config.hpp"
 #include "net/request.hpp"
+#include "push/push_rules.hpp"
 #include "room/room_directory.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
@@ -19,6 +20,7 @@ struct Services {
     room::RoomDirectory& directory;
     account::AccountDataService& account_data;
     sync::SyncService& sync;
+    push::PushRuleService& push_rules;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

@@ -4,6 +4,7 @@
 #include "account/account_service.hpp"
 #include "api/routes.hpp"
 #include "net/http_server.hpp"
+#include "push/push_rules.hpp"
 #include "room/room_directory.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
@@ -73,7 +74,8 @@ int serve(const Config& cfg) {
     };
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
-    api::Services services{cfg, accounts, rooms, reader, directory, account_data, sync};
+    push::PushRuleService push_rules(account_data);
+    api::Services services{cfg, accounts, rooms, reader, directory, account_data, sync, push_rules};
     net::Router router;
     api::add_all_routes(router, services);
 

@@ -44,11 +44,11 @@ json::object redact_event(const json::object& event, const RoomVersion& v) {
     json::object kept;
     if (type == "m.room.member") {
         kept = keep(content, {"membership", "join_authorised_via_users_server"});
-        if (v11)
-            if (const auto* tpi = content.if_contains("third_party_invite");
-                tpi && tpi->is_object())
-                if (const auto* signed_ = tpi->get_object().if_contains("signed"))
-                    kept["third_party_invite"] = json::object{{"signed", *signed_}};
+        // v11 keeps third_party_invite "but it will only contain the signed key": an object
+        // without `signed` stays as {} (as Synapse and Ruma do); a non-object is dropped.
+        if (const auto* tpi = content.if_contains("third_party_invite");
+            v11 && tpi && tpi->is_object())
+            kept["third_party_invite"] = keep(tpi->get_object(), {"signed"});
     } else if (type == "m.room.create") {
         kept = v11 ? content : keep(content, {"creator"});
     } else if (type == "m.room.join_rules") {

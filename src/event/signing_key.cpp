@@ -11,6 +11,12 @@ namespace myelin::event {
 namespace json = boost::json;
 
 namespace {
+// sodium_init() is idempotent and thread-safe; doing it once here keeps it off the hot path.
+void ensure_sodium() {
+    static const bool ok = sodium_init() >= 0;
+    if (!ok) throw std::runtime_error("libsodium failed to initialise");
+}
+
 std::string signable_bytes(const json::object& obj) {
     json::object copy = obj;
     copy.erase("signatures");
@@ -20,7 +26,7 @@ std::string signable_bytes(const json::object& obj) {
 } // namespace
 
 SigningKey SigningKey::generate() {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+    ensure_sodium();
     std::string seed(crypto_sign_SEEDBYTES, '\0');
     randombytes_buf(seed.data(), seed.size());
     // Key versions: [A-Za-z0-9_]; random letters keep ids distinct across key rotations.
@@ -28,7 +34,7 @@ SigningKey SigningKey::generate() {
 }
 
 SigningKey SigningKey::from_seed(std::string_view seed32, std::string key_version) {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+    ensure_sodium();
     if (seed32.size() != crypto_sign_SEEDBYTES)
         throw std::invalid_argument("seed must be 32 bytes");
     SigningKey k;
@@ -47,6 +53,9 @@ std::string SigningKey::public_key_base64() const {
 }
 
 std::string SigningKey::sign(std::string_view bytes) const {
+    // A default-constructed key has no secret; signing with it would read past the buffer.
+    if (secret_.size() != crypto_sign_SECRETKEYBYTES)
+        throw std::logic_error("signing with an empty SigningKey");
     std::string sig(crypto_sign_BYTES, '\0');
     crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
                          reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
@@ -65,6 +74,7 @@ void SigningKey::sign_json(json::object& obj, const std::string& server_name) co
 
 bool verify_json_signature(const json::object& obj, const std::string& server_name,
                            const std::string& key_id, std::string_view public_key_raw32) {
+    ensure_sodium();
     if (public_key_raw32.size() != crypto_sign_PUBLICKEYBYTES) return false;
     const auto* sigs = obj.if_contains("signatures");
     if (!sigs || !sigs->is_object()) return false;

@@ -18,7 +18,9 @@ std::vector<std::string> split_pattern(std::string_view p) {
     }
     return out;
 }
-bool is_placeholder(const std::string& s) { return s.size() > 2 && s.front() == '{'; }
+bool is_placeholder(const std::string& s) {
+    return s.size() > 2 && s.front() == '{';
+}
 } // namespace
 
 void Router::add(http::verb method, std::string_view pattern, Handler handler) {
@@ -50,6 +52,15 @@ Router::Match Router::match(http::verb method, const std::vector<std::string>& s
                 req.params[r.parts[i].substr(1, r.parts[i].size() - 2)] = segments[i];
         m.handler = &r.handler;
         return m;
+    }
+    // "/pushrules/" and "/pushrules" are the same endpoint; an empty last segment that no
+    // route uses (as a state key, say) is dropped and matching tried again.
+    if (!m.handler && !segments.empty() && segments.back().empty()) {
+        auto shorter = segments;
+        shorter.pop_back();
+        auto again = match(method, shorter, req);
+        again.path_known = again.path_known || m.path_known;
+        return again;
     }
     return m;
 }

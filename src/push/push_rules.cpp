@@ -1,0 +1,146 @@
+#include "push/push_rules.hpp"
+
+#include "push/default_rules.hpp"
+#include "util/matrix_error.hpp"
+
+namespace myelin::push {
+
+namespace json = boost::json;
+
+namespace {
+const char* const kKinds[] = {"override", "content", "room", "sender", "underride"};
+
+void check_kind(const std::string& kind) {
+    for (const char* k : kKinds)
+        if (kind == k) return;
+    throw invalid_param("Unknown push rule kind '" + kind + "'");
+}
+
+json::array& rules_of(json::object& ruleset, const std::string& kind) {
+    auto& v = ruleset[kind];
+    if (!v.is_array()) v = json::array{};
+    return v.as_array();
+}
+
+std::ptrdiff_t find_rule(const json::array& rules, const std::string& id) {
+    for (std::size_t i = 0; i < rules.size(); ++i)
+        if (rules[i].is_object())
+            if (auto* r = rules[i].get_object().if_contains("rule_id");
+                r && r->is_string() && r->get_string() == id)
+                return static_cast<std::ptrdiff_t>(i);
+    return -1;
+}
+
+void check_actions(const json::value& actions) {
+    if (!actions.is_array()) throw bad_json("actions must be a list");
+    for (const auto& a : actions.get_array()) {
+        if (a.is_string()) {
+            auto s = a.get_string();
+            if (s != "notify" && s != "dont_notify" && s != "coalesce")
+                throw MatrixError(400, "M_UNKNOWN", "Unknown action " + std::string(s));
+        } else if (!a.is_object() || !a.get_object().contains("set_tweak")) {
+            throw bad_json("actions must be strings or set_tweak objects");
+        }
+    }
+}
+} // namespace
+
+json::object PushRuleService::ruleset(const std::string& user_id) {
+    if (auto stored = data_.get(user_id, "", "m.push_rules"))
+        if (auto* g = stored->if_contains("global"); g && g->is_object()) return g->get_object();
+    return default_ruleset(user_id);
+}
+
+void PushRuleService::save(const std::string& user_id, const json::object& ruleset) {
+    data_.put_managed(user_id, "", "m.push_rules", json::object{{"global", ruleset}});
+}
+
+json::object PushRuleService::rule(const std::string& user_id, const std::string& kind,
+                                   const std::string& rule_id) {
+    check_kind(kind);
+    auto rs = ruleset(user_id);
+    auto& rules = rules_of(rs, kind);
+    auto i = find_rule(rules, rule_id);
+    if (i < 0) throw not_found("Unknown push rule");
+    return rules[static_cast<std::size_t>(i)].as_object();
+}
+
+void PushRuleService::put_rule(const std::string& user_id, const std::string& kind,
+                               const std::string& rule_id, const json::object& body,
+                               const std::optional<std::string>& before,
+                               const std::optional<std::string>& after) {
+    check_kind(kind);
+    if (rule_id.empty() || rule_id.front() == '.')
+        throw invalid_param("Rule ids starting with '.' are reserved for server-default rules");
+    if (rule_id.find('/') != std::string::npos || rule_id.find('\\') != std::string::npos)
+        throw invalid_param("Rule ids may not contain '/' or '\\'");
+    const auto* actions = body.if_contains("actions");
+    if (!actions) throw missing_param("Missing 'actions'");
+    check_actions(*actions);
+    json::object rule{
+        {"rule_id", rule_id}, {"default", false}, {"enabled", true}, {"actions", *actions}};
+    if (kind == "override" || kind == "underride") {
+        const auto* conds = body.if_contains("conditions");
+        if (conds && !conds->is_array()) throw bad_json("conditions must be a list");
+        rule["conditions"] = conds ? *conds : json::array{};
+    } else if (kind == "content") {
+        const auto* pattern = body.if_contains("pattern");
+        if (!pattern || !pattern->is_string())
+            throw missing_param("Content rules need a 'pattern'");
+        rule["pattern"] = *pattern;
+    }
+    auto rs = ruleset(user_id);
+    auto& rules = rules_of(rs, kind);
+    if (auto i = find_rule(rules, rule_id); i >= 0) rules.erase(rules.begin() + i);
+    // User rules go before the server-default rules of their kind unless placed explicitly.
+    std::size_t pos = 0;
+    while (pos < rules.size() && !rules[pos].as_object().at("default").as_bool())
+        ++pos;
+    if (before || after) {
+        auto anchor = find_rule(rules, before ? *before : *after);
+        if (anchor < 0) throw not_found("The 'before'/'after' rule does not exist");
+        if (rules[static_cast<std::size_t>(anchor)].as_object().at("default").as_bool())
+            throw MatrixError(400, "M_UNKNOWN", "Cannot place a rule relative to a default rule");
+        pos = static_cast<std::size_t>(anchor) + (before ? 0 : 1);
+    }
+    rules.insert(rules.begin() + static_cast<std::ptrdiff_t>(pos), std::move(rule));
+    save(user_id, rs);
+}
+
+void PushRuleService::delete_rule(const std::string& user_id, const std::string& kind,
+                                  const std::string& rule_id) {
+    check_kind(kind);
+    auto rs = ruleset(user_id);
+    auto& rules = rules_of(rs, kind);
+    auto i = find_rule(rules, rule_id);
+    if (i < 0) throw not_found("Unknown push rule");
+    if (rules[static_cast<std::size_t>(i)].as_object().at("default").as_bool())
+        throw MatrixError(400, "M_UNKNOWN", "Server-default rules cannot be deleted");
+    rules.erase(rules.begin() + i);
+    save(user_id, rs);
+}
+
+void PushRuleService::set_enabled(const std::string& user_id, const std::string& kind,
+                                  const std::string& rule_id, bool enabled) {
+    check_kind(kind);
+    auto rs = ruleset(user_id);
+    auto& rules = rules_of(rs, kind);
+    auto i = find_rule(rules, rule_id);
+    if (i < 0) throw not_found("Unknown push rule");
+    rules[static_cast<std::size_t>(i)].as_object()["enabled"] = enabled;
+    save(user_id, rs);
+}
+
+void PushRuleService::set_actions(const std::string& user_id, const std::string& kind,
+                                  const std::string& rule_id, const json::array& actions) {
+    check_kind(kind);
+    check_actions(actions);
+    auto rs = ruleset(user_id);
+    auto& rules = rules_of(rs, kind);
+    auto i = find_rule(rules, rule_id);
+    if (i < 0) throw not_found("Unknown push rule");
+    rules[static_cast<std::size_t>(i)].as_object()["actions"] = actions;
+    save(user_id, rs);
+}
+
+} // namespace myelin::push

@@ -1,0 +1,32 @@
+#pragma once
+// A user's push rules: the spec's defaults plus the user's changes, kept as the m.push_rules
+// account data event (so sync carries them), and the /pushrules endpoints' operations.
+#include "account/account_data.hpp"
+#include <boost/json.hpp>
+
+namespace myelin::push {
+
+class PushRuleService {
+public:
+    explicit PushRuleService(account::AccountDataService& data)
+        : data_(data) {}
+
+    boost::json::object ruleset(const std::string& user_id); // the "global" ruleset
+    boost::json::object rule(const std::string& user_id, const std::string& kind,
+                             const std::string& rule_id);
+    void put_rule(const std::string& user_id, const std::string& kind, const std::string& rule_id,
+                  const boost::json::object& body, const std::optional<std::string>& before,
+                  const std::optional<std::string>& after);
+    void delete_rule(const std::string& user_id, const std::string& kind,
+                     const std::string& rule_id);
+    void set_enabled(const std::string& user_id, const std::string& kind,
+                     const std::string& rule_id, bool enabled);
+    void set_actions(const std::string& user_id, const std::string& kind,
+                     const std::string& rule_id, const boost::json::array& actions);
+
+private:
+    void save(const std::string& user_id, const boost::json::object& ruleset);
+    account::AccountDataService& data_;
+};
+
+} // namespace myelin::push

@@ -1,0 +1,78 @@
+// matrix-js-sdk (the real client library, from npm) against the real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as sdk from 'matrix-js-sdk';
+import { startServer } from './lib/server.mjs';
+import { Api } from './lib/client.mjs';
+
+let server, api;
+const clients = [];
+before(async () => { server = await startServer(); api = new Api(server.url); });
+after(async () => {
+  for (const c of clients) c.stopClient();
+  await server.stop();
+});
+
+// Quiet logger: the SDK logs a lot at info.
+const logger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, getChild() { return logger; } };
+
+async function startClient(name) {
+  const acct = await api.register(name);
+  const client = sdk.createClient({ baseUrl: server.url, accessToken: acct.token, userId: acct.userId, deviceId: acct.deviceId, logger });
+  clients.push(client);
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: sync never became PREPARED`)), 15000);
+    client.on(sdk.ClientEvent.Sync, (state, _prev, data) => {
+      if (state === 'PREPARED') { clearTimeout(timer); resolve(); }
+      if (state === 'ERROR') { clearTimeout(timer); reject(data?.error ?? new Error('sync error')); }
+    });
+  });
+  await client.startClient({ initialSyncLimit: 10 });
+  await ready;
+  return client;
+}
+
+function waitForMessage(client, roomId, body, ms = 10000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no message "${body}"`)), ms);
+    const onTimeline = (event, room) => {
+      if (room?.roomId === roomId && event.getType() === 'm.room.message' && event.getContent().body === body) {
+        clearTimeout(timer);
+        client.off(sdk.RoomEvent.Timeline, onTimeline);
+        resolve(event);
+      }
+    };
+    client.on(sdk.RoomEvent.Timeline, onTimeline);
+  });
+}
+
+test('two matrix-js-sdk clients: create, invite, join, exchange messages', async () => {
+  const alice = await startClient('js_alice');
+  const bob = await startClient('js_bob');
+  const { room_id: roomId } = await alice.createRoom({ name: 'SDK room', invite: ['@js_bob:localhost'] });
+  const invited = new Promise((resolve) => {
+    bob.on(sdk.RoomMemberEvent.Membership, (_e, member) => {
+      if (member.userId === '@js_bob:localhost' && member.membership === 'invite' && member.roomId === roomId) resolve();
+    });
+  });
+  await invited;
+  await bob.joinRoom(roomId);
+  const got = waitForMessage(bob, roomId, 'hello from alice');
+  await alice.sendTextMessage(roomId, 'hello from alice');
+  const ev = await got;
+  assert.equal(ev.getSender(), '@js_alice:localhost');
+  const room = bob.getRoom(roomId);
+  assert.equal(room.name, 'SDK room');
+  assert.equal(room.getJoinedMemberCount(), 2);
+  // Alice's own message is confirmed as a remote echo (matched by transaction id).
+  const echo = alice.getRoom(roomId).getLiveTimeline().getEvents().find((e) => e.getContent().body === 'hello from alice');
+  assert.ok(echo);
+  assert.equal(echo.status, null, 'the local echo was replaced by the server event');
+  // Back-pagination through /messages.
+  for (let i = 0; i < 15; i++) await alice.sendTextMessage(roomId, `m${i}`);
+  await waitForMessage(bob, roomId, 'm14');
+  const timeline = bob.getRoom(roomId).getLiveTimeline();
+  while (await bob.paginateEventTimeline(timeline, { backwards: true, limit: 10 }));
+  const bodies = timeline.getEvents().filter((e) => e.getType() === 'm.room.message').map((e) => e.getContent().body);
+  assert.deepEqual(bodies, ['hello from alice', ...Array.from({ length: 15 }, (_, i) => `m${i}`)]);
+});
