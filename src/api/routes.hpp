@@ -18,6 +18,7 @@ void add_account_data_routes(net::Router& r, Services& s);
 void add_sync_routes(net::Router& r, Services& s); // /sync, filters
 void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
 void add_push_rule_routes(net::Router& r, Services& s);
+void add_receipt_routes(net::Router& r, Services& s); // typing, receipts, read markers
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -33,6 +34,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_sync_routes(r, s);
     add_sync_sse_routes(r, s);
     add_push_rule_routes(r, s);
+    add_receipt_routes(r, s);
 }
 
 } // namespace myelin::api

@@ -5,7 +5,9 @@
 #include "config/config.hpp"
 #include "net/request.hpp"
 #include "push/push_rules.hpp"
+#include "room/receipts.hpp"
 #include "room/room_directory.hpp"
+#include "room/typing.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "sync/sync_service.hpp"
@@ -21,6 +23,8 @@ struct Services {
     account::AccountDataService& account_data;
     sync::SyncService& sync;
     push::PushRuleService& push_rules;
+    room::TypingService& typing;
+    room::ReceiptService& receipts;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

@@ -39,7 +39,11 @@ void add_sync_routes(net::Router& r, Services& s) {
     r.client(verb::get, "/sync", [&s](Request& req) -> net::Awaitable {
         auto auth = require_auth(s, req);
         auto sr = sync_request(s, req, auth);
-        if (const auto* since = req.query_param("since")) sr.since = s.sync.parse_since(*since);
+        if (const auto* since = req.query_param("since")) {
+            auto t = s.sync.parse_since(*since);
+            sr.since = t.pos;
+            sr.since_typing = t.typing;
+        }
         std::int64_t timeout_ms = 0;
         if (const auto* t = req.query_param("timeout")) {
             auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), timeout_ms);

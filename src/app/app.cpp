@@ -5,10 +5,12 @@
 #include "api/routes.hpp"
 #include "net/http_server.hpp"
 #include "push/push_rules.hpp"
+#include "room/receipts.hpp"
 #include "room/room_directory.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/server_keys.hpp"
+#include "room/typing.hpp"
 #include "store/store.hpp"
 #include "sync/sync_service.hpp"
 #include "util/blocking_pool.hpp"
@@ -51,7 +53,14 @@ int serve(const Config& cfg) {
             if (m.membership == "join") users.push_back(std::move(m.user_id));
         return users;
     });
-    sync::SyncService sync(rooms, reader, notifier);
+    room::TypingService typing(io.get_executor());
+    room::ReceiptService receipts(rooms, account_data);
+    sync::SyncService sync(rooms, reader, notifier, typing);
+    // Typing and receipts are ephemeral room data: they wake the room's members like events.
+    typing.on_change = [&](const std::string& room_id) {
+        notifier.on_room_event(room_id, nullptr, nullptr);
+    };
+    receipts.on_change = typing.on_change;
     // Every stored event wakes the syncs of the room's members; a redaction changes how the
     // redacted event is served, so its cached serialization is dropped.
     rooms.on_event.push_back([&](const room::Event& e) {
@@ -75,7 +84,8 @@ int serve(const Config& cfg) {
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
     push::PushRuleService push_rules(account_data);
-    api::Services services{cfg, accounts, rooms, reader, directory, account_data, sync, push_rules};
+    api::Services services{cfg,          accounts, rooms,      reader, directory,
+                           account_data, sync,     push_rules, typing, receipts};
     net::Router router;
     api::add_all_routes(router, services);
 

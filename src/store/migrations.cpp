@@ -143,6 +143,20 @@ CREATE TABLE filters (
 CREATE INDEX memberships_by_user_stream ON memberships(user_id, stream_ordering);
 CREATE INDEX event_txns_by_event ON event_txns(event_id);
 )SQL",
+        // 4: read receipts, the latest per (room, user, type, thread).
+        R"SQL(
+CREATE TABLE receipts (
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    receipt_type TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    ts BIGINT NOT NULL,
+    stream_position BIGINT NOT NULL,
+    PRIMARY KEY (room_id, user_id, receipt_type, thread_id)
+);
+CREATE INDEX receipts_by_stream ON receipts(stream_position);
+)SQL",
     };
     return list;
 }

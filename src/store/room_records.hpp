@@ -75,6 +75,16 @@ struct MembershipRecord {
     std::int64_t stream_ordering = 0;
 };
 
+struct ReceiptRecord {
+    std::string room_id;
+    std::string user_id;
+    std::string receipt_type; // m.read, m.read.private
+    std::string thread_id;    // empty: unthreaded
+    std::string event_id;
+    std::int64_t ts = 0;
+    std::int64_t stream_position = 0;
+};
+
 struct AccountDataRecord {
     std::string room_id; // empty for global account data
     std::string type;

@@ -47,15 +47,22 @@ public:
     // Every room the user has a membership in, with when it last changed.
     virtual std::vector<MembershipRecord> memberships_of(const std::string& user_id) = 0;
     // The user's memberships that changed in (from, to].
-    virtual std::vector<MembershipRecord> membership_changes(const std::string& user_id,
-                                                             std::int64_t from,
-                                                             std::int64_t to) = 0;
+    virtual std::vector<MembershipRecord>
+    membership_changes(const std::string& user_id, std::int64_t from, std::int64_t to) = 0;
     // Rooms with at least one event in (from, to].
     virtual std::vector<std::string> rooms_changed(std::int64_t from, std::int64_t to) = 0;
     // The transaction id an event was sent with, if `device` sent it.
     virtual std::optional<std::string> txn_for_event(const std::string& event_id,
                                                      const std::string& user_id,
                                                      const std::string& device_id) = 0;
+    // Receipts: storing one takes a stream position (sync reads them by position).
+    virtual std::int64_t put_receipt(const ReceiptRecord& r) = 0;
+    virtual std::vector<ReceiptRecord> receipts_between(std::int64_t from, std::int64_t to) = 0;
+    virtual std::vector<ReceiptRecord> receipts_in_room(const std::string& room_id) = 0;
+    virtual std::optional<ReceiptRecord> receipt(const std::string& room_id,
+                                                 const std::string& user_id,
+                                                 const std::string& receipt_type,
+                                                 const std::string& thread_id) = 0;
     // Filters (POST /user/{userId}/filter): ids are per user and increase.
     virtual std::int64_t put_filter(const std::string& user_id, const std::string& json) = 0;
     virtual std::optional<std::string> get_filter(const std::string& user_id,

@@ -42,7 +42,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
         std::string(kSseHeartbeat) + "retry: " + std::to_string(opts.retry.count()) + "\n\n";
     bool ok = co_await sink.send(hello);
     auto last_sent = std::chrono::steady_clock::now();
-    std::optional<std::int64_t> since = opts.resume;
+    std::optional<SyncToken> since = opts.resume;
     bool first = true;
     while (ok && !sink.closed() && !sync.stopping) {
         if (opts.still_authorized && !opts.still_authorized()) {
@@ -51,15 +51,15 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
                 R"({"errcode":"M_UNKNOWN_TOKEN","error":"Access token has been revoked","soft_logout":false})"));
             break;
         }
-        req.since = since;
+        req.since = since ? std::optional(since->pos) : std::nullopt;
+        req.since_typing = since ? since->typing : 0;
         req.full_state = first && !opts.resume && opts.full_state_first;
         auto result = sync.compute(req);
         bool must_send = !result.empty || !since || (first && req.full_state);
         first = false;
         if (must_send) {
-            auto id = room::position_token(result.next_pos);
-            ok = co_await sink.send(sse_event(id, result.body));
-            since = result.next_pos;
+            ok = co_await sink.send(sse_event(result.next_batch, result.body));
+            since = SyncToken{result.next_pos, result.next_typing};
             last_sent = std::chrono::steady_clock::now();
             continue; // more may have happened while writing
         }

@@ -20,8 +20,8 @@ public:
 struct SseOptions {
     std::chrono::seconds heartbeat{5};
     std::chrono::milliseconds retry{2000};
-    std::optional<std::int64_t> resume; // from Last-Event-ID or `since`
-    bool full_state_first = false;      // full_state applies to the first event only
+    std::optional<SyncToken> resume; // from Last-Event-ID or `since`
+    bool full_state_first = false;   // full_state applies to the first event only
     // Checked on every wake-up: false when the token was logged out or the device deleted.
     std::function<bool()> still_authorized;
 };

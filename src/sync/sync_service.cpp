@@ -7,6 +7,7 @@
 #include "util/matrix_error.hpp"
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <set>
 
 namespace myelin::sync {
@@ -40,24 +41,39 @@ struct SyncService::Ctx {
     bool initial = true;
     std::int64_t pos = 0; // the position this response runs up to (next_batch)
     std::map<std::string, std::vector<store::AccountDataRecord>> room_account_data;
+    std::map<std::string, std::vector<store::ReceiptRecord>> room_receipts; // (since, pos]
+    std::int64_t typing_serial = 0;
     std::string room_json; // scratch: the room object being written
     std::set<std::string> senders;
     bool has_members = false;
 };
 
-SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier)
+SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
+                         room::TypingService& typing)
     : rooms_(rooms)
     , reader_(reader)
     , store_(rooms.store())
     , notifier_(notifier)
+    , typing_(typing)
     , cache_(reader) {}
 
-std::int64_t SyncService::parse_since(const std::string& token) {
+std::string format_token(const SyncToken& t) {
+    return "s" + std::to_string(t.pos) + "_" + std::to_string(t.typing);
+}
+
+SyncToken SyncService::parse_since(const std::string& token) {
     auto p = room::parse_position_token(token);
     if (!p) throw invalid_param("Malformed 'since' token");
     if (*p > store_.max_stream_position())
         throw invalid_param("Unknown 'since' token: it is ahead of this server");
-    return *p;
+    SyncToken t{*p, 0};
+    if (auto us = token.find('_'); us != std::string::npos) {
+        auto rest = std::string_view(token).substr(us + 1);
+        auto [q, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), t.typing);
+        if (ec != std::errc() || q != rest.data() + rest.size() || t.typing < 0)
+            throw invalid_param("Malformed 'since' token");
+    }
+    return t;
 }
 
 void SyncService::write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
@@ -106,6 +122,41 @@ void SyncService::write_summary(Ctx& c, const std::string& room_id) {
                          {"m.joined_member_count", joined},
                          {"m.invited_member_count", invited}};
     c.room_json += ",\"summary\":" + json::serialize(summary);
+}
+
+void SyncService::write_ephemeral(Ctx& c, const std::string& room_id, bool full) {
+    json::array events;
+    std::optional<std::vector<std::string>> typers =
+        full ? std::optional(typing_.typers(room_id))
+             : typing_.changed_since(room_id, c.req.since_typing);
+    if (typers && (!full || !typers->empty())) {
+        json::array ids;
+        for (auto& u : *typers)
+            ids.emplace_back(u);
+        events.push_back(json::object{{"type", "m.typing"},
+                                      {"content", json::object{{"user_ids", std::move(ids)}}}});
+    }
+    std::vector<store::ReceiptRecord> receipts;
+    if (full)
+        receipts = store_.receipts_in_room(room_id);
+    else if (auto it = c.room_receipts.find(room_id); it != c.room_receipts.end())
+        receipts = it->second;
+    json::object content;
+    for (const auto& r : receipts) {
+        if (r.stream_position > c.pos) continue;
+        if (r.receipt_type == "m.read.private" && r.user_id != c.req.user_id) continue;
+        json::object info{{"ts", r.ts}};
+        if (!r.thread_id.empty()) info["thread_id"] = r.thread_id;
+        auto& by_event = content[r.event_id];
+        if (!by_event.is_object()) by_event = json::object{};
+        auto& by_type = by_event.as_object()[r.receipt_type];
+        if (!by_type.is_object()) by_type = json::object{};
+        by_type.as_object()[r.user_id] = std::move(info);
+    }
+    if (!content.empty())
+        events.push_back(json::object{{"type", "m.receipt"}, {"content", std::move(content)}});
+    if (events.empty()) return;
+    c.room_json += ",\"ephemeral\":" + json::serialize(json::object{{"events", std::move(events)}});
 }
 
 bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool full,
@@ -179,7 +230,11 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
 
     auto ad = c.room_account_data.find(room_id);
     bool has_ad = ad != c.room_account_data.end() && !ad->second.empty();
-    if (!full && timeline.empty() && state.empty() && state_after.empty() && !has_ad) return false;
+    bool has_ephemeral = upper == c.pos && (c.room_receipts.count(room_id) > 0 ||
+                                            typing_.changed_since(room_id, c.req.since_typing));
+    if (!full && timeline.empty() && state.empty() && state_after.empty() && !has_ad &&
+        !has_ephemeral)
+        return false;
 
     c.has_members = false;
     c.room_json = "{\"timeline\":{\"events\":";
@@ -204,6 +259,7 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         c.room_json += ",\"account_data\":" + json::serialize(json::object{{"events", events}});
     }
     if (full || c.has_members) write_summary(c, room_id);
+    if (upper == c.pos) write_ephemeral(c, room_id, full && lower == 0);
     c.room_json += '}';
     return true;
 }
@@ -223,8 +279,12 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     c.pos = store_.max_stream_position();
     c.initial = !req.since.has_value();
     c.since = req.since.value_or(0);
+    c.typing_serial = typing_.serial();
     bool full_all = c.initial || req.full_state;
     const auto& filter = req.filter;
+    if (!c.initial)
+        for (auto& r : store_.receipts_between(c.since, c.pos))
+            c.room_receipts[r.room_id].push_back(std::move(r));
 
     std::vector<store::AccountDataRecord> global_ad;
     for (auto& r : store_.account_data_since(req.user_id, c.initial ? 0 : c.since)) {
@@ -286,7 +346,12 @@ SyncResult SyncService::compute(const SyncRequest& req) {
             if (!seen.count(room_id) &&
                 rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
                 add_join(room_id, false, false);
+        std::vector<std::string> ephemeral_rooms = typing_.rooms_changed_since(req.since_typing);
         for (const auto& [room_id, records] : c.room_account_data)
+            ephemeral_rooms.push_back(room_id);
+        for (const auto& [room_id, records] : c.room_receipts)
+            ephemeral_rooms.push_back(room_id);
+        for (const auto& room_id : ephemeral_rooms)
             if (!seen.count(room_id) &&
                 rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
                 add_join(room_id, false, false);
@@ -294,7 +359,8 @@ SyncResult SyncService::compute(const SyncRequest& req) {
 
     util::JsonWriter w;
     w.begin_object();
-    w.key("next_batch").string(room::position_token(c.pos));
+    auto next_batch = format_token(SyncToken{c.pos, c.typing_serial});
+    w.key("next_batch").string(next_batch);
     bool empty =
         join.empty() && invite.empty() && knock.empty() && leave.empty() && global_ad.empty();
     if (!join.empty() || !invite.empty() || !knock.empty() || !leave.empty()) {
@@ -319,7 +385,7 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         w.key("account_data").value(json::object{{"events", std::move(events)}});
     }
     w.end_object();
-    return SyncResult{w.take(), empty, c.pos};
+    return SyncResult{w.take(), empty, c.pos, c.typing_serial, next_batch};
 }
 
 std::string SyncService::save_filter(const std::string& user_id, const json::object& filter) {
@@ -368,9 +434,10 @@ asio::awaitable<SyncResult> SyncService::wait_for(SyncRequest req,
         if (std::chrono::steady_clock::now() >= deadline) break;
     }
     // Nothing for this caller: an empty response that leaves the position where it was.
+    auto token = format_token(SyncToken{*req.since, req.since_typing});
     util::JsonWriter out;
-    out.begin_object().key("next_batch").string(room::position_token(*req.since)).end_object();
-    co_return SyncResult{out.take(), true, *req.since};
+    out.begin_object().key("next_batch").string(token).end_object();
+    co_return SyncResult{out.take(), true, *req.since, req.since_typing, token};
 }
 
 } // namespace myelin::sync

@@ -5,6 +5,7 @@
 #include "account/account_data.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
+#include "room/typing.hpp"
 #include "sync/event_cache.hpp"
 #include "sync/notifier.hpp"
 #include "sync/sync_filter.hpp"
@@ -17,6 +18,7 @@ struct SyncRequest {
     std::string user_id;
     std::string device_id;
     std::optional<std::int64_t> since; // stream position; none: initial sync
+    std::int64_t since_typing = 0;     // typing serial of the token
     SyncFilter filter;
     bool full_state = false;
     bool use_state_after = false;
@@ -26,15 +28,25 @@ struct SyncResult {
     std::string body; // the JSON response
     bool empty = true;
     std::int64_t next_pos = 0;
+    std::int64_t next_typing = 0;
+    std::string next_batch; // the token: "s<position>_<typing serial>"
 };
+
+// A sync token: a durable stream position and the (in-memory) typing serial.
+struct SyncToken {
+    std::int64_t pos = 0;
+    std::int64_t typing = 0;
+};
+std::string format_token(const SyncToken& t);
 
 class SyncService {
 public:
-    SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier);
+    SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
+                room::TypingService& typing);
 
     // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
     // past the newest position this server has ever handed out.
-    std::int64_t parse_since(const std::string& token);
+    SyncToken parse_since(const std::string& token);
 
     SyncResult compute(const SyncRequest& req);
     // Long-poll: returns at once when there is something (or no `since`, or full_state, or
@@ -62,11 +74,13 @@ private:
     void write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
                       const event::RoomVersion& v);
     void write_summary(Ctx& c, const std::string& room_id);
+    void write_ephemeral(Ctx& c, const std::string& room_id, bool full);
 
     room::RoomService& rooms_;
     room::RoomReader& reader_;
     store::Store& store_;
     Notifier& notifier_;
+    room::TypingService& typing_;
     EventCache cache_;
 };
 

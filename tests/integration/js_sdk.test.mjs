@@ -65,9 +65,15 @@ test('two matrix-js-sdk clients: create, invite, join, exchange messages', async
   assert.equal(room.name, 'SDK room');
   assert.equal(room.getJoinedMemberCount(), 2);
   // Alice's own message is confirmed as a remote echo (matched by transaction id).
-  const echo = alice.getRoom(roomId).getLiveTimeline().getEvents().find((e) => e.getContent().body === 'hello from alice');
-  assert.ok(echo);
-  assert.equal(echo.status, null, 'the local echo was replaced by the server event');
+  const confirmed = async () => {
+    for (let i = 0; i < 100; i++) {
+      const echo = alice.getRoom(roomId).getLiveTimeline().getEvents().find((e) => e.getContent().body === 'hello from alice');
+      if (echo && echo.status === null && echo.getId().startsWith('$')) return echo;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return undefined;
+  };
+  assert.ok(await confirmed(), 'the local echo was replaced by the server event');
   // Back-pagination through /messages.
   for (let i = 0; i < 15; i++) await alice.sendTextMessage(roomId, `m${i}`);
   await waitForMessage(bob, roomId, 'm14');

@@ -14,7 +14,7 @@ const sync = async (who, params = {}) => {
   const q = new URLSearchParams(params).toString();
   const r = await who.get(`${V3}/sync${q ? `?${q}` : ''}`);
   assert.equal(r.status, 200, r.text);
-  assert.match(r.json.next_batch, /^s\d+$/);
+  assert.match(r.json.next_batch, /^s\d+_\d+$/);
   return r.json;
 };
 const bodies = (room) => room.timeline.events.filter((e) => e.type === 'm.room.message').map((e) => e.content.body);
@@ -209,4 +209,45 @@ test('use_state_after returns state_after instead of state', async () => {
   const room = s.rooms.join[roomId];
   assert.equal(room.state, undefined);
   assert.ok(room.state_after.events.some((e) => e.type === 'm.room.name'));
+});
+
+test('typing notifications: set, seen by members, cleared, expire', async () => {
+  const alice = await api.register('s_ty_a');
+  const bob = await api.register('s_ty_b');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  const base = await sync(bob);
+  const pending = sync(bob, { since: base.next_batch, timeout: 5000 });
+  setTimeout(() => alice.put(`${V3}/rooms/${enc(roomId)}/typing/${enc('@s_ty_a:localhost')}`, { typing: true, timeout: 1500 }), 100);
+  const s1 = await pending;
+  const typing = (s) => s.rooms?.join?.[roomId]?.ephemeral?.events.find((e) => e.type === 'm.typing')?.content.user_ids;
+  assert.deepEqual(typing(s1), ['@s_ty_a:localhost']);
+  // Expiry: after the timeout the typer disappears without anyone asking.
+  const s2 = await sync(bob, { since: s1.next_batch, timeout: 5000 });
+  assert.deepEqual(typing(s2), []);
+  assertError(await bob.put(`${V3}/rooms/${enc(roomId)}/typing/${enc('@s_ty_a:localhost')}`, { typing: true }), 403, 'M_FORBIDDEN');
+  assertError(await bob.put(`${V3}/rooms/${enc(roomId)}/typing/${enc('@s_ty_b:localhost')}`, {}), 400, 'M_MISSING_PARAM');
+});
+
+test('read receipts and read markers reach sync; private receipts stay private', async () => {
+  const alice = await api.register('s_rr_a');
+  const bob = await api.register('s_rr_b');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  const eid = await send(alice, roomId, { msgtype: 'm.text', body: 'read me' });
+  const base = await sync(alice);
+  assert.equal((await bob.post(`${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc(eid)}`, {})).status, 200);
+  assert.equal((await bob.post(`${V3}/rooms/${enc(roomId)}/receipt/m.read.private/${enc(eid)}`, {})).status, 200);
+  const s = await sync(alice, { since: base.next_batch, timeout: 5000 });
+  const receipt = s.rooms.join[roomId].ephemeral.events.find((e) => e.type === 'm.receipt');
+  assert.ok(receipt.content[eid]['m.read']['@s_rr_b:localhost'].ts > 0);
+  assert.equal(receipt.content[eid]['m.read.private'], undefined, 'others never see private receipts');
+  const own = await sync(bob);
+  const mine = own.rooms.join[roomId].ephemeral.events.find((e) => e.type === 'm.receipt');
+  assert.ok(mine.content[eid]['m.read.private']['@s_rr_b:localhost']);
+  assert.equal((await bob.post(`${V3}/rooms/${enc(roomId)}/read_markers`, { 'm.fully_read': eid, 'm.read': eid })).status, 200);
+  const fr = await bob.get(`${V3}/user/${enc('@s_rr_b:localhost')}/rooms/${enc(roomId)}/account_data/m.fully_read`);
+  assert.deepEqual(fr.json, { event_id: eid });
+  assertError(await bob.post(`${V3}/rooms/${enc(roomId)}/receipt/m.bogus/${enc(eid)}`, {}), 400, 'M_INVALID_PARAM');
+  assertError(await bob.post(`${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc('$missing')}`, {}), 404, 'M_NOT_FOUND');
 });

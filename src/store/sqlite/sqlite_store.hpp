@@ -72,6 +72,12 @@ public:
     std::optional<std::string> txn_for_event(const std::string& event_id,
                                              const std::string& user_id,
                                              const std::string& device_id) override;
+    std::int64_t put_receipt(const ReceiptRecord& r) override;
+    std::vector<ReceiptRecord> receipts_between(std::int64_t from, std::int64_t to) override;
+    std::vector<ReceiptRecord> receipts_in_room(const std::string& room_id) override;
+    std::optional<ReceiptRecord> receipt(const std::string& room_id, const std::string& user_id,
+                                         const std::string& receipt_type,
+                                         const std::string& thread_id) override;
     std::int64_t put_filter(const std::string& user_id, const std::string& json) override;
     std::optional<std::string> get_filter(const std::string& user_id,
                                           std::int64_t filter_id) override;

@@ -1,0 +1,69 @@
+#include "room/typing.hpp"
+
+namespace myelin::room {
+
+using clock = std::chrono::steady_clock;
+
+void TypingService::changed(const std::string& room_id, RoomTyping& r) {
+    r.serial = ++serial_;
+    if (on_change) on_change(room_id);
+}
+
+void TypingService::set(const std::string& room_id, const std::string& user_id, bool typing,
+                        std::chrono::milliseconds timeout) {
+    auto& r = rooms_[room_id];
+    if (typing) {
+        bool was = r.until.count(user_id) > 0;
+        r.until[user_id] = clock::now() + timeout;
+        if (!was) changed(room_id, r);
+        schedule_sweep();
+    } else if (r.until.erase(user_id)) {
+        changed(room_id, r);
+    }
+}
+
+std::vector<std::string> TypingService::typers(const std::string& room_id) const {
+    std::vector<std::string> out;
+    if (auto it = rooms_.find(room_id); it != rooms_.end())
+        for (const auto& [u, t] : it->second.until)
+            out.push_back(u);
+    return out;
+}
+
+std::optional<std::vector<std::string>>
+TypingService::changed_since(const std::string& room_id, std::int64_t since_serial) const {
+    auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) return std::nullopt;
+    if (it->second.serial > since_serial || since_serial > serial_) return typers(room_id);
+    return std::nullopt;
+}
+
+std::vector<std::string> TypingService::rooms_changed_since(std::int64_t since_serial) const {
+    std::vector<std::string> out;
+    for (const auto& [room, r] : rooms_)
+        if (r.serial > since_serial || since_serial > serial_) out.push_back(room);
+    return out;
+}
+
+void TypingService::schedule_sweep() {
+    if (sweeping_) return;
+    sweeping_ = true;
+    sweep_.expires_after(std::chrono::seconds(1));
+    sweep_.async_wait([this](const boost::system::error_code& ec) {
+        sweeping_ = false;
+        if (!ec) sweep();
+    });
+}
+
+void TypingService::sweep() {
+    auto now = clock::now();
+    bool any = false;
+    for (auto& [room, r] : rooms_) {
+        bool removed = std::erase_if(r.until, [&](const auto& kv) { return kv.second <= now; }) > 0;
+        if (removed) changed(room, r);
+        any = any || !r.until.empty();
+    }
+    if (any) schedule_sweep();
+}
+
+} // namespace myelin::room
