@@ -10,6 +10,7 @@ const clients = [];
 before(async () => { server = await startServer(); api = new Api(server.url); });
 after(async () => {
   for (const c of clients) c.stopClient();
+  // The SDK leaves timers behind after stopClient(); the runner's --test-force-exit ends them.
   await server.stop();
 });
 
