@@ -1,5 +1,6 @@
 // GET /sync (long-poll) and the filter endpoints.
 #include "api/routes.hpp"
+#include "net/response_stream.hpp"
 #include "util/matrix_error.hpp"
 #include <charconv>
 
@@ -52,8 +53,17 @@ void add_sync_routes(net::Router& r, Services& s) {
         }
         // An hour at most: a forgotten long-poll must still end.
         timeout_ms = std::min<std::int64_t>(timeout_ms, 3'600'000);
-        auto result =
-            co_await s.sync.wait_for(std::move(sr), std::chrono::milliseconds(timeout_ms));
+        // A client that gives up on its long-poll stops it at once.
+        net::ResponseStream* out = req.stream;
+        std::function<bool()> gone;
+        std::function<void(std::function<void()>)> on_gone;
+        if (out && timeout_ms > 0) {
+            out->watch_close();
+            gone = [out] { return out->closed(); };
+            on_gone = [out](std::function<void()> cb) { out->on_close = std::move(cb); };
+        }
+        auto result = co_await s.sync.wait_for(std::move(sr), std::chrono::milliseconds(timeout_ms),
+                                               std::move(gone), std::move(on_gone));
         Response res;
         res.body = std::move(result.body);
         co_return res;

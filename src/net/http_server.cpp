@@ -47,6 +47,7 @@ public:
           const std::vector<std::pair<std::string, std::string>>& headers) override;
     asio::awaitable<bool> write(std::string_view data) override;
     bool closed() const override { return state_->closed; }
+    void watch_close() override;
 
 private:
     struct State {
@@ -56,6 +57,7 @@ private:
     std::shared_ptr<HttpServer::Connection> c_;
     std::chrono::seconds write_timeout_;
     std::shared_ptr<State> state_ = std::make_shared<State>();
+    bool watching_ = false;
 };
 } // namespace
 
@@ -149,20 +151,29 @@ ConnectionStream::begin(unsigned status,
         os << head.base();
         text = os.str();
     }
-    // Watch the read side: completion (EOF, reset, stray bytes) means the client has gone.
+    watch_close();
+    co_return co_await write(text);
+}
+
+// Waits for the socket to become readable without consuming anything: end-of-file (nothing
+// available) or an error means the client has gone; bytes waiting are a pipelined request,
+// left in place for the next turn of the connection loop.
+void ConnectionStream::watch_close() {
+    if (watching_) return;
+    watching_ = true;
+    state_->on_close = &on_close;
     auto state = state_;
-    state->on_close = &on_close;
     auto conn = c_;
-    auto buf = std::make_shared<std::array<char, 64>>();
     beast::get_lowest_layer(conn->stream)
         .socket()
-        .async_read_some(asio::buffer(*buf),
-                         [state, conn, buf](boost::system::error_code, std::size_t) {
-                             if (state->closed) return;
-                             state->closed = true;
-                             if (state->on_close && *state->on_close) (*state->on_close)();
-                         });
-    co_return co_await write(text);
+        .async_wait(tcp::socket::wait_read, [state, conn](boost::system::error_code ec) {
+            if (state->closed) return;
+            auto& sock = beast::get_lowest_layer(conn->stream).socket();
+            boost::system::error_code ignore;
+            if (!ec && sock.available(ignore) > 0) return;
+            state->closed = true;
+            if (state->on_close && *state->on_close) (*state->on_close)();
+        });
 }
 
 asio::awaitable<bool> ConnectionStream::write(std::string_view data) {

@@ -20,8 +20,11 @@ public:
     // Writes one piece. Only one write is ever pending, so a slow reader holds at most one
     // payload; a write that cannot finish within the write timeout fails and closes.
     virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
-    // The client closed the connection (or sent something it should not have).
+    // The client closed the connection.
     virtual bool closed() const = 0;
+    // Starts noticing a client that goes away (begin() does this too). Long-polls use it
+    // without streaming, so a client that gives up stops costing anything at once.
+    virtual void watch_close() = 0;
     // Runs once when the peer goes away while the handler is still streaming.
     std::function<void()> on_close;
 };

@@ -416,23 +416,35 @@ SyncFilter SyncService::resolve_filter(const std::string& user_id, const std::st
     return SyncFilter::parse(*stored);
 }
 
-asio::awaitable<SyncResult> SyncService::wait_for(SyncRequest req,
-                                                  std::chrono::milliseconds timeout) {
+asio::awaitable<SyncResult>
+SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
+                      std::function<bool()> gone,
+                      std::function<void(std::function<void()>)> on_gone) {
     auto result = compute(req);
     if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!stopping) {
-        auto w = notifier_.subscribe(req.user_id);
+    auto w = notifier_.subscribe(req.user_id);
+    if (on_gone)
+        on_gone([w] {
+            w->woken = true;
+            w->timer.cancel();
+        });
+    while (!stopping && !(gone && gone())) {
+        w->woken = false;
         w->timer.expires_at(deadline);
         boost::system::error_code ec;
         co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        notifier_.unsubscribe(req.user_id, w);
+        if (gone && gone()) break;
         if (w->woken && !stopping) {
             result = compute(req);
-            if (!result.empty) co_return result;
+            if (!result.empty) {
+                notifier_.unsubscribe(req.user_id, w);
+                co_return result;
+            }
         }
         if (std::chrono::steady_clock::now() >= deadline) break;
     }
+    notifier_.unsubscribe(req.user_id, w);
     // Nothing for this caller: an empty response that leaves the position where it was.
     auto token = format_token(SyncToken{*req.since, req.since_typing});
     util::JsonWriter out;

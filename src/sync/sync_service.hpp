@@ -51,7 +51,11 @@ public:
     SyncResult compute(const SyncRequest& req);
     // Long-poll: returns at once when there is something (or no `since`, or full_state, or
     // timeout 0); otherwise waits for a change until `timeout`.
-    boost::asio::awaitable<SyncResult> wait_for(SyncRequest req, std::chrono::milliseconds timeout);
+    // `gone` (optional) reports a caller that disconnected; `on_gone` is where the caller hooks
+    // the wake-up for it.
+    boost::asio::awaitable<SyncResult>
+    wait_for(SyncRequest req, std::chrono::milliseconds timeout, std::function<bool()> gone = {},
+             std::function<void(std::function<void()>)> on_gone = {});
 
     // Filters: validated on upload, stored per user.
     std::string save_filter(const std::string& user_id, const boost::json::object& filter);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { Api, assertError } from './lib/client.mjs';
 import { V3, enc, createRoom, send, join, invite } from './lib/rooms.mjs';
+import { connect, sleep } from './lib/raw.mjs';
 
 let server, api;
 before(async () => { server = await startServer(); api = new Api(server.url); });
@@ -250,4 +251,28 @@ test('read receipts and read markers reach sync; private receipts stay private',
   assert.deepEqual(fr.json, { event_id: eid });
   assertError(await bob.post(`${V3}/rooms/${enc(roomId)}/receipt/m.bogus/${enc(eid)}`, {}), 400, 'M_INVALID_PARAM');
   assertError(await bob.post(`${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc('$missing')}`, {}), 404, 'M_NOT_FOUND');
+});
+
+test('a long-poll whose client disconnects ends at once instead of at its timeout', async () => {
+  const alice = await api.register('s_gone');
+  const base = await sync(alice);
+  const sock = await connect(server.port);
+  sock.write(`GET ${V3}/sync?since=${base.next_batch}&timeout=60000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n\r\n`);
+  await sleep(300);
+  const logBefore = server.log.length;
+  sock.destroy();
+  await sleep(500);
+  const tail = server.log.slice(logBefore);
+  const m = /GET \/_matrix\/client\/v3\/sync \d+ ([\d.]+)ms/.exec(tail);
+  assert.ok(m, `no completed /sync in the log after the disconnect:\n${tail}`);
+  assert.ok(Number(m[1]) < 5000, `the long-poll lasted ${m[1]} ms`);
+  // A pipelined request after a long-poll is not mistaken for a disconnect.
+  const sock2 = await connect(server.port);
+  const { readResponses } = await import('./lib/raw.mjs');
+  sock2.write(`GET ${V3}/sync?since=${base.next_batch}&timeout=800 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n\r\n` +
+    `GET /_matrix/client/versions HTTP/1.1\r\nHost: x\r\n\r\n`);
+  const rs = await readResponses(sock2, 2, 5000);
+  assert.deepEqual(rs.map((r) => r.status), [200, 200]);
+  assert.equal(JSON.parse(rs[0].body).next_batch, base.next_batch);
+  sock2.destroy();
 });
