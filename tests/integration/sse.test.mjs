@@ -124,3 +124,19 @@ test('a stream follows invites and joins like /sync does', async () => {
   await r.until(() => r.events.some((e) => bodiesIn(e, roomId).includes('welcome')));
   r.close();
 });
+
+test('graceful shutdown closes open streams and the server exits cleanly', async () => {
+  const { Server } = await import('./lib/server.mjs');
+  const s = new Server();
+  await s.start();
+  const alice = await new Api(s.url).register('sse_stop');
+  const r = new SseReader(s.port, SSE, { Authorization: `Bearer ${alice.token}` });
+  await r.until(() => r.events.length >= 1);
+  const t0 = Date.now();
+  s.proc.kill('SIGTERM');
+  await r.until(() => r.closed, 5000, 'stream closed by shutdown');
+  const status = await s.exited;
+  assert.equal(status.code, 0);
+  assert.ok(Date.now() - t0 < 3000, 'shutdown waited for the stream');
+  await s.stop();
+});
