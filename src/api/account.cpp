@@ -5,12 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 // UIA with the account's password, bound to `what` for this user.
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
                                                   const json::object& body,

@@ -5,11 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 namespace {
 // The caller may only touch their own account data; room ids must be well-formed.
 account::Auth owner(Services& s, const Request& req) {

@@ -5,12 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
                                                   const json::object& body,
                                                   const std::string& what);

@@ -6,12 +6,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 void add_directory_routes(net::Router& r, Services& s) {
     r.client(verb::put, "/directory/room/{roomAlias}", [&s](Request& req) -> net::Awaitable {
         auto auth = require_auth(s, req);

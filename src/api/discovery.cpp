@@ -4,18 +4,14 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 void add_discovery_routes(net::Router& r, Services& s) {
     r.add(verb::get, "/_matrix/client/versions", [](Request&) -> net::Awaitable {
         json::array versions;
         for (int minor = 1; minor <= 16; ++minor)
             versions.emplace_back("v1." + std::to_string(minor));
         co_return Response::json(
-            json::object{{"versions", std::move(versions)}, {"unstable_features", json::object{{"org.matrix.msc2108", true}}}});
+            json::object{{"versions", std::move(versions)},
+                         {"unstable_features", json::object{{"org.matrix.msc2108", true}}}});
     });
     r.add(verb::get, "/.well-known/matrix/client", [&s](Request&) -> net::Awaitable {
         std::string base = s.config.public_baseurl;

@@ -6,12 +6,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 namespace {
 
 const std::string& profile_user(Services& s, const Request& req) {

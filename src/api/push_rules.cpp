@@ -5,11 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 namespace {
 void require_global(const Request& req) {
     if (req.param("scope") != "global") throw invalid_param("Only the 'global' scope exists");

@@ -5,12 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 void add_receipt_routes(net::Router& r, Services& s) {
     r.client(verb::put, "/rooms/{roomId}/typing/{userId}", [&s](Request& req) -> net::Awaitable {
         auto auth = require_auth(s, req);

@@ -5,12 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 json::object login_response(const account::LoginResult& r, const Config& cfg);
 
 void add_register_routes(net::Router& r, Services& s) {

@@ -6,11 +6,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 namespace {
 std::optional<std::string> query(const Request& req, std::string_view name) {
     if (const auto* v = req.query_param(name)) return *v;

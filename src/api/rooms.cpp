@@ -5,12 +5,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-namespace jf = json_fields;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 namespace {
 room::Actor actor_of(const account::Auth& a) {
     return room::Actor{a.user_id, a.device_id};

@@ -2,8 +2,16 @@
 // One function per endpoint family; each adds its routes to the router.
 #include "api/services.hpp"
 #include "net/router.hpp"
+#include "util/json_fields.hpp"
 
 namespace myelin::api {
+
+// The names every endpoint file uses.
+namespace json = boost::json;
+namespace jf = json_fields;
+using net::Request;
+using net::Response;
+using net::http::verb;
 
 void add_discovery_routes(net::Router& r, Services& s); // versions, well-known, capabilities
 void add_login_routes(net::Router& r, Services& s);     // login, logout
@@ -15,7 +23,7 @@ void add_room_routes(net::Router& r, Services& s);      // createRoom, membershi
 void add_room_read_routes(net::Router& r, Services& s); // messages, context, members, ...
 void add_directory_routes(net::Router& r, Services& s); // aliases, publicRooms
 void add_account_data_routes(net::Router& r, Services& s);
-void add_sync_routes(net::Router& r, Services& s); // /sync, filters
+void add_sync_routes(net::Router& r, Services& s);     // /sync, filters
 void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
 void add_push_rule_routes(net::Router& r, Services& s);
 void add_receipt_routes(net::Router& r, Services& s); // typing, receipts, read markers

@@ -7,9 +7,9 @@
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
 #include "room/room_directory.hpp"
-#include "room/typing.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
+#include "room/typing.hpp"
 #include "sync/sync_service.hpp"
 
 namespace myelin::api {

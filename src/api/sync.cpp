@@ -6,11 +6,6 @@
 
 namespace myelin::api {
 
-namespace json = boost::json;
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 namespace {
 bool bool_param(const Request& req, std::string_view name) {
     const auto* v = req.query_param(name);

@@ -7,10 +7,6 @@
 
 namespace myelin::api {
 
-using net::Request;
-using net::Response;
-using net::http::verb;
-
 sync::SyncRequest sync_request(Services& s, const Request& req, const account::Auth& auth);
 
 namespace {

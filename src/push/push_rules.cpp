@@ -107,40 +107,40 @@ void PushRuleService::put_rule(const std::string& user_id, const std::string& ki
     save(user_id, rs);
 }
 
-void PushRuleService::delete_rule(const std::string& user_id, const std::string& kind,
-                                  const std::string& rule_id) {
+void PushRuleService::edit_rule(const std::string& user_id, const std::string& kind,
+                                const std::string& rule_id,
+                                const std::function<void(json::array&, std::size_t)>& edit) {
     check_kind(kind);
     auto rs = ruleset(user_id);
     auto& rules = rules_of(rs, kind);
     auto i = find_rule(rules, rule_id);
     if (i < 0) throw not_found("Unknown push rule");
-    if (rules[static_cast<std::size_t>(i)].as_object().at("default").as_bool())
-        throw MatrixError(400, "M_UNKNOWN", "Server-default rules cannot be deleted");
-    rules.erase(rules.begin() + i);
+    edit(rules, static_cast<std::size_t>(i));
     save(user_id, rs);
+}
+
+void PushRuleService::delete_rule(const std::string& user_id, const std::string& kind,
+                                  const std::string& rule_id) {
+    edit_rule(user_id, kind, rule_id, [](json::array& rules, std::size_t i) {
+        if (rules[i].as_object().at("default").as_bool())
+            throw MatrixError(400, "M_UNKNOWN", "Server-default rules cannot be deleted");
+        rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(i));
+    });
 }
 
 void PushRuleService::set_enabled(const std::string& user_id, const std::string& kind,
                                   const std::string& rule_id, bool enabled) {
-    check_kind(kind);
-    auto rs = ruleset(user_id);
-    auto& rules = rules_of(rs, kind);
-    auto i = find_rule(rules, rule_id);
-    if (i < 0) throw not_found("Unknown push rule");
-    rules[static_cast<std::size_t>(i)].as_object()["enabled"] = enabled;
-    save(user_id, rs);
+    edit_rule(user_id, kind, rule_id, [enabled](json::array& rules, std::size_t i) {
+        rules[i].as_object()["enabled"] = enabled;
+    });
 }
 
 void PushRuleService::set_actions(const std::string& user_id, const std::string& kind,
                                   const std::string& rule_id, const json::array& actions) {
-    check_kind(kind);
     check_actions(actions);
-    auto rs = ruleset(user_id);
-    auto& rules = rules_of(rs, kind);
-    auto i = find_rule(rules, rule_id);
-    if (i < 0) throw not_found("Unknown push rule");
-    rules[static_cast<std::size_t>(i)].as_object()["actions"] = actions;
-    save(user_id, rs);
+    edit_rule(user_id, kind, rule_id, [&actions](json::array& rules, std::size_t i) {
+        rules[i].as_object()["actions"] = actions;
+    });
 }
 
 } // namespace myelin::push

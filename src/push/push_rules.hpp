@@ -3,6 +3,7 @@
 // account data event (so sync carries them), and the /pushrules endpoints' operations.
 #include "account/account_data.hpp"
 #include <boost/json.hpp>
+#include <functional>
 
 namespace myelin::push {
 
@@ -26,6 +27,9 @@ public:
 
 private:
     void save(const std::string& user_id, const boost::json::object& ruleset);
+    // Loads the ruleset, finds the rule (404 if absent), applies `edit`, saves.
+    void edit_rule(const std::string& user_id, const std::string& kind, const std::string& rule_id,
+                   const std::function<void(boost::json::array&, std::size_t)>& edit);
     account::AccountDataService& data_;
 };
 
