@@ -83,3 +83,39 @@ test('two matrix-js-sdk clients: create, invite, join, exchange messages', async
   const bodies = timeline.getEvents().filter((e) => e.getType() === 'm.room.message').map((e) => e.getContent().body);
   assert.deepEqual(bodies, ['hello from alice', ...Array.from({ length: 15 }, (_, i) => `m${i}`)]);
 });
+
+test('matrix-js-sdk sees redactions, typing and read receipts through its own sync loop', async () => {
+  const carol = await startClient('js_carol');
+  const dave = await startClient('js_dave');
+  const { room_id: roomId } = await carol.createRoom({ preset: 'public_chat', name: 'signals' });
+  await dave.joinRoom(roomId);
+  const got = waitForMessage(dave, roomId, 'to be redacted');
+  const { event_id: eventId } = await carol.sendTextMessage(roomId, 'to be redacted');
+  await got;
+
+  const redacted = new Promise((resolve) => {
+    dave.on(sdk.RoomEvent.Redaction, (ev) => { if (ev.getAssociatedId?.() === eventId || ev.event?.redacts === eventId || ev.getContent().redacts === eventId) resolve(); });
+  });
+  await carol.redactEvent(roomId, eventId);
+  await redacted;
+  const original = dave.getRoom(roomId).findEventById(eventId);
+  assert.ok(original.isRedacted(), 'the event is redacted in the other client');
+
+  const typing = new Promise((resolve) => {
+    dave.on(sdk.RoomMemberEvent.Typing, (_e, member) => { if (member.userId === '@js_carol:localhost' && member.typing) resolve(); });
+  });
+  await carol.sendTyping(roomId, true, 10000);
+  await typing;
+
+  const last = waitForMessage(carol, roomId, 'read this');
+  await dave.sendTextMessage(roomId, 'read this');
+  const readThis = await last;
+  const receipt = new Promise((resolve) => {
+    dave.on(sdk.RoomEvent.Receipt, () => {
+      const users = dave.getRoom(roomId).getUsersReadUpTo(readThis);
+      if (users.includes('@js_carol:localhost')) resolve();
+    });
+  });
+  await carol.sendReadReceipt(readThis);
+  await receipt;
+});

@@ -29,4 +29,7 @@ test('matrix-nio registers, logs in, creates, invites, joins, sends, syncs and p
   assert.equal(r.room_name, 'nio room');
   assert.equal(r.messages, 'RoomMessagesResponse');
   assert.deepEqual(r.message_bodies, ['hello nio']);
+  const expected = Array.from({ length: 25 }, (_, i) => `p${24 - i}`).concat(['hello nio']);
+  assert.deepEqual(r.paged_bodies, expected);
+  assert.ok(r.pages >= 3, `only ${r.pages} pages`);
 });

@@ -48,6 +48,21 @@ async def main(base):
         msgs = await bob.room_messages(room_id, start=nxt.next_batch, limit=20)
         out["messages"] = type(msgs).__name__
         out["message_bodies"] = [e.body for e in msgs.chunk if getattr(e, "body", None)]
+
+        # Backward pagination across several pages of 10.
+        for i in range(25):
+            await alice.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": f"p{i}"})
+        latest = await bob.sync(timeout=0, since=nxt.next_batch)
+        token, seen, pages = latest.next_batch, [], 0
+        while token and pages < 10:
+            page = await bob.room_messages(room_id, start=token, limit=10)
+            pages += 1
+            seen += [e.body for e in page.chunk if getattr(e, "body", None)]
+            if not page.chunk or not page.end:
+                break
+            token = page.end
+        out["paged_bodies"] = seen
+        out["pages"] = pages
     finally:
         await alice.close()
         await bob.close()
