@@ -27,6 +27,7 @@ void add_sync_routes(net::Router& r, Services& s);     // /sync, filters
 void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
 void add_push_rule_routes(net::Router& r, Services& s);
 void add_receipt_routes(net::Router& r, Services& s); // typing, receipts, read markers
+void add_to_device_routes(net::Router& r, Services& s);
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -43,6 +44,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_sync_sse_routes(r, s);
     add_push_rule_routes(r, s);
     add_receipt_routes(r, s);
+    add_to_device_routes(r, s);
 }
 
 } // namespace myelin::api

@@ -4,6 +4,7 @@
 #include "account/account_service.hpp"
 #include "config/config.hpp"
 #include "net/request.hpp"
+#include "e2ee/to_device.hpp"
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
 #include "room/room_directory.hpp"
@@ -25,6 +26,7 @@ struct Services {
     push::PushRuleService& push_rules;
     room::TypingService& typing;
     room::ReceiptService& receipts;
+    e2ee::ToDeviceService& to_device;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

@@ -3,6 +3,7 @@
 #include "account/account_data.hpp"
 #include "account/account_service.hpp"
 #include "api/routes.hpp"
+#include "e2ee/to_device.hpp"
 #include "net/http_server.hpp"
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
@@ -84,8 +85,10 @@ int serve(const Config& cfg) {
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
     push::PushRuleService push_rules(account_data);
-    api::Services services{cfg,          accounts, rooms,      reader, directory,
-                           account_data, sync,     push_rules, typing, receipts};
+    e2ee::ToDeviceService to_device(cfg.server_name, *store);
+    to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
+    api::Services services{cfg,  accounts,   rooms,  reader,   directory, account_data,
+                           sync, push_rules, typing, receipts, to_device};
     net::Router router;
     api::add_all_routes(router, services);
 

@@ -157,6 +157,25 @@ CREATE TABLE receipts (
 );
 CREATE INDEX receipts_by_stream ON receipts(stream_position);
 )SQL",
+        // 5: to-device messages, kept until the receiving device acknowledges them.
+        R"SQL(
+CREATE TABLE to_device (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    stream_position BIGINT NOT NULL,
+    seq INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    type TEXT NOT NULL,
+    content TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id, stream_position, seq)
+);
+CREATE TABLE to_device_txns (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    txn_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id, txn_id)
+);
+)SQL",
     };
     return list;
 }

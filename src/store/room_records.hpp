@@ -85,6 +85,15 @@ struct ReceiptRecord {
     std::int64_t stream_position = 0;
 };
 
+struct ToDeviceMessage {
+    std::string user_id; // recipient
+    std::string device_id;
+    std::string sender;
+    std::string type;
+    std::string content; // JSON text
+    std::int64_t stream_position = 0;
+};
+
 struct AccountDataRecord {
     std::string room_id; // empty for global account data
     std::string type;

@@ -63,6 +63,16 @@ public:
                                                  const std::string& user_id,
                                                  const std::string& receipt_type,
                                                  const std::string& thread_id) = 0;
+    // To-device messages. put: all rows in one transaction under one new stream position;
+    // false (and nothing written) when the sender's transaction id was used before.
+    virtual std::optional<std::int64_t> put_to_device(const TxnKey& txn,
+                                                      const std::vector<ToDeviceMessage>& msgs) = 0;
+    virtual std::vector<ToDeviceMessage> to_device_for(const std::string& user_id,
+                                                       const std::string& device_id,
+                                                       std::int64_t after, std::int64_t upto) = 0;
+    // Deletes what the device has acknowledged (positions <= upto).
+    virtual void ack_to_device(const std::string& user_id, const std::string& device_id,
+                               std::int64_t upto) = 0;
     // Filters (POST /user/{userId}/filter): ids are per user and increase.
     virtual std::int64_t put_filter(const std::string& user_id, const std::string& json) = 0;
     virtual std::optional<std::string> get_filter(const std::string& user_id,

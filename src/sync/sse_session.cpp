@@ -54,6 +54,9 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
         req.since = since ? std::optional(since->pos) : std::nullopt;
         req.since_typing = since ? since->typing : 0;
         req.full_state = first && !opts.resume && opts.full_state_first;
+        // Only the token the client itself presented acknowledges to-device messages; tokens
+        // the stream advances to on its own do not (the client may not have processed them).
+        req.acknowledges = first;
         auto result = sync.compute(req);
         bool must_send = !result.empty || !since || (first && req.full_state);
         first = false;

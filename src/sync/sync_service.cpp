@@ -357,12 +357,17 @@ SyncResult SyncService::compute(const SyncRequest& req) {
                 add_join(room_id, false, false);
     }
 
+    // To-device: delete what the device acknowledged, then deliver what is pending up to P.
+    if (req.since && req.acknowledges) store_.ack_to_device(req.user_id, req.device_id, c.since);
+    auto to_device =
+        store_.to_device_for(req.user_id, req.device_id, c.initial ? 0 : c.since, c.pos);
+
     util::JsonWriter w;
     w.begin_object();
     auto next_batch = format_token(SyncToken{c.pos, c.typing_serial});
     w.key("next_batch").string(next_batch);
-    bool empty =
-        join.empty() && invite.empty() && knock.empty() && leave.empty() && global_ad.empty();
+    bool empty = join.empty() && invite.empty() && knock.empty() && leave.empty() &&
+                 global_ad.empty() && to_device.empty();
     if (!join.empty() || !invite.empty() || !knock.empty() || !leave.empty()) {
         w.key("rooms").begin_object();
         auto section = [&](const char* name, const auto& list) {
@@ -383,6 +388,13 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         for (const auto& r : global_ad)
             events.push_back(json::object{{"type", r.type}, {"content", json::parse(r.content)}});
         w.key("account_data").value(json::object{{"events", std::move(events)}});
+    }
+    if (!to_device.empty()) {
+        json::array events;
+        for (const auto& m : to_device)
+            events.push_back(json::object{
+                {"sender", m.sender}, {"type", m.type}, {"content", json::parse(m.content)}});
+        w.key("to_device").value(json::object{{"events", std::move(events)}});
     }
     w.end_object();
     return SyncResult{w.take(), empty, c.pos, c.typing_serial, next_batch};

@@ -19,6 +19,9 @@ struct SyncRequest {
     std::string device_id;
     std::optional<std::int64_t> since; // stream position; none: initial sync
     std::int64_t since_typing = 0;     // typing serial of the token
+    // The client itself presented `since` (a /sync call, or an SSE stream's resume token), so
+    // to-device messages up to it are acknowledged and can be deleted.
+    bool acknowledges = true;
     SyncFilter filter;
     bool full_state = false;
     bool use_state_after = false;

@@ -140,3 +140,32 @@ test('graceful shutdown closes open streams and the server exits cleanly', async
   assert.ok(Date.now() - t0 < 3000, 'shutdown waited for the stream');
   await s.stop();
 });
+
+test('to-device over SSE: sent once per stream, kept until a reconnect acknowledges it', async () => {
+  const alice = await api.register('sse_td_a');
+  const bob = await api.register('sse_td_b');
+  const auth = { Authorization: `Bearer ${bob.token}` };
+  let r = new SseReader(server.port, `${SSE}?heartbeat_interval=30`, auth);
+  await r.until(() => r.events.length >= 1);
+  const before = r.events[0].id;
+  await alice.put(`${V3}/sendToDevice/org.example.ping/x1`, { messages: { '@sse_td_b:localhost': { [bob.deviceId]: { n: 1 } } } });
+  await r.until(() => r.events.some((e) => e.json.to_device));
+  await alice.put(`${V3}/rooms/${enc(await createRoom(alice))}/send/m.room.message/x`, { body: 'noise', msgtype: 'm.text' });
+  await new Promise((res) => setTimeout(res, 300));
+  const carried = r.events.filter((e) => e.json.to_device).length;
+  assert.equal(carried, 1, 'never resent within the stream');
+  const carrier = r.events.find((e) => e.json.to_device).id;
+  r.close();
+  // Reconnecting from before the message: it is still there.
+  r = new SseReader(server.port, SSE, { ...auth, 'Last-Event-ID': before });
+  await r.until(() => r.events.length >= 1);
+  assert.deepEqual(r.events[0].json.to_device.events.map((e) => e.content.n), [1]);
+  r.close();
+  // Reconnecting from the event that carried it acknowledges it.
+  r = new SseReader(server.port, `${SSE}?heartbeat_interval=1`, { ...auth, 'Last-Event-ID': carrier });
+  await r.until(() => r.comments.length >= 2);
+  assert.ok(!r.events.some((e) => e.json.to_device));
+  r.close();
+  const plain = await bob.get(`${V3}/sync?since=${before}`);
+  assert.equal(plain.json.to_device, undefined, 'deleted after the acknowledging reconnect');
+});

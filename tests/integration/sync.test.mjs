@@ -276,3 +276,33 @@ test('a long-poll whose client disconnects ends at once instead of at its timeou
   assert.equal(JSON.parse(rs[0].body).next_batch, base.next_batch);
   sock2.destroy();
 });
+
+test('to-device messages: delivered until acknowledged, then deleted; * reaches every device', async () => {
+  const alice = await api.register('s_td_a');
+  const bob = await api.register('s_td_b');
+  const bob2 = api.withToken((await api.login('s_td_b')).json.access_token);
+  const base = await sync(bob);
+  const send = (txn, device, body) => alice.put(`${V3}/sendToDevice/org.example.ping/${txn}`,
+    { messages: { '@s_td_b:localhost': { [device]: body } } });
+  const pending = sync(bob, { since: base.next_batch, timeout: 5000 });
+  setTimeout(() => send('t1', bob.deviceId, { n: 1 }), 100);
+  const s1 = await pending;
+  assert.deepEqual(s1.to_device.events, [{ sender: '@s_td_a:localhost', type: 'org.example.ping', content: { n: 1 } }]);
+  // Not acknowledged yet: the same `since` gets it again.
+  const again = await sync(bob, { since: base.next_batch });
+  assert.equal(again.to_device.events.length, 1);
+  // Syncing from the token that carried it acknowledges it.
+  const s2 = await sync(bob, { since: s1.next_batch });
+  assert.equal(s2.to_device, undefined);
+  const s3 = await sync(bob, { since: base.next_batch });
+  assert.equal(s3.to_device, undefined, 'deleted once acknowledged');
+  // A retried transaction is not delivered twice; '*' goes to every device of the user.
+  assert.equal((await send('t1', bob.deviceId, { n: 1 })).status, 200);
+  assert.equal((await send('t2', '*', { n: 2 })).status, 200);
+  const b1 = await sync(bob, { since: s3.next_batch });
+  assert.deepEqual(b1.to_device.events.map((e) => e.content.n), [2]);
+  const b2 = await sync(bob2, { since: s3.next_batch });
+  assert.deepEqual(b2.to_device.events.map((e) => e.content.n), [2]);
+  assertError(await alice.put(`${V3}/sendToDevice/x/t3`, {}), 400, 'M_MISSING_PARAM');
+  assertError(await alice.put(`${V3}/sendToDevice/x/t4`, { messages: { nobody: {} } }), 400, 'M_INVALID_PARAM');
+});

@@ -78,6 +78,13 @@ public:
     std::optional<ReceiptRecord> receipt(const std::string& room_id, const std::string& user_id,
                                          const std::string& receipt_type,
                                          const std::string& thread_id) override;
+    std::optional<std::int64_t> put_to_device(const TxnKey& txn,
+                                              const std::vector<ToDeviceMessage>& msgs) override;
+    std::vector<ToDeviceMessage> to_device_for(const std::string& user_id,
+                                               const std::string& device_id, std::int64_t after,
+                                               std::int64_t upto) override;
+    void ack_to_device(const std::string& user_id, const std::string& device_id,
+                       std::int64_t upto) override;
     std::int64_t put_filter(const std::string& user_id, const std::string& json) override;
     std::optional<std::string> get_filter(const std::string& user_id,
                                           std::int64_t filter_id) override;

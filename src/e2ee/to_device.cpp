@@ -1,0 +1,42 @@
+#include "e2ee/to_device.hpp"
+
+#include "util/ids.hpp"
+#include "util/matrix_error.hpp"
+#include <set>
+
+namespace myelin::e2ee {
+
+namespace json = boost::json;
+
+void ToDeviceService::send(const std::string& sender, const std::string& sender_device,
+                           const std::string& type, const std::string& txn_id,
+                           const json::object& messages) {
+    std::vector<store::ToDeviceMessage> out;
+    std::set<std::string> recipients;
+    for (const auto& [user, devices] : messages) {
+        std::string user_id(user);
+        if (!ids::valid_user_id(user_id)) throw invalid_param("Malformed user id " + user_id);
+        if (!devices.is_object()) throw bad_json("messages must map users to device maps");
+        if (ids::server_of(user_id) != server_name_) continue;
+        for (const auto& [device, content] : devices.get_object()) {
+            if (!content.is_object()) throw bad_json("each message content must be an object");
+            std::vector<std::string> targets;
+            if (device == "*") {
+                for (const auto& d : store_.list_devices(user_id))
+                    targets.push_back(d.device_id);
+            } else {
+                targets.emplace_back(device);
+            }
+            auto text = json::serialize(content);
+            for (auto& d : targets)
+                out.push_back(store::ToDeviceMessage{user_id, std::move(d), sender, type, text, 0});
+            recipients.insert(user_id);
+        }
+    }
+    if (!store_.put_to_device(store::TxnKey{sender, sender_device, txn_id}, out)) return;
+    if (on_message)
+        for (const auto& u : recipients)
+            on_message(u);
+}
+
+} // namespace myelin::e2ee

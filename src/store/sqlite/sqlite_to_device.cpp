@@ -1,0 +1,48 @@
+// To-device messages on SQLite.
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace myelin::store::sqlite {
+
+std::optional<std::int64_t> SqliteStore::put_to_device(const TxnKey& txn,
+                                                       const std::vector<ToDeviceMessage>& msgs) {
+    Transaction tx(db_);
+    db_.prepare("INSERT OR IGNORE INTO to_device_txns (user_id, device_id, txn_id) "
+                "VALUES (?1, ?2, ?3)")
+        .bind_all(txn.user_id, txn.device_id, txn.txn_id)
+        .run();
+    if (db_.changes() == 0) return std::nullopt; // a retry of a request already stored
+    auto pos = next_stream_position();
+    std::int64_t seq = 0;
+    for (const auto& m : msgs)
+        db_.prepare("INSERT INTO to_device (user_id, device_id, stream_position, seq, sender, "
+                    "type, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .bind_all(m.user_id, m.device_id, pos, seq++, m.sender, m.type, m.content)
+            .run();
+    tx.commit();
+    return pos;
+}
+
+std::vector<ToDeviceMessage> SqliteStore::to_device_for(const std::string& user_id,
+                                                        const std::string& device_id,
+                                                        std::int64_t after, std::int64_t upto) {
+    auto s = db_.prepare("SELECT user_id, device_id, sender, type, content, stream_position "
+                         "FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
+                         "stream_position > ?3 AND stream_position <= ?4 "
+                         "ORDER BY stream_position, seq");
+    s.bind_all(user_id, device_id, after, upto);
+    std::vector<ToDeviceMessage> out;
+    while (s.step())
+        out.push_back(
+            ToDeviceMessage{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)});
+    return out;
+}
+
+void SqliteStore::ack_to_device(const std::string& user_id, const std::string& device_id,
+                                std::int64_t upto) {
+    db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
+                "stream_position <= ?3")
+        .bind_all(user_id, device_id, upto)
+        .run();
+}
+
+} // namespace myelin::store::sqlite
