@@ -3,14 +3,15 @@
 #include "account/account_data.hpp"
 #include "account/account_service.hpp"
 #include "config/config.hpp"
-#include "net/request.hpp"
 #include "e2ee/to_device.hpp"
+#include "net/request.hpp"
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
 #include "room/room_directory.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
+#include "sync/sse_session.hpp"
 #include "sync/sync_service.hpp"
 
 namespace myelin::api {
@@ -27,6 +28,7 @@ struct Services {
     room::TypingService& typing;
     room::ReceiptService& receipts;
     e2ee::ToDeviceService& to_device;
+    sync::StreamLimits& stream_limits;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

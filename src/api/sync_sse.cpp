@@ -53,6 +53,18 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
         std::string token_hash = auth.token_hash;
         opts.still_authorized = [&s, token_hash] { return s.accounts.token_alive(token_hash); };
         if (!req.stream) throw std::runtime_error("no response stream");
+        if (!s.stream_limits.acquire(auth.user_id, auth.device_id)) {
+            MatrixError e(429, "M_LIMIT_EXCEEDED",
+                          "Too many open sync streams for this device or user");
+            e.extra["retry_after_ms"] = 5000;
+            throw e;
+        }
+        // Released however the stream ends (return or exception).
+        struct Slot {
+            sync::StreamLimits& limits;
+            std::string user, device;
+            ~Slot() { limits.release(user, device); }
+        } slot{s.stream_limits, auth.user_id, auth.device_id};
         std::vector<std::pair<std::string, std::string>> headers{
             {"Content-Type", "text/event-stream"},
             {"Cache-Control", "no-cache, no-transform"},

@@ -13,6 +13,7 @@
 #include "room/server_keys.hpp"
 #include "room/typing.hpp"
 #include "store/store.hpp"
+#include "sync/sse_session.hpp"
 #include "sync/sync_service.hpp"
 #include "util/blocking_pool.hpp"
 #include <boost/asio/signal_set.hpp>
@@ -87,8 +88,9 @@ int serve(const Config& cfg) {
     push::PushRuleService push_rules(account_data);
     e2ee::ToDeviceService to_device(cfg.server_name, *store);
     to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
+    sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
     api::Services services{cfg,  accounts,   rooms,  reader,   directory, account_data,
-                           sync, push_rules, typing, receipts, to_device};
+                           sync, push_rules, typing, receipts, to_device, stream_limits};
     net::Router router;
     api::add_all_routes(router, services);
 

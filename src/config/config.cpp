@@ -75,6 +75,8 @@ void load_config_file(Config& cfg, const std::string& path) {
     if (cfg.sse_heartbeat_s < 1 || cfg.sse_heartbeat_s > 3600)
         throw std::runtime_error("sse.heartbeat_interval_s must be between 1 and 3600");
     get(t, "sse.allow_query_token", cfg.sse_allow_query_token);
+    get(t, "sse.max_streams_per_device", cfg.sse_max_streams_per_device);
+    get(t, "sse.max_streams_per_user", cfg.sse_max_streams_per_user);
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     std::int64_t body = static_cast<std::int64_t>(cfg.http.max_body_bytes);
@@ -101,7 +103,8 @@ const char* config_keys_help() {
   worker_threads = 2                   threads for password hashing
   [rate_limit.login]                   per client address: enabled = true,
   [rate_limit.register]                  per_second = 0.5, burst = 10
-  [sse]   heartbeat_interval_s = 5, allow_query_token = true
+  [sse]   heartbeat_interval_s = 5, allow_query_token = true,
+          max_streams_per_device = 4, max_streams_per_user = 20
   [http]  max_body_bytes = 1048576, max_header_bytes = 16384,
           idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60
 )";

@@ -31,6 +31,8 @@ struct Config {
     // /sync/sse (MSC2108)
     std::int64_t sse_heartbeat_s = 5;  // default heartbeat_interval
     bool sse_allow_query_token = true; // ?access_token= for browsers' EventSource
+    std::int64_t sse_max_streams_per_device = 4;
+    std::int64_t sse_max_streams_per_user = 20;
 };
 
 // Loads `path` (TOML) over the defaults. Throws std::runtime_error with the key at fault.

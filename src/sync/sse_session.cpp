@@ -29,6 +29,20 @@ std::string sse_named_event(std::string_view name, std::string_view data) {
     return out;
 }
 
+bool StreamLimits::acquire(const std::string& user_id, const std::string& device_id) {
+    auto key = user_id + "|" + device_id;
+    if (users_[user_id] >= per_user_ || devices_[key] >= per_device_) return false;
+    ++users_[user_id];
+    ++devices_[key];
+    return true;
+}
+
+void StreamLimits::release(const std::string& user_id, const std::string& device_id) {
+    auto key = user_id + "|" + device_id;
+    if (--users_[user_id] <= 0) users_.erase(user_id);
+    if (--devices_[key] <= 0) devices_.erase(key);
+}
+
 asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequest req,
                                       SseOptions opts) {
     auto& notifier = sync.notifier();

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
+#include <unordered_map>
 
 namespace myelin::sync {
 
@@ -24,6 +25,21 @@ struct SseOptions {
     bool full_state_first = false;   // full_state applies to the first event only
     // Checked on every wake-up: false when the token was logged out or the device deleted.
     std::function<bool()> still_authorized;
+};
+
+// Counts open streams per user and per device, so one client cannot hold unbounded streams.
+class StreamLimits {
+public:
+    StreamLimits(std::int64_t per_device, std::int64_t per_user)
+        : per_device_(per_device)
+        , per_user_(per_user) {}
+    // Takes a slot, or returns false when a limit is reached.
+    bool acquire(const std::string& user_id, const std::string& device_id);
+    void release(const std::string& user_id, const std::string& device_id);
+
+private:
+    std::int64_t per_device_, per_user_;
+    std::unordered_map<std::string, std::int64_t> users_, devices_;
 };
 
 boost::asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequest req,

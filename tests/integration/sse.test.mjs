@@ -169,3 +169,24 @@ test('to-device over SSE: sent once per stream, kept until a reconnect acknowled
   const plain = await bob.get(`${V3}/sync?since=${before}`);
   assert.equal(plain.json.to_device, undefined, 'deleted after the acknowledging reconnect');
 });
+
+test('stream limits per device: the extra stream gets 429, a freed slot is reusable', async () => {
+  const { Server } = await import('./lib/server.mjs');
+  const s = new Server({ extraConfig: '\n[sse]\nmax_streams_per_device = 1\nmax_streams_per_user = 5\n' });
+  await s.start();
+  try {
+    const alice = await new Api(s.url).register('sse_lim');
+    const auth = { Authorization: `Bearer ${alice.token}` };
+    const first = new SseReader(s.port, SSE, auth);
+    await first.until(() => first.events.length >= 1);
+    const second = await alice.get(SSE);
+    assertError(second, 429, 'M_LIMIT_EXCEEDED');
+    assert.ok(second.json.retry_after_ms > 0);
+    first.close();
+    await new Promise((res) => setTimeout(res, 300));
+    const third = new SseReader(s.port, SSE, auth);
+    await third.until(() => third.events.length >= 1);
+    assert.equal(third.status, 200);
+    third.close();
+  } finally { await s.stop(); }
+});
