@@ -32,7 +32,7 @@ export class Server {
     this.log = '';
     const cfgPath = join(this.dataDir, 'test.toml');
     writeFileSync(cfgPath, (this.opts.config ?? BASE_CONFIG) + (this.opts.extraConfig ?? ''));
-    const args = ['serve', '--config', cfgPath, '--listen', '127.0.0.1:0',
+    const args = ['serve', '--config', cfgPath, '--listen', this.opts.listen ?? '127.0.0.1:0',
       '--database', this.dbUrl, ...(this.opts.args ?? [])];
     this.proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
