@@ -13,6 +13,15 @@ std::optional<std::string> query(const Request& req, std::string_view name) {
     if (const auto* v = req.query_param(name)) return *v;
     return std::nullopt;
 }
+// GET .../enabled and .../actions: one field of the rule.
+net::Handler rule_field(Services& s, std::string field) {
+    return [&s, field](Request& req) -> net::Awaitable {
+        auto auth = require_auth(s, req);
+        require_global(req);
+        auto rr = s.push_rules.rule(auth.user_id, req.param("kind"), req.param("ruleId"));
+        co_return Response::json(json::object{{field, rr.at(field)}});
+    };
+}
 } // namespace
 
 void add_push_rule_routes(net::Router& r, Services& s) {
@@ -45,12 +54,7 @@ void add_push_rule_routes(net::Router& r, Services& s) {
         s.push_rules.delete_rule(auth.user_id, req.param("kind"), req.param("ruleId"));
         co_return Response::empty_object();
     });
-    r.client(verb::get, rule + "/enabled", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        require_global(req);
-        auto rr = s.push_rules.rule(auth.user_id, req.param("kind"), req.param("ruleId"));
-        co_return Response::json(json::object{{"enabled", rr.at("enabled")}});
-    });
+    r.client(verb::get, rule + "/enabled", rule_field(s, "enabled"));
     r.client(verb::put, rule + "/enabled", [&s](Request& req) -> net::Awaitable {
         auto auth = require_auth(s, req);
         require_global(req);
@@ -60,12 +64,7 @@ void add_push_rule_routes(net::Router& r, Services& s) {
         s.push_rules.set_enabled(auth.user_id, req.param("kind"), req.param("ruleId"), *enabled);
         co_return Response::empty_object();
     });
-    r.client(verb::get, rule + "/actions", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        require_global(req);
-        auto rr = s.push_rules.rule(auth.user_id, req.param("kind"), req.param("ruleId"));
-        co_return Response::json(json::object{{"actions", rr.at("actions")}});
-    });
+    r.client(verb::get, rule + "/actions", rule_field(s, "actions"));
     r.client(verb::put, rule + "/actions", [&s](Request& req) -> net::Awaitable {
         auto auth = require_auth(s, req);
         require_global(req);

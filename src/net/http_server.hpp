@@ -42,7 +42,7 @@ private:
     boost::asio::awaitable<bool> handle_request(Connection& c);
     boost::asio::awaitable<void> linger_close(Connection& c);
     boost::asio::awaitable<Response> dispatch(Request& req,
-                                               const http::request<http::string_body>& msg);
+                                              const http::request<http::string_body>& msg);
 
     boost::asio::io_context& io_;
     const Router& router_;

@@ -57,8 +57,7 @@ bool valid_user_id(std::string_view id) {
     return valid_server_name(id.substr(colon + 1));
 }
 
-std::optional<std::string> local_localpart(std::string_view user_id,
-                                           std::string_view server_name) {
+std::optional<std::string> local_localpart(std::string_view user_id, std::string_view server_name) {
     if (!valid_user_id(user_id)) return std::nullopt;
     auto colon = user_id.find(':');
     if (user_id.substr(colon + 1) != server_name) return std::nullopt;
@@ -97,7 +96,8 @@ bool valid_room_alias(std::string_view alias) {
     if (alias.size() < 4 || alias.size() > 255 || alias.front() != '#') return false;
     auto colon = alias.find(':');
     if (colon == std::string_view::npos || colon == 1) return false;
-    return printable_ascii(alias.substr(1, colon - 1)) && valid_server_name(alias.substr(colon + 1));
+    return printable_ascii(alias.substr(1, colon - 1)) &&
+           valid_server_name(alias.substr(colon + 1));
 }
 
 bool valid_event_id(std::string_view id) {

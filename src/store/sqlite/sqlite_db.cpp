@@ -126,4 +126,11 @@ void Transaction::commit() {
     done_ = true;
 }
 
+std::vector<std::string> Statement::all_text(int col) {
+    std::vector<std::string> out;
+    while (step())
+        out.push_back(text(col));
+    return out;
+}
+
 } // namespace myelin::store::sqlite

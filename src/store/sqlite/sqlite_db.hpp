@@ -8,12 +8,14 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace myelin::store::sqlite {
 
 class Statement {
 public:
-    explicit Statement(sqlite3_stmt* s) : s_(s) {}
+    explicit Statement(sqlite3_stmt* s)
+        : s_(s) {}
     Statement(const Statement&) = delete;
     ~Statement(); // resets and clears bindings, so a cached statement can be reused
 
@@ -42,6 +44,8 @@ public:
     std::string text(int col) const;
     std::optional<std::string> opt_text(int col) const;
     std::optional<std::int64_t> opt_int64(int col) const;
+    // Steps through the remaining rows and returns one text column of each.
+    std::vector<std::string> all_text(int col = 0);
 
 private:
     sqlite3_stmt* s_;

@@ -27,10 +27,7 @@ bool SqliteStore::delete_alias(const std::string& alias) {
 std::vector<std::string> SqliteStore::aliases_for_room(const std::string& room_id) {
     auto s = db_.prepare("SELECT alias FROM room_aliases WHERE room_id = ?1 ORDER BY alias");
     s.bind_all(room_id);
-    std::vector<std::string> out;
-    while (s.step())
-        out.push_back(s.text(0));
-    return out;
+    return s.all_text();
 }
 
 void SqliteStore::set_room_public(const std::string& room_id, bool is_public) {
@@ -41,10 +38,7 @@ void SqliteStore::set_room_public(const std::string& room_id, bool is_public) {
 
 std::vector<std::string> SqliteStore::public_rooms() {
     auto s = db_.prepare("SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts");
-    std::vector<std::string> out;
-    while (s.step())
-        out.push_back(s.text(0));
-    return out;
+    return s.all_text();
 }
 
 std::int64_t SqliteStore::put_account_data(const std::string& user_id, const std::string& room_id,

@@ -197,10 +197,7 @@ std::vector<std::string> SqliteStore::rooms_for_user(const std::string& user_id,
     auto s = db_.prepare("SELECT room_id FROM memberships WHERE user_id = ?1 AND membership = ?2 "
                          "ORDER BY stream_ordering");
     s.bind_all(user_id, membership);
-    std::vector<std::string> out;
-    while (s.step())
-        out.push_back(s.text(0));
-    return out;
+    return s.all_text();
 }
 
 std::vector<MemberRecord> SqliteStore::members(const std::string& room_id) {

@@ -29,8 +29,7 @@ public:
                       const std::string& ip, std::int64_t ts) override;
     std::size_t delete_devices(const std::string& user_id,
                                const std::vector<std::string>& device_ids) override;
-    void delete_all_devices(const std::string& user_id,
-                            const std::string& keep_device_id) override;
+    void delete_all_devices(const std::string& user_id, const std::string& keep_device_id) override;
     Profile get_profile(const std::string& user_id) override;
     void set_displayname(const std::string& user_id,
                          const std::optional<std::string>& name) override;

@@ -32,10 +32,7 @@ std::vector<std::string> SqliteStore::rooms_changed(std::int64_t from, std::int6
     auto s = db_.prepare("SELECT DISTINCT room_id FROM events WHERE stream_ordering > ?1 "
                          "AND stream_ordering <= ?2");
     s.bind_all(from, to);
-    std::vector<std::string> out;
-    while (s.step())
-        out.push_back(s.text(0));
-    return out;
+    return s.all_text();
 }
 
 std::optional<std::string> SqliteStore::txn_for_event(const std::string& event_id,
