@@ -190,3 +190,39 @@ test('stream limits per device: the extra stream gets 429, a freed slot is reusa
     third.close();
   } finally { await s.stop(); }
 });
+
+test('a reader that stops reading: server memory stays flat and the blocked stream is closed', async () => {
+  const { Server } = await import('./lib/server.mjs');
+  const { readFileSync } = await import('node:fs');
+  const s = new Server({ extraConfig: '\n[http]\nwrite_timeout_s = 3\n' });
+  await s.start();
+  const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]);
+  try {
+    const alice = await new Api(s.url).register('sse_slow');
+    const roomId = await createRoom(alice);
+    const r = new SseReader(s.port, `${SSE}?heartbeat_interval=30`, { Authorization: `Bearer ${alice.token}` });
+    await r.until(() => r.events.length >= 1);
+    r.sock.pause(); // stop reading: the kernel buffers fill, then the server's write blocks
+    const body = 'x'.repeat(50000);
+    // Warm-up: fills the socket buffers and lets the allocator and SQLite's page cache reach
+    // their working size, so what is measured next is what the stalled stream holds on to.
+    for (let i = 0; i < 100; i++) await send(alice, roomId, { msgtype: 'm.text', body: `w${i} ${body}` });
+    const before = rss();
+    const total = 200;
+    for (let i = 0; i < total; i++) await send(alice, roomId, { msgtype: 'm.text', body: `${i} ${body}` });
+    const grown = rss() - before; // KiB
+    const sentKiB = (total * body.length) / 1024;
+    assert.ok(grown < sentKiB / 2, `server grew ${grown} KiB while ${sentKiB.toFixed(0)} KiB were sent to a stalled reader`);
+    // The write stays blocked past write_timeout_s, so the server closes the stream.
+    // Still not reading: the write stays blocked past write_timeout_s and the server ends the
+    // stream (its log line for the request says so).
+    const t0 = Date.now();
+    while (!/sync\/sse stream closed/.test(s.log) && Date.now() - t0 < 15000)
+      await new Promise((res) => setTimeout(res, 200));
+    assert.match(s.log, /sync\/sse stream closed/, 'the blocked stream was not closed');
+    r.sock.resume();
+    await r.until(() => r.closed, 15000, 'the client to see the close');
+    const ids = r.events.map((e) => e.id);
+    assert.equal(new Set(ids).size, ids.length, 'no event repeated');
+  } finally { await s.stop(); }
+});
