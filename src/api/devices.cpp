@@ -5,10 +5,6 @@
 
 namespace myelin::api {
 
-boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
-                                                  const json::object& body,
-                                                  const std::string& what);
-
 namespace {
 json::object device_json(const store::DeviceRecord& d) {
     json::object o{{"device_id", d.device_id}};

@@ -28,6 +28,13 @@ void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
 void add_push_rule_routes(net::Router& r, Services& s);
 void add_receipt_routes(net::Router& r, Services& s); // typing, receipts, read markers
 void add_to_device_routes(net::Router& r, Services& s);
+void add_key_routes(net::Router& r, Services& s);      // /keys/*: device and cross-signing keys
+void add_room_key_routes(net::Router& r, Services& s); // /room_keys/*: key backup
+
+// Password user-interactive auth bound to `what` (e.g. "delete_devices") for this user.
+boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
+                                                  const json::object& body,
+                                                  const std::string& what);
 
 inline void add_all_routes(net::Router& r, Services& s) {
     add_discovery_routes(r, s);
@@ -45,6 +52,8 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_push_rule_routes(r, s);
     add_receipt_routes(r, s);
     add_to_device_routes(r, s);
+    add_key_routes(r, s);
+    add_room_key_routes(r, s);
 }
 
 } // namespace myelin::api

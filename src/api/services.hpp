@@ -3,6 +3,8 @@
 #include "account/account_data.hpp"
 #include "account/account_service.hpp"
 #include "config/config.hpp"
+#include "e2ee/key_backup.hpp"
+#include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
 #include "net/request.hpp"
 #include "push/push_rules.hpp"
@@ -28,6 +30,8 @@ struct Services {
     room::TypingService& typing;
     room::ReceiptService& receipts;
     e2ee::ToDeviceService& to_device;
+    e2ee::KeyService& keys;
+    e2ee::KeyBackupService& key_backup;
     sync::StreamLimits& stream_limits;
 };
 

@@ -3,6 +3,8 @@
 #include "account/account_data.hpp"
 #include "account/account_service.hpp"
 #include "api/routes.hpp"
+#include "e2ee/key_backup.hpp"
+#include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
 #include "net/http_server.hpp"
 #include "push/push_rules.hpp"
@@ -57,7 +59,9 @@ int serve(const Config& cfg) {
     });
     room::TypingService typing(io.get_executor());
     room::ReceiptService receipts(rooms, account_data);
-    sync::SyncService sync(rooms, reader, notifier, typing);
+    e2ee::KeyService keys(cfg.server_name, *store);
+    e2ee::KeyBackupService key_backup(*store);
+    sync::SyncService sync(rooms, reader, notifier, typing, keys);
     // Typing and receipts are ephemeral room data: they wake the room's members like events.
     typing.on_change = [&](const std::string& room_id) {
         notifier.on_room_event(room_id, nullptr, nullptr);
@@ -80,8 +84,19 @@ int serve(const Config& cfg) {
                                membership.empty() ? nullptr : &membership);
     });
     // A deleted device or logged-out token must end its streams: wake them so they re-check.
-    accounts.on_device_removed = [&](const std::string& user_id, const std::string&) {
+    accounts.on_device_removed = [&](const std::string& user_id, const std::string& device_id) {
+        keys.device_deleted(user_id, device_id);
         notifier.wake_user(user_id);
+    };
+    // A user's keys changed: that user's other devices and everyone sharing a room with them
+    // learn it through device_lists.changed.
+    keys.on_keys_changed = [&](const std::string& user_id) {
+        std::set<std::string> users{user_id};
+        for (const auto& room_id : store->rooms_for_user(user_id, "join"))
+            for (auto& m : store->members(room_id))
+                if (m.membership == "join") users.insert(std::move(m.user_id));
+        for (const auto& u : users)
+            notifier.wake_user(u);
     };
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
@@ -89,8 +104,9 @@ int serve(const Config& cfg) {
     e2ee::ToDeviceService to_device(cfg.server_name, *store);
     to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
-    api::Services services{cfg,  accounts,   rooms,  reader,   directory, account_data,
-                           sync, push_rules, typing, receipts, to_device, stream_limits};
+    api::Services services{cfg,          accounts, rooms,      reader,       directory,
+                           account_data, sync,     push_rules, typing,       receipts,
+                           to_device,    keys,     key_backup, stream_limits};
     net::Router router;
     api::add_all_routes(router, services);
 

@@ -176,6 +176,70 @@ CREATE TABLE to_device_txns (
     PRIMARY KEY (user_id, device_id, txn_id)
 );
 )SQL",
+        // 6: end-to-end encryption keys, the device-list change log, key backup.
+        R"SQL(
+CREATE TABLE device_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+);
+CREATE TABLE one_time_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id, algorithm, key_id)
+);
+CREATE TABLE fallback_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, device_id, algorithm)
+);
+CREATE TABLE cross_signing_keys (
+    user_id TEXT NOT NULL,
+    usage TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (user_id, usage)
+);
+CREATE TABLE key_signatures (
+    target_user TEXT NOT NULL,
+    target_key_id TEXT NOT NULL,
+    signer_user TEXT NOT NULL,
+    signer_key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (target_user, target_key_id, signer_user, signer_key_id)
+);
+CREATE TABLE device_list_changes (
+    stream_position BIGINT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (stream_position, user_id)
+);
+CREATE INDEX member_history_by_stream ON state_history(stream_ordering)
+    WHERE type = 'm.room.member';
+CREATE TABLE backup_versions (
+    user_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    algorithm TEXT NOT NULL,
+    auth_data TEXT NOT NULL,
+    etag BIGINT NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, version)
+);
+CREATE TABLE backup_keys (
+    user_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    room_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (user_id, version, room_id, session_id)
+);
+)SQL",
     };
     return list;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The one storage interface. Services talk to it; only its implementations know SQL and which
 // database engine is behind it. Every method that changes several rows does so atomically.
+#include "store/key_store.hpp"
 #include "store/records.hpp"
 #include "store/room_store.hpp"
 #include <memory>
@@ -61,7 +62,7 @@ public:
     virtual void put_meta(const std::string& key, const std::string& value) = 0;
 };
 
-class Store : public AccountStore, public MetaStore, public RoomStore {
+class Store : public AccountStore, public MetaStore, public RoomStore, public KeyStore {
 public:
     // Flushes and checkpoints before the process exits.
     virtual void checkpoint() = 0;

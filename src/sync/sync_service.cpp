@@ -49,12 +49,13 @@ struct SyncService::Ctx {
 };
 
 SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
-                         room::TypingService& typing)
+                         room::TypingService& typing, e2ee::KeyService& keys)
     : rooms_(rooms)
     , reader_(reader)
     , store_(rooms.store())
     , notifier_(notifier)
     , typing_(typing)
+    , keys_(keys)
     , cache_(reader) {}
 
 std::string format_token(const SyncToken& t) {
@@ -362,12 +363,16 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     auto to_device =
         store_.to_device_for(req.user_id, req.device_id, c.initial ? 0 : c.since, c.pos);
 
+    // Device lists are incremental only: an initial sync tells the client nothing changed.
+    e2ee::DeviceListDelta devices;
+    if (!c.initial) devices = keys_.device_list_delta(req.user_id, c.since, c.pos);
+
     util::JsonWriter w;
     w.begin_object();
     auto next_batch = format_token(SyncToken{c.pos, c.typing_serial});
     w.key("next_batch").string(next_batch);
     bool empty = join.empty() && invite.empty() && knock.empty() && leave.empty() &&
-                 global_ad.empty() && to_device.empty();
+                 global_ad.empty() && to_device.empty() && devices.empty();
     if (!join.empty() || !invite.empty() || !knock.empty() || !leave.empty()) {
         w.key("rooms").begin_object();
         auto section = [&](const char* name, const auto& list) {
@@ -396,6 +401,19 @@ SyncResult SyncService::compute(const SyncRequest& req) {
                 {"sender", m.sender}, {"type", m.type}, {"content", json::parse(m.content)}});
         w.key("to_device").value(json::object{{"events", std::move(events)}});
     }
+    if (!devices.empty())
+        w.key("device_lists")
+            .value(json::object{
+                {"changed", json::array(devices.changed.begin(), devices.changed.end())},
+                {"left", json::array(devices.left.begin(), devices.left.end())}});
+    // Key counts go into every response (they never make one non-empty by themselves): clients
+    // top up their one-time keys from them.
+    json::object counts;
+    for (const auto& [alg, n] : keys_.one_time_key_counts(req.user_id, req.device_id))
+        counts[alg] = n;
+    w.key("device_one_time_keys_count").value(counts);
+    auto fallback = keys_.unused_fallback_key_types(req.user_id, req.device_id);
+    w.key("device_unused_fallback_key_types").value(json::array(fallback.begin(), fallback.end()));
     w.end_object();
     return SyncResult{w.take(), empty, c.pos, c.typing_serial, next_batch};
 }

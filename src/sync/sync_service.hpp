@@ -3,6 +3,7 @@
 // changes. One engine serves /sync (long-poll) and, later, /sync/sse (a stream of the same
 // responses, each computed from the previous next_batch).
 #include "account/account_data.hpp"
+#include "e2ee/key_service.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
@@ -45,7 +46,7 @@ std::string format_token(const SyncToken& t);
 class SyncService {
 public:
     SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
-                room::TypingService& typing);
+                room::TypingService& typing, e2ee::KeyService& keys);
 
     // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
     // past the newest position this server has ever handed out.
@@ -88,6 +89,7 @@ private:
     store::Store& store_;
     Notifier& notifier_;
     room::TypingService& typing_;
+    e2ee::KeyService& keys_;
     EventCache cache_;
 };
 

@@ -108,11 +108,58 @@ public:
     std::vector<AccountDataRecord> account_data_since(const std::string& user_id,
                                                       std::int64_t after) override;
 
+    // KeyStore
+    std::optional<std::string> device_keys(const std::string& user_id,
+                                           const std::string& device_id) override;
+    std::vector<std::pair<std::string, std::string>>
+    all_device_keys(const std::string& user_id) override;
+    bool put_device_keys(const std::string& user_id, const std::string& device_id,
+                         const std::string& json) override;
+    void delete_device_keys(const std::string& user_id, const std::string& device_id) override;
+    std::optional<std::string> one_time_key(const std::string& user_id,
+                                            const std::string& device_id,
+                                            const std::string& key_id) override;
+    void add_one_time_keys(const std::string& user_id, const std::string& device_id,
+                           const std::vector<OneTimeKey>& keys) override;
+    std::map<std::string, std::int64_t> count_one_time_keys(const std::string& user_id,
+                                                            const std::string& device_id) override;
+    std::optional<OneTimeKey> claim_key(const std::string& user_id, const std::string& device_id,
+                                        const std::string& algorithm) override;
+    void put_fallback_key(const std::string& user_id, const std::string& device_id,
+                          const OneTimeKey& key) override;
+    std::vector<std::string> unused_fallback_key_types(const std::string& user_id,
+                                                       const std::string& device_id) override;
+    std::optional<std::string> cross_signing_key(const std::string& user_id,
+                                                 const std::string& usage) override;
+    void put_cross_signing_keys(const std::string& user_id,
+                                const std::map<std::string, std::string>& by_usage) override;
+    void put_key_signatures(const std::vector<KeySignature>& sigs) override;
+    std::vector<KeySignature> key_signatures(const std::string& target_user) override;
+    std::vector<std::string> device_list_changes(std::int64_t from, std::int64_t to) override;
+    std::vector<MemberChange> member_changes(std::int64_t from, std::int64_t to) override;
+    std::int64_t create_backup_version(const std::string& user_id, const std::string& algorithm,
+                                       const std::string& auth_data) override;
+    std::optional<BackupVersion> backup_version(const std::string& user_id,
+                                                std::optional<std::int64_t> version) override;
+    bool update_backup_version(const std::string& user_id, std::int64_t version,
+                               const std::string& auth_data) override;
+    bool delete_backup_version(const std::string& user_id, std::int64_t version) override;
+    std::vector<BackupKey> backup_keys(const std::string& user_id, std::int64_t version,
+                                       const std::optional<std::string>& room_id,
+                                       const std::optional<std::string>& session_id) override;
+    void put_backup_keys(const std::string& user_id, std::int64_t version,
+                         const std::vector<BackupKey>& keys) override;
+    void delete_backup_keys(const std::string& user_id, std::int64_t version,
+                            const std::optional<std::string>& room_id,
+                            const std::optional<std::string>& session_id) override;
+    std::int64_t count_backup_keys(const std::string& user_id, std::int64_t version) override;
+
     void checkpoint() override;
 
 private:
     void migrate();
-    std::int64_t next_stream_position(); // call inside a transaction
+    std::int64_t next_stream_position();                        // call inside a transaction
+    void record_device_list_change(const std::string& user_id); // inside a transaction
     Db db_;
 };
 

@@ -1,0 +1,69 @@
+#pragma once
+// End-to-end encryption keys: device keys, one-time and fallback keys, cross-signing keys and
+// signatures. The server validates shapes and signatures, stores and hands out public keys, and
+// records which users' keys changed so syncs can report device-list updates.
+#include "store/store.hpp"
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace myelin::e2ee {
+
+// device_lists in /sync and /keys/changes: users whose keys may have changed, and users the
+// caller no longer shares any room with.
+struct DeviceListDelta {
+    std::set<std::string> changed;
+    std::set<std::string> left;
+    bool empty() const { return changed.empty() && left.empty(); }
+};
+
+class KeyService {
+public:
+    KeyService(std::string server_name, store::Store& store)
+        : server_name_(std::move(server_name))
+        , store_(store) {}
+
+    // POST /keys/upload; returns {one_time_key_counts}.
+    boost::json::object upload(const std::string& user_id, const std::string& device_id,
+                               const boost::json::object& body);
+    // POST /keys/query: `device_keys` is {user_id: [device_id, ...]} (empty list: all devices).
+    boost::json::object query(const std::string& requester, const boost::json::object& device_keys);
+    // POST /keys/claim: `one_time_keys` is {user_id: {device_id: algorithm}}.
+    boost::json::object claim(const boost::json::object& one_time_keys);
+
+    // POST /keys/device_signing/upload. Replacing existing keys needs user-interactive auth;
+    // publishing the first keys, or the same keys again, does not.
+    bool cross_signing_needs_auth(const std::string& user_id, const boost::json::object& body);
+    void upload_cross_signing(const std::string& user_id, const boost::json::object& body);
+    // POST /keys/signatures/upload; returns {failures}.
+    boost::json::object upload_signatures(const std::string& user_id,
+                                          const boost::json::object& body);
+
+    std::map<std::string, std::int64_t> one_time_key_counts(const std::string& user_id,
+                                                            const std::string& device_id);
+    std::vector<std::string> unused_fallback_key_types(const std::string& user_id,
+                                                       const std::string& device_id);
+    // Device-list changes visible to `user_id` in the stream range (from, to].
+    DeviceListDelta device_list_delta(const std::string& user_id, std::int64_t from,
+                                      std::int64_t to);
+
+    void device_deleted(const std::string& user_id, const std::string& device_id);
+
+    // Called after a user's keys changed: wakes that user's and their room-mates' syncs.
+    std::function<void(const std::string& user_id)> on_keys_changed;
+
+private:
+    // The ed25519 public key (raw 32 bytes) that `signer_key_id` ("ed25519:X") of `user_id`
+    // names: one of the user's devices or cross-signing keys.
+    std::optional<std::string> signing_key_of(const std::string& user_id,
+                                              const std::string& signer_key_id);
+    void changed(const std::string& user_id) {
+        if (on_keys_changed) on_keys_changed(user_id);
+    }
+
+    std::string server_name_;
+    store::Store& store_;
+};
+
+} // namespace myelin::e2ee
