@@ -7,6 +7,7 @@
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
 #include "net/http_server.hpp"
+#include "push/notification_counter.hpp"
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
 #include "room/room_directory.hpp"
@@ -61,7 +62,10 @@ int serve(const Config& cfg) {
     room::ReceiptService receipts(rooms, account_data);
     e2ee::KeyService keys(cfg.server_name, *store);
     e2ee::KeyBackupService key_backup(*store);
-    sync::SyncService sync(rooms, reader, notifier, typing, keys);
+    push::PushRuleService push_rules(account_data);
+    push::NotificationCounter notifications(rooms, push_rules);
+    rooms.on_event.push_back([&](const room::Event& e) { notifications.on_event(e); });
+    sync::SyncService sync(rooms, reader, notifier, typing, keys, notifications);
     // Typing and receipts are ephemeral room data: they wake the room's members like events.
     typing.on_change = [&](const std::string& room_id) {
         notifier.on_room_event(room_id, nullptr, nullptr);
@@ -100,7 +104,6 @@ int serve(const Config& cfg) {
     };
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
-    push::PushRuleService push_rules(account_data);
     e2ee::ToDeviceService to_device(cfg.server_name, *store);
     to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);

@@ -95,9 +95,13 @@ void substitute(json::value& v, const std::string& user_id, const std::string& l
 }
 } // namespace
 
-json::object default_ruleset(const std::string& user_id) {
+const json::object& default_ruleset_template() {
     static const json::value parsed = json::parse(kDefaults);
-    json::value copy = parsed;
+    return parsed.as_object();
+}
+
+json::object default_ruleset(const std::string& user_id) {
+    json::value copy = default_ruleset_template();
     auto colon = user_id.find(':');
     std::string localpart =
         user_id.substr(1, colon == std::string::npos ? std::string::npos : colon - 1);

@@ -7,5 +7,7 @@ namespace myelin::push {
 
 // The global ruleset {override, content, room, sender, underride} with defaults only.
 boost::json::object default_ruleset(const std::string& user_id);
+// The same rules with "USER_ID" and "USER_LOCALPART" left in, parsed once.
+const boost::json::object& default_ruleset_template();
 
 } // namespace myelin::push

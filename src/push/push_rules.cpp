@@ -51,7 +51,23 @@ json::object PushRuleService::ruleset(const std::string& user_id) {
     return default_ruleset(user_id);
 }
 
+PushRuleService::Evaluable PushRuleService::evaluable(const std::string& user_id) {
+    static const auto shared_default =
+        std::shared_ptr<const json::object>(&default_ruleset_template(), [](auto*) {});
+    auto it = cache_.find(user_id);
+    if (it == cache_.end()) {
+        std::shared_ptr<const json::object> custom;
+        if (auto stored = data_.get(user_id, "", "m.push_rules"))
+            if (auto* g = stored->if_contains("global"); g && g->is_object())
+                custom = std::make_shared<const json::object>(g->get_object());
+        it = cache_.emplace(user_id, std::move(custom)).first;
+    }
+    if (it->second) return {it->second, false};
+    return {shared_default, true};
+}
+
 void PushRuleService::save(const std::string& user_id, const json::object& ruleset) {
+    cache_.erase(user_id);
     data_.put_managed(user_id, "", "m.push_rules", json::object{{"global", ruleset}});
 }
 

@@ -4,6 +4,8 @@
 #include "account/account_data.hpp"
 #include <boost/json.hpp>
 #include <functional>
+#include <memory>
+#include <unordered_map>
 
 namespace myelin::push {
 
@@ -13,6 +15,15 @@ public:
         : data_(data) {}
 
     boost::json::object ruleset(const std::string& user_id); // the "global" ruleset
+
+    // The ruleset to evaluate events with. Users who never changed their rules share the
+    // default template (placeholders = true: it names the user as "USER_ID"); changed rulesets
+    // are cached until the next change.
+    struct Evaluable {
+        std::shared_ptr<const boost::json::object> rules;
+        bool placeholders = false;
+    };
+    Evaluable evaluable(const std::string& user_id);
     boost::json::object rule(const std::string& user_id, const std::string& kind,
                              const std::string& rule_id);
     void put_rule(const std::string& user_id, const std::string& kind, const std::string& rule_id,
@@ -31,6 +42,8 @@ private:
     void edit_rule(const std::string& user_id, const std::string& kind, const std::string& rule_id,
                    const std::function<void(boost::json::array&, std::size_t)>& edit);
     account::AccountDataService& data_;
+    // user → their changed ruleset, or null when they use the defaults.
+    std::unordered_map<std::string, std::shared_ptr<const boost::json::object>> cache_;
 };
 
 } // namespace myelin::push

@@ -240,6 +240,17 @@ CREATE TABLE backup_keys (
     PRIMARY KEY (user_id, version, room_id, session_id)
 );
 )SQL",
+        // 7: push actions: which events notify (or highlight for) which user, until read.
+        R"SQL(
+CREATE TABLE event_push_actions (
+    user_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    stream_ordering BIGINT NOT NULL,
+    thread_id TEXT NOT NULL,
+    highlight INTEGER NOT NULL,
+    PRIMARY KEY (user_id, room_id, stream_ordering)
+);
+)SQL",
     };
     return list;
 }

@@ -94,6 +94,20 @@ struct ToDeviceMessage {
     std::int64_t stream_position = 0;
 };
 
+// An event that notifies `user_id` (push rule evaluation said "notify").
+struct PushAction {
+    std::string user_id;
+    std::string room_id;
+    std::int64_t stream_ordering = 0;
+    std::string thread_id; // "main" outside threads, else the thread root's event id
+    bool highlight = false;
+};
+
+struct UnreadCount {
+    std::int64_t notifications = 0;
+    std::int64_t highlights = 0;
+};
+
 struct AccountDataRecord {
     std::string room_id; // empty for global account data
     std::string type;

@@ -1,6 +1,7 @@
 #pragma once
 // Storage for rooms, events, room state, memberships, aliases and account data.
 #include "store/room_records.hpp"
+#include <map>
 #include <vector>
 
 namespace myelin::store {
@@ -96,6 +97,12 @@ public:
     virtual std::vector<std::string> aliases_for_room(const std::string& room_id) = 0;
     virtual void set_room_public(const std::string& room_id, bool is_public) = 0;
     virtual std::vector<std::string> public_rooms() = 0;
+
+    // Push actions and the unread counts they add up to after the user's read receipts
+    // (m.read and m.read.private; an unthreaded receipt covers every thread), by thread id.
+    virtual void put_push_actions(const std::vector<PushAction>& actions) = 0;
+    virtual std::map<std::string, UnreadCount> unread_counts(const std::string& user_id,
+                                                             const std::string& room_id) = 0;
 
     // Account data (room_id empty: global). Each write takes a stream position.
     virtual std::int64_t put_account_data(const std::string& user_id, const std::string& room_id,

@@ -43,6 +43,9 @@ SyncFilter SyncFilter::parse(const json::object& o) {
         f.ephemeral = sub(r, "ephemeral");
         f.room_account_data = sub(r, "account_data");
         f.include_leave = jf::opt_bool(r, "include_leave").value_or(false);
+        if (const auto* t = jf::opt_object(r, "timeline"))
+            f.unread_thread_notifications =
+                jf::opt_bool(*t, "unread_thread_notifications").value_or(false);
     }
     f.account_data = sub(o, "account_data");
     f.presence = sub(o, "presence");

@@ -14,6 +14,7 @@ struct SyncFilter {
     room::EventFilter account_data; // top-level account_data
     room::EventFilter presence;
     bool include_leave = false;
+    bool unread_thread_notifications = false; // room.timeline.unread_thread_notifications
     std::optional<std::vector<std::string>> event_fields;
     std::string event_format = "client";
 

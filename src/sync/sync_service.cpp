@@ -49,13 +49,15 @@ struct SyncService::Ctx {
 };
 
 SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
-                         room::TypingService& typing, e2ee::KeyService& keys)
+                         room::TypingService& typing, e2ee::KeyService& keys,
+                         push::NotificationCounter& notifications)
     : rooms_(rooms)
     , reader_(reader)
     , store_(rooms.store())
     , notifier_(notifier)
     , typing_(typing)
     , keys_(keys)
+    , notifications_(notifications)
     , cache_(reader) {}
 
 std::string format_token(const SyncToken& t) {
@@ -123,6 +125,27 @@ void SyncService::write_summary(Ctx& c, const std::string& room_id) {
                          {"m.joined_member_count", joined},
                          {"m.invited_member_count", invited}};
     c.room_json += ",\"summary\":" + json::serialize(summary);
+}
+
+void SyncService::write_unread(Ctx& c, const std::string& room_id) {
+    auto counts = notifications_.unread(c.req.user_id, room_id);
+    auto as_json = [](const store::UnreadCount& u) {
+        return json::object{{"highlight_count", u.highlights},
+                            {"notification_count", u.notifications}};
+    };
+    store::UnreadCount total;
+    json::object threads;
+    for (const auto& [thread, u] : counts) {
+        if (c.req.filter.unread_thread_notifications && thread != "main") {
+            threads[thread] = as_json(u);
+            continue;
+        }
+        total.notifications += u.notifications;
+        total.highlights += u.highlights;
+    }
+    c.room_json += ",\"unread_notifications\":" + json::serialize(as_json(total));
+    if (!threads.empty())
+        c.room_json += ",\"unread_thread_notifications\":" + json::serialize(threads);
 }
 
 void SyncService::write_ephemeral(Ctx& c, const std::string& room_id, bool full) {
@@ -260,6 +283,8 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         c.room_json += ",\"account_data\":" + json::serialize(json::object{{"events", events}});
     }
     if (full || c.has_members) write_summary(c, room_id);
+    if (rooms_.membership(room_id, c.req.user_id) == std::optional<std::string>("join"))
+        write_unread(c, room_id);
     if (upper == c.pos) write_ephemeral(c, room_id, full && lower == 0);
     c.room_json += '}';
     return true;

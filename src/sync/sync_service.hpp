@@ -4,6 +4,7 @@
 // responses, each computed from the previous next_batch).
 #include "account/account_data.hpp"
 #include "e2ee/key_service.hpp"
+#include "push/notification_counter.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
@@ -46,7 +47,8 @@ std::string format_token(const SyncToken& t);
 class SyncService {
 public:
     SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
-                room::TypingService& typing, e2ee::KeyService& keys);
+                room::TypingService& typing, e2ee::KeyService& keys,
+                push::NotificationCounter& notifications);
 
     // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
     // past the newest position this server has ever handed out.
@@ -82,6 +84,7 @@ private:
     void write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
                       const event::RoomVersion& v);
     void write_summary(Ctx& c, const std::string& room_id);
+    void write_unread(Ctx& c, const std::string& room_id);
     void write_ephemeral(Ctx& c, const std::string& room_id, bool full);
 
     room::RoomService& rooms_;
@@ -90,6 +93,7 @@ private:
     Notifier& notifier_;
     room::TypingService& typing_;
     e2ee::KeyService& keys_;
+    push::NotificationCounter& notifications_;
     EventCache cache_;
 };
 

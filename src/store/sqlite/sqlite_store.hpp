@@ -100,6 +100,9 @@ public:
     std::vector<std::string> aliases_for_room(const std::string& room_id) override;
     void set_room_public(const std::string& room_id, bool is_public) override;
     std::vector<std::string> public_rooms() override;
+    void put_push_actions(const std::vector<PushAction>& actions) override;
+    std::map<std::string, UnreadCount> unread_counts(const std::string& user_id,
+                                                     const std::string& room_id) override;
     std::int64_t put_account_data(const std::string& user_id, const std::string& room_id,
                                   const std::string& type, const std::string& content) override;
     std::optional<std::string> get_account_data(const std::string& user_id,

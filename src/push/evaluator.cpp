@@ -1,0 +1,322 @@
+#include "push/evaluator.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+namespace myelin::push {
+
+namespace json = boost::json;
+
+namespace {
+
+// Glob tokens live above the Unicode range so a compiled pattern is just a u32string.
+constexpr char32_t kAnyOne = 0x110000;
+constexpr char32_t kAnyRun = 0x110001;
+
+// "Case-insensitive" is implementation-defined: ASCII, Latin-1, Greek and Cyrillic capitals.
+char32_t lower(char32_t c) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
+        (c >= 0x391 && c <= 0x3AB && c != 0x3A2) || (c >= 0x410 && c <= 0x42F))
+        return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+    return c;
+}
+
+// UTF-8 to case-folded code points, so `?` matches a character, not a byte. Bad bytes: U+FFFD.
+std::u32string fold(std::string_view s) {
+    std::u32string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        auto b = static_cast<unsigned char>(s[i]);
+        std::size_t len = b < 0x80           ? 1
+                          : (b >> 5) == 0x6  ? 2
+                          : (b >> 4) == 0xE  ? 3
+                          : (b >> 3) == 0x1E ? 4
+                                             : 0;
+        char32_t c = len == 1 ? b : len == 2 ? b & 0x1F : len == 3 ? b & 0x0F : b & 0x07;
+        bool ok = len > 0 && i + len <= s.size();
+        for (std::size_t k = 1; ok && k < len; ++k) {
+            auto cb = static_cast<unsigned char>(s[i + k]);
+            ok = (cb & 0xC0) == 0x80;
+            c = (c << 6) | (cb & 0x3F);
+        }
+        if (!ok || c > 0x10FFFF) {
+            out.push_back(0xFFFD);
+            ++i;
+            continue;
+        }
+        out.push_back(lower(c));
+        i += len;
+    }
+    return out;
+}
+
+// `literal` is for display names, whose `*` and `?` are just characters.
+std::u32string compile(std::string_view pattern, bool literal) {
+    std::u32string out;
+    for (char32_t c : fold(pattern)) {
+        if (!literal && c == '*') {
+            if (out.empty() || out.back() != kAnyRun) out.push_back(kAnyRun);
+        } else {
+            out.push_back(!literal && c == '?' ? kAnyOne : c);
+        }
+    }
+    return out;
+}
+
+bool is_word(char32_t c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Runs the pattern as an NFA over the text: O(text * pattern), whatever the pattern, unlike a
+// backtracking regex. Without `words` the whole text must match. With `words` any substring
+// may, if it starts and ends at a word boundary: the text's edge, or a non-word character on
+// either side of the cut (so "@room" is found in "x@room", but "alice" is not in "alicex").
+bool glob_match(const std::u32string& pat, const std::u32string& text, bool words) {
+    const std::size_t m = pat.size(), n = text.size();
+    auto boundary = [&](std::size_t i) {
+        return i == 0 || i == n || !is_word(text[i - 1]) || !is_word(text[i]);
+    };
+    std::vector<char> cur(m + 1, 0), next(m + 1, 0);
+    for (std::size_t i = 0;; ++i) {
+        if (i == 0 || (words && boundary(i))) cur[0] = 1;
+        for (std::size_t p = 0; p < m; ++p) // a run of `*` may match nothing
+            if (cur[p] && pat[p] == kAnyRun) cur[p + 1] = 1;
+        if (cur[m] && (words ? boundary(i) : i == n)) return true;
+        if (i == n) return false;
+        bool alive = false;
+        std::fill(next.begin(), next.end(), 0);
+        for (std::size_t p = 0; p < m; ++p) {
+            if (!cur[p]) continue;
+            if (pat[p] == kAnyRun)
+                next[p] = 1;
+            else if (pat[p] == kAnyOne || pat[p] == text[i])
+                next[p + 1] = 1;
+            else
+                continue;
+            alive = true;
+        }
+        if (!alive && !words) return false;
+        cur.swap(next);
+    }
+}
+
+// A dot-separated property path (spec appendix): `\.` and `\\` escape, other `\x` stay as is.
+const json::value* lookup(const json::object& event, std::string_view key) {
+    std::vector<std::string> parts(1);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        if (key[i] == '\\' && i + 1 < key.size() && (key[i + 1] == '.' || key[i + 1] == '\\'))
+            parts.back() += key[++i];
+        else if (key[i] == '.')
+            parts.emplace_back();
+        else
+            parts.back() += key[i];
+    }
+    const json::object* obj = &event;
+    const json::value* v = nullptr;
+    for (const auto& part : parts) {
+        if (!obj || !(v = obj->if_contains(part))) return nullptr;
+        obj = v->if_object();
+    }
+    return v;
+}
+
+std::optional<std::int64_t> as_int(const json::value& v) {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() && v.get_uint64() <= std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+        return static_cast<std::int64_t>(v.get_uint64());
+    return std::nullopt;
+}
+
+// Exact equality of non-compound values; no casts between types, floats never equal.
+bool scalar_equal(const json::value& a, const json::value& b) {
+    if (a.is_string()) return b.is_string() && a.get_string() == b.get_string();
+    if (a.is_bool()) return b.is_bool() && a.get_bool() == b.get_bool();
+    if (a.is_null()) return b.is_null();
+    auto x = as_int(a), y = as_int(b);
+    return x && y && *x == *y;
+}
+
+bool member_count_is(std::string_view is, std::int64_t count) {
+    std::string_view op = "==";
+    for (std::string_view prefix : {"==", "<=", ">=", "<", ">"})
+        if (is.starts_with(prefix)) {
+            op = prefix;
+            is.remove_prefix(prefix.size());
+            break;
+        }
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(is.data(), is.data() + is.size(), n);
+    if (is.empty() || ec != std::errc{} || end != is.data() + is.size()) return false;
+    if (op == "==") return count == n;
+    if (op == "<=") return count <= n;
+    if (op == ">=") return count >= n;
+    if (op == "<") return count < n;
+    return count > n;
+}
+
+std::string_view string_at(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+struct Evaluation {
+    const json::object& event;
+    const PushContext& ctx;
+    std::optional<std::u32string> body; // folded content.body, if it is a string
+
+    // The shared default ruleset names the recipient by placeholder (see PushContext).
+    std::string_view resolve(std::string_view s) const {
+        if (!ctx.placeholders) return s;
+        if (s == "USER_ID") return ctx.user_id;
+        if (s == "USER_LOCALPART") {
+            auto colon = ctx.user_id.find(':');
+            return std::string_view(ctx.user_id)
+                .substr(1, colon == std::string::npos ? colon : colon - 1);
+        }
+        return s;
+    }
+    json::value resolve(const json::value& v) const {
+        if (ctx.placeholders && v.is_string())
+            return json::value(resolve(std::string_view(v.get_string())));
+        return v;
+    }
+
+    bool holds(const json::value& condition) const {
+        const auto* c = condition.if_object();
+        if (!c) return false;
+        const std::string_view kind = string_at(*c, "kind");
+        const auto* key = c->if_contains("key");
+        const auto* value = c->if_contains("value");
+        if (kind == "event_match") {
+            const auto* pattern = c->if_contains("pattern");
+            if (!key || !key->is_string() || !pattern || !pattern->is_string()) return false;
+            auto glob = compile(resolve(std::string_view(pattern->get_string())), false);
+            if (key->get_string() == "content.body") return body && glob_match(glob, *body, true);
+            const auto* v = lookup(event, key->get_string());
+            return v && v->is_string() && glob_match(glob, fold(v->get_string()), false);
+        }
+        if (kind == "event_property_is") {
+            if (!key || !key->is_string() || !value) return false;
+            const auto* v = lookup(event, key->get_string());
+            return v && scalar_equal(*v, resolve(*value));
+        }
+        if (kind == "event_property_contains") {
+            if (!key || !key->is_string() || !value) return false;
+            const auto* v = lookup(event, key->get_string());
+            if (!v || !v->is_array()) return false;
+            auto wanted = resolve(*value);
+            for (const auto& item : v->get_array())
+                if (scalar_equal(item, wanted)) return true;
+            return false;
+        }
+        if (kind == "contains_display_name")
+            return !ctx.display_name.empty() && body &&
+                   glob_match(compile(ctx.display_name, true), *body, true);
+        if (kind == "room_member_count") {
+            const auto* is = c->if_contains("is");
+            return is && is->is_string() && member_count_is(is->get_string(), ctx.member_count);
+        }
+        if (kind == "sender_notification_permission") {
+            if (!key || !key->is_string()) return false;
+            auto it = ctx.notification_levels.find(std::string(key->get_string()));
+            return ctx.sender_power >= (it == ctx.notification_levels.end() ? 50 : it->second);
+        }
+        return false; // unknown kinds never match
+    }
+
+    bool matches(std::string_view kind, const json::object& rule) const {
+        const std::string_view id = string_at(rule, "rule_id");
+        if (kind == "content") {
+            const auto* pattern = rule.if_contains("pattern");
+            return pattern && pattern->is_string() && body &&
+                   glob_match(compile(resolve(std::string_view(pattern->get_string())), false),
+                              *body, true);
+        }
+        if (kind == "room") return !id.empty() && id == string_at(event, "room_id");
+        if (kind == "sender") return !id.empty() && id == string_at(event, "sender");
+        const auto* conditions = rule.if_contains("conditions");
+        if (!conditions) return true;
+        if (!conditions->is_array()) return false;
+        for (const auto& condition : conditions->get_array())
+            if (!holds(condition)) return false;
+        return true;
+    }
+};
+
+bool enabled(const json::object& rule) {
+    const auto* e = rule.if_contains("enabled");
+    return !e || (e->is_bool() && e->get_bool());
+}
+
+PushOutcome outcome_of(const json::object& rule) {
+    PushOutcome out;
+    out.rule_id = std::string(string_at(rule, "rule_id"));
+    const auto* actions = rule.if_contains("actions");
+    if (!actions || !actions->is_array()) return out;
+    // "dont_notify" and "coalesce" are historical and must be ignored, as must unknown actions.
+    for (const auto& action : actions->get_array()) {
+        if (action.is_string() && action.get_string() == "notify") out.notify = true;
+        const auto* tweak = action.if_object();
+        if (!tweak || string_at(*tweak, "set_tweak").empty()) continue;
+        const auto* value = tweak->if_contains("value");
+        out.tweaks[string_at(*tweak, "set_tweak")] = value ? *value : json::value(true);
+    }
+    if (!out.notify) {
+        out.tweaks.clear();
+        return out;
+    }
+    const auto* highlight = out.tweaks.if_contains("highlight");
+    out.highlight = highlight && highlight->is_bool() && highlight->get_bool();
+    return out;
+}
+
+// Deprecated since v1.7: enabled only for events without an m.mentions property.
+bool is_legacy_mention_rule(std::string_view id) {
+    return id == ".m.rule.contains_display_name" || id == ".m.rule.roomnotif" ||
+           id == ".m.rule.contains_user_name";
+}
+
+} // namespace
+
+PushOutcome evaluate(const json::object& ruleset, const json::object& event,
+                     const PushContext& ctx) {
+    if (string_at(event, "sender") == ctx.user_id) return {};
+    Evaluation ev{event, ctx, std::nullopt};
+    const json::object* content = nullptr;
+    if (const auto* c = event.if_contains("content")) content = c->if_object();
+    if (content)
+        if (const auto* body = content->if_contains("body"); body && body->is_string())
+            ev.body = fold(body->get_string());
+    const bool has_mentions = content && content->contains("m.mentions");
+
+    auto rules_of = [&](std::string_view kind) -> const json::array* {
+        const auto* v = ruleset.if_contains(kind);
+        return v ? v->if_array() : nullptr;
+    };
+    // User override rules are stored ahead of the defaults, but the master rule outranks them.
+    if (const auto* overrides = rules_of("override"))
+        for (const auto& r : *overrides)
+            if (const auto* rule = r.if_object();
+                rule && string_at(*rule, "rule_id") == ".m.rule.master")
+                if (enabled(*rule) && ev.matches("override", *rule)) return outcome_of(*rule);
+
+    for (std::string_view kind : {"override", "content", "room", "sender", "underride"}) {
+        const auto* rules = rules_of(kind);
+        if (!rules) continue;
+        for (const auto& r : *rules) {
+            const auto* rule = r.if_object();
+            if (!rule || !enabled(*rule)) continue;
+            const std::string_view id = string_at(*rule, "rule_id");
+            if (id.empty() || id == ".m.rule.master") continue;
+            if (has_mentions && is_legacy_mention_rule(id)) continue;
+            if (ev.matches(kind, *rule)) return outcome_of(*rule);
+        }
+    }
+    return {};
+}
+
+} // namespace myelin::push

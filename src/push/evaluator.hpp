@@ -1,0 +1,39 @@
+#pragma once
+// Push rule evaluation ("Push Rules" in the client-server spec): decides whether an event
+// notifies a user, and whether it is highlighted, from that user's ruleset.
+#include <boost/json.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace myelin::push {
+
+// What evaluation needs to know about the recipient and the room besides the event itself.
+struct PushContext {
+    std::string user_id;           // the recipient
+    std::string display_name;      // recipient's display name in the room ("" if none)
+    std::int64_t member_count = 0; // joined members of the room
+    std::int64_t sender_power = 0; // the sender's power level in the room
+    // power_levels.notifications; a key missing here needs 50.
+    std::map<std::string, std::int64_t> notification_levels{{"room", 50}};
+    // The ruleset is the shared default template: its "USER_ID" and "USER_LOCALPART" strings
+    // stand for this recipient. Saves building a ruleset per member for every event.
+    bool placeholders = false;
+};
+
+struct PushOutcome {
+    bool notify = false;
+    bool highlight = false;             // only ever true when notify is
+    std::optional<std::string> rule_id; // the first enabled rule that matched, if any
+    boost::json::object tweaks;         // the matched rule's set_tweak values, when notify
+};
+
+// `ruleset` is the "global" ruleset {override, content, room, sender, underride}; `event` is in
+// client format (type, content, sender, state_key, room_id, ...). Rules are tried in that kind
+// order, .m.rule.master first of all; the first enabled rule that matches decides. The
+// recipient's own events never notify. Malformed rules or conditions never match.
+PushOutcome evaluate(const boost::json::object& ruleset, const boost::json::object& event,
+                     const PushContext& ctx);
+
+} // namespace myelin::push

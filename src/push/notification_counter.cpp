@@ -1,0 +1,70 @@
+#include "push/notification_counter.hpp"
+
+#include "event/power_levels.hpp"
+#include "push/evaluator.hpp"
+
+namespace myelin::push {
+
+namespace json = boost::json;
+
+namespace {
+// The thread an event belongs to: its thread root for m.thread relations, else "main".
+std::string thread_of(const room::Event& e) {
+    const auto* rel = e.content().if_contains("m.relates_to");
+    if (rel && rel->is_object()) {
+        const auto& r = rel->get_object();
+        const auto* type = r.if_contains("rel_type");
+        const auto* root = r.if_contains("event_id");
+        if (type && type->is_string() && type->get_string() == "m.thread" && root &&
+            root->is_string())
+            return std::string(root->get_string());
+    }
+    return "main";
+}
+
+std::string display_name_of(const room::Event& member) {
+    const auto* n = member.content().if_contains("displayname");
+    return n && n->is_string() ? std::string(n->get_string()) : std::string();
+}
+} // namespace
+
+void NotificationCounter::on_event(const room::Event& e) {
+    const auto* state = rooms_.state(e.row.room_id);
+    if (!state) return;
+    std::vector<std::pair<std::string, const room::Event*>> members;
+    event::StateMap map;
+    for (const auto& [key, ev] : *state) {
+        map[key] = &ev->pdu;
+        if (key.first != "m.room.member") continue;
+        const auto* m = ev->content().if_contains("membership");
+        if (m && m->is_string() && m->get_string() == "join")
+            members.emplace_back(key.second, ev.get());
+    }
+    auto levels = event::PowerLevels::from_state(map, rooms_.version_of(e.row.room_id));
+    PushContext ctx;
+    ctx.member_count = static_cast<std::int64_t>(members.size());
+    ctx.sender_power = levels.user_level(e.sender());
+    ctx.notification_levels["room"] = levels.notification_level("room");
+    auto thread = thread_of(e);
+
+    std::vector<store::PushAction> actions;
+    for (const auto& [user_id, member] : members) {
+        if (user_id == e.sender()) continue;
+        auto rules = rules_.evaluable(user_id);
+        ctx.user_id = user_id;
+        ctx.display_name = display_name_of(*member);
+        ctx.placeholders = rules.placeholders;
+        auto outcome = evaluate(*rules.rules, e.pdu, ctx);
+        if (outcome.notify)
+            actions.push_back(store::PushAction{user_id, e.row.room_id, e.row.stream_ordering,
+                                                thread, outcome.highlight});
+    }
+    rooms_.store().put_push_actions(actions);
+}
+
+std::map<std::string, store::UnreadCount> NotificationCounter::unread(const std::string& user_id,
+                                                                      const std::string& room_id) {
+    return rooms_.store().unread_counts(user_id, room_id);
+}
+
+} // namespace myelin::push
