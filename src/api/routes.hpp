@@ -28,6 +28,7 @@ void add_sync_sse_routes(net::Router& r, Services& s); // /sync/sse (MSC2108)
 void add_push_rule_routes(net::Router& r, Services& s);
 void add_receipt_routes(net::Router& r, Services& s); // typing, receipts, read markers
 void add_to_device_routes(net::Router& r, Services& s);
+void add_presence_routes(net::Router& r, Services& s);
 void add_key_routes(net::Router& r, Services& s);      // /keys/*: device and cross-signing keys
 void add_room_key_routes(net::Router& r, Services& s); // /room_keys/*: key backup
 
@@ -52,6 +53,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_push_rule_routes(r, s);
     add_receipt_routes(r, s);
     add_to_device_routes(r, s);
+    add_presence_routes(r, s);
     add_key_routes(r, s);
     add_room_key_routes(r, s);
 }

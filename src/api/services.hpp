@@ -7,6 +7,7 @@
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
 #include "net/request.hpp"
+#include "presence/presence_service.hpp"
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
 #include "room/room_directory.hpp"
@@ -32,11 +33,32 @@ struct Services {
     e2ee::ToDeviceService& to_device;
     e2ee::KeyService& keys;
     e2ee::KeyBackupService& key_backup;
+    presence::PresenceService& presence;
     sync::StreamLimits& stream_limits;
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;
 // 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN otherwise.
 account::Auth require_auth(Services& s, const net::Request& req);
+
+// Holds the user's presence at `set_presence` while a /sync or /sync/sse request runs.
+class SyncPresence {
+public:
+    SyncPresence(presence::PresenceService& p, std::string user_id, std::string set_presence)
+        : p_(p)
+        , user_(std::move(user_id))
+        , active_(set_presence != "offline") {
+        p_.sync_started(user_, set_presence);
+    }
+    ~SyncPresence() {
+        if (active_) p_.sync_ended(user_);
+    }
+    SyncPresence(const SyncPresence&) = delete;
+
+private:
+    presence::PresenceService& p_;
+    std::string user_;
+    bool active_;
+};
 
 } // namespace myelin::api

@@ -25,9 +25,11 @@ sync::SyncRequest sync_request(Services& s, const Request& req, const account::A
         r.filter = s.sync.resolve_filter(auth.user_id, *f);
     r.full_state = bool_param(req, "full_state");
     r.use_state_after = bool_param(req, "use_state_after");
-    if (const auto* p = req.query_param("set_presence"))
+    if (const auto* p = req.query_param("set_presence")) {
         if (*p != "online" && *p != "offline" && *p != "unavailable")
             throw invalid_param("set_presence must be online, offline or unavailable");
+        r.set_presence = *p;
+    }
     return r;
 }
 
@@ -46,6 +48,7 @@ void add_sync_routes(net::Router& r, Services& s) {
             if (ec != std::errc() || p != t->data() + t->size() || timeout_ms < 0)
                 throw invalid_param("timeout must be a non-negative integer");
         }
+        SyncPresence presence(s.presence, auth.user_id, sr.set_presence);
         // An hour at most: a forgotten long-poll must still end.
         timeout_ms = std::min<std::int64_t>(timeout_ms, 3'600'000);
         // A client that gives up on its long-poll stops it at once.

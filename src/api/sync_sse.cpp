@@ -71,6 +71,8 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
             {"X-Accel-Buffering", "no"}};
         if (!co_await req.stream->begin(200, headers)) co_return Response::already_streamed();
         ConnectionSink sink(*req.stream);
+        // The stream counts as syncing for as long as it is open.
+        SyncPresence presence(s.presence, auth.user_id, sr.set_presence);
         co_await sync::run_sse_session(s.sync, sink, std::move(sr), std::move(opts));
         co_return Response::already_streamed();
     };

@@ -7,6 +7,7 @@
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
 #include "net/http_server.hpp"
+#include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
 #include "push/push_rules.hpp"
 #include "room/receipts.hpp"
@@ -65,7 +66,10 @@ int serve(const Config& cfg) {
     push::PushRuleService push_rules(account_data);
     push::NotificationCounter notifications(rooms, push_rules);
     rooms.on_event.push_back([&](const room::Event& e) { notifications.on_event(e); });
-    sync::SyncService sync(rooms, reader, notifier, typing, keys, notifications);
+    presence::PresenceService presence(*store, io.get_executor(),
+                                       std::chrono::seconds(cfg.presence_offline_after_s),
+                                       cfg.presence_enabled);
+    sync::SyncService sync(rooms, reader, notifier, typing, keys, notifications, presence);
     // Typing and receipts are ephemeral room data: they wake the room's members like events.
     typing.on_change = [&](const std::string& room_id) {
         notifier.on_room_event(room_id, nullptr, nullptr);
@@ -94,7 +98,7 @@ int serve(const Config& cfg) {
     };
     // A user's keys changed: that user's other devices and everyone sharing a room with them
     // learn it through device_lists.changed.
-    keys.on_keys_changed = [&](const std::string& user_id) {
+    auto wake_room_mates = [&](const std::string& user_id) {
         std::set<std::string> users{user_id};
         for (const auto& room_id : store->rooms_for_user(user_id, "join"))
             for (auto& m : store->members(room_id))
@@ -102,14 +106,16 @@ int serve(const Config& cfg) {
         for (const auto& u : users)
             notifier.wake_user(u);
     };
+    keys.on_keys_changed = wake_room_mates;
+    presence.on_change = wake_room_mates;
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
     e2ee::ToDeviceService to_device(cfg.server_name, *store);
     to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
-    api::Services services{cfg,          accounts, rooms,      reader,       directory,
-                           account_data, sync,     push_rules, typing,       receipts,
-                           to_device,    keys,     key_backup, stream_limits};
+    api::Services services{cfg,          accounts, rooms,      reader,   directory,
+                           account_data, sync,     push_rules, typing,   receipts,
+                           to_device,    keys,     key_backup, presence, stream_limits};
     net::Router router;
     api::add_all_routes(router, services);
 
@@ -141,6 +147,7 @@ int serve(const Config& cfg) {
         if (ec) return;
         spdlog::info("signal {}: shutting down", sig);
         sync.stopping = true;
+        presence.stop();
         notifier.wake_all();
         server.stop();
         // In-flight requests get a few seconds; after that the loop is stopped regardless.

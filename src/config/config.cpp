@@ -77,6 +77,10 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "sse.allow_query_token", cfg.sse_allow_query_token);
     get(t, "sse.max_streams_per_device", cfg.sse_max_streams_per_device);
     get(t, "sse.max_streams_per_user", cfg.sse_max_streams_per_user);
+    get(t, "presence.enabled", cfg.presence_enabled);
+    get(t, "presence.offline_after_s", cfg.presence_offline_after_s);
+    if (cfg.presence_offline_after_s < 1)
+        throw std::runtime_error("presence.offline_after_s must be at least 1");
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     std::int64_t body = static_cast<std::int64_t>(cfg.http.max_body_bytes);

@@ -1,6 +1,7 @@
 #include "e2ee/key_service.hpp"
 
 #include "event/signing_key.hpp"
+#include "room/room_mates.hpp"
 #include "util/base64.hpp"
 #include "util/ids.hpp"
 #include "util/json_fields.hpp"
@@ -363,23 +364,16 @@ DeviceListDelta KeyService::device_list_delta(const std::string& user_id, std::i
                                               std::int64_t to) {
     DeviceListDelta d;
     if (from >= to) return d;
-    auto mine = store_.rooms_for_user(user_id, "join");
-    std::set<std::string> my_rooms(mine.begin(), mine.end());
-    std::map<std::string, bool> shares_cache;
-    auto shares = [&](const std::string& other) {
-        if (other == user_id) return true;
-        auto [it, fresh] = shares_cache.emplace(other, false);
-        if (fresh)
-            for (const auto& r : store_.rooms_for_user(other, "join"))
-                if (my_rooms.count(r)) {
-                    it->second = true;
-                    break;
-                }
-        return it->second;
-    };
-    for (const auto& u : store_.device_list_changes(from, to))
+    auto key_changes = store_.device_list_changes(from, to);
+    auto member_changes = store_.member_changes(from, to);
+    // Nothing changed anywhere: answered without reading the caller's rooms.
+    if (key_changes.empty() && member_changes.empty()) return d;
+    room::RoomMates mates(store_, user_id);
+    const auto& my_rooms = mates.rooms();
+    auto shares = [&](const std::string& other) { return mates.shares(other); };
+    for (const auto& u : key_changes)
         if (shares(u)) d.changed.insert(u);
-    for (const auto& m : store_.member_changes(from, to)) {
+    for (const auto& m : member_changes) {
         bool joined = m.membership == "join";
         bool gone = m.membership == "leave" || m.membership == "ban";
         if (m.user_id == user_id) {

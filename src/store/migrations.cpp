@@ -251,6 +251,17 @@ CREATE TABLE event_push_actions (
     PRIMARY KEY (user_id, room_id, stream_ordering)
 );
 )SQL",
+        // 8: presence; each change takes a stream position so sync can report it by range.
+        R"SQL(
+CREATE TABLE presence (
+    user_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    status_msg TEXT,
+    last_active_ts BIGINT NOT NULL,
+    stream_position BIGINT NOT NULL
+);
+CREATE INDEX presence_by_stream ON presence(stream_position);
+)SQL",
     };
     return list;
 }

@@ -42,6 +42,14 @@ struct Profile {
     std::optional<std::string> avatar_url;
 };
 
+struct PresenceRecord {
+    std::string user_id;
+    std::string state = "offline"; // online, unavailable, offline
+    std::optional<std::string> status_msg;
+    std::int64_t last_active_ts = 0;
+    std::int64_t stream_position = 0;
+};
+
 struct RegistrationToken {
     std::string token;
     std::optional<std::int64_t> uses_allowed;

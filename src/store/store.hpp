@@ -49,6 +49,11 @@ public:
     virtual void set_avatar_url(const std::string& user_id,
                                 const std::optional<std::string>& url) = 0;
 
+    // Presence: storing a change takes a new stream position (returned).
+    virtual std::int64_t put_presence(const PresenceRecord& p) = 0;
+    virtual std::optional<PresenceRecord> get_presence(const std::string& user_id) = 0;
+    virtual std::vector<PresenceRecord> presence_changes(std::int64_t from, std::int64_t to) = 0;
+
     virtual void put_registration_token(const RegistrationToken& t) = 0;
     virtual std::optional<RegistrationToken> get_registration_token(const std::string& token) = 0;
     // Counts one completed use if the token is still valid at `now_ts`; false otherwise.

@@ -1,6 +1,7 @@
 #include "sync/sync_service.hpp"
 
 #include "room/client_format.hpp"
+#include "room/room_mates.hpp"
 #include "room/stream_token.hpp"
 #include "room/visibility.hpp"
 #include "util/json_writer.hpp"
@@ -40,17 +41,18 @@ struct SyncService::Ctx {
     std::int64_t since = 0; // 0 for an initial sync
     bool initial = true;
     std::int64_t pos = 0; // the position this response runs up to (next_batch)
-    std::map<std::string, std::vector<store::AccountDataRecord>> room_account_data;
-    std::map<std::string, std::vector<store::ReceiptRecord>> room_receipts; // (since, pos]
+    std::map<std::string, std::vector<store::AccountDataRecord>> room_account_data{};
+    std::map<std::string, std::vector<store::ReceiptRecord>> room_receipts{}; // (since, pos]
     std::int64_t typing_serial = 0;
-    std::string room_json; // scratch: the room object being written
-    std::set<std::string> senders;
+    std::string room_json{}; // scratch: the room object being written
+    std::set<std::string> senders{};
     bool has_members = false;
 };
 
 SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
                          room::TypingService& typing, e2ee::KeyService& keys,
-                         push::NotificationCounter& notifications)
+                         push::NotificationCounter& notifications,
+                         presence::PresenceService& presence)
     : rooms_(rooms)
     , reader_(reader)
     , store_(rooms.store())
@@ -58,6 +60,7 @@ SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Not
     , typing_(typing)
     , keys_(keys)
     , notifications_(notifications)
+    , presence_(presence)
     , cache_(reader) {}
 
 std::string format_token(const SyncToken& t) {
@@ -125,6 +128,43 @@ void SyncService::write_summary(Ctx& c, const std::string& room_id) {
                          {"m.joined_member_count", joined},
                          {"m.invited_member_count", invited}};
     c.room_json += ",\"summary\":" + json::serialize(summary);
+}
+
+std::vector<store::PresenceRecord> SyncService::presence_for(Ctx& c) {
+    std::vector<store::PresenceRecord> out;
+    const auto& f = c.req.filter.presence;
+    if (!presence_.enabled() || !type_allowed(f, "m.presence")) return out;
+    auto wanted = [&](const std::string& user) {
+        if (std::find(f.not_senders.begin(), f.not_senders.end(), user) != f.not_senders.end())
+            return false;
+        return !f.senders ||
+               std::find(f.senders->begin(), f.senders->end(), user) != f.senders->end();
+    };
+    if (c.initial) {
+        room::RoomMates mates(store_, c.req.user_id);
+        std::set<std::string> users{c.req.user_id};
+        for (const auto& room_id : mates.rooms())
+            if (const auto* state = rooms_.state(room_id))
+                for (const auto& [k, e] : *state)
+                    if (k.first == "m.room.member")
+                        if (const auto* m = e->content().if_contains("membership");
+                            m && m->is_string() && m->get_string() == "join")
+                            users.insert(k.second);
+        for (const auto& u : users)
+            if (auto r = presence_.record(u); r && r->stream_position <= c.pos && wanted(u))
+                out.push_back(std::move(*r));
+    } else {
+        auto changes = store_.presence_changes(c.since, c.pos);
+        std::optional<room::RoomMates> mates; // only read when something changed
+        for (auto& r : changes) {
+            if (!wanted(r.user_id)) continue;
+            if (!mates) mates.emplace(store_, c.req.user_id);
+            if (mates->shares(r.user_id)) out.push_back(std::move(r));
+        }
+    }
+    if (f.limit && static_cast<std::int64_t>(out.size()) > *f.limit)
+        out.resize(static_cast<std::size_t>(std::max<std::int64_t>(*f.limit, 0)));
+    return out;
 }
 
 void SyncService::write_unread(Ctx& c, const std::string& room_id) {
@@ -238,7 +278,7 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
             if (full || s.stream_ordering > c.since) state_after.push_back(std::move(s));
     }
     auto keep_state = [&](std::vector<store::StoredEvent>& list) {
-        std::set<std::string> senders;
+        std::set<std::string> senders{};
         for (const auto& t : timeline)
             senders.insert(t.sender);
         senders.insert(c.req.user_id);
@@ -391,13 +431,14 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     // Device lists are incremental only: an initial sync tells the client nothing changed.
     e2ee::DeviceListDelta devices;
     if (!c.initial) devices = keys_.device_list_delta(req.user_id, c.since, c.pos);
+    auto presence = presence_for(c);
 
     util::JsonWriter w;
     w.begin_object();
     auto next_batch = format_token(SyncToken{c.pos, c.typing_serial});
     w.key("next_batch").string(next_batch);
     bool empty = join.empty() && invite.empty() && knock.empty() && leave.empty() &&
-                 global_ad.empty() && to_device.empty() && devices.empty();
+                 global_ad.empty() && to_device.empty() && devices.empty() && presence.empty();
     if (!join.empty() || !invite.empty() || !knock.empty() || !leave.empty()) {
         w.key("rooms").begin_object();
         auto section = [&](const char* name, const auto& list) {
@@ -412,6 +453,13 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         section("knock", knock);
         section("leave", leave);
         w.end_object();
+    }
+    if (!presence.empty()) {
+        json::array events;
+        for (const auto& r : presence)
+            events.push_back(json::object{
+                {"type", "m.presence"}, {"sender", r.user_id}, {"content", presence_.content(r)}});
+        w.key("presence").value(json::object{{"events", std::move(events)}});
     }
     if (!global_ad.empty()) {
         json::array events;

@@ -4,6 +4,7 @@
 // responses, each computed from the previous next_batch).
 #include "account/account_data.hpp"
 #include "e2ee/key_service.hpp"
+#include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
@@ -27,6 +28,7 @@ struct SyncRequest {
     SyncFilter filter;
     bool full_state = false;
     bool use_state_after = false;
+    std::string set_presence = "online";
 };
 
 struct SyncResult {
@@ -48,7 +50,7 @@ class SyncService {
 public:
     SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
                 room::TypingService& typing, e2ee::KeyService& keys,
-                push::NotificationCounter& notifications);
+                push::NotificationCounter& notifications, presence::PresenceService& presence);
 
     // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
     // past the newest position this server has ever handed out.
@@ -85,6 +87,9 @@ private:
                       const event::RoomVersion& v);
     void write_summary(Ctx& c, const std::string& room_id);
     void write_unread(Ctx& c, const std::string& room_id);
+    // Presence of the caller and the users they share a room with: all of it in an initial
+    // sync, the changes in (since, pos] otherwise.
+    std::vector<store::PresenceRecord> presence_for(Ctx& c);
     void write_ephemeral(Ctx& c, const std::string& room_id, bool full);
 
     room::RoomService& rooms_;
@@ -94,6 +99,7 @@ private:
     room::TypingService& typing_;
     e2ee::KeyService& keys_;
     push::NotificationCounter& notifications_;
+    presence::PresenceService& presence_;
     EventCache cache_;
 };
 

@@ -34,6 +34,9 @@ public:
     void set_displayname(const std::string& user_id,
                          const std::optional<std::string>& name) override;
     void set_avatar_url(const std::string& user_id, const std::optional<std::string>& url) override;
+    std::int64_t put_presence(const PresenceRecord& p) override;
+    std::optional<PresenceRecord> get_presence(const std::string& user_id) override;
+    std::vector<PresenceRecord> presence_changes(std::int64_t from, std::int64_t to) override;
     void put_registration_token(const RegistrationToken& t) override;
     std::optional<RegistrationToken> get_registration_token(const std::string& token) override;
     bool consume_registration_token(const std::string& token, std::int64_t now_ts) override;

@@ -1,0 +1,64 @@
+#pragma once
+// Presence: online / unavailable / offline with an optional status message. Syncing keeps a
+// user at the `set_presence` they sync with; an open /sync/sse stream counts as syncing for as
+// long as it is open. When a user's last sync has ended for `offline_after`, one sweep timer
+// (not a timer per user) marks them offline. Only changes of state or message wake syncs:
+// refreshing last_active does not, so presence never causes a wake-up storm.
+#include "store/store.hpp"
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <unordered_map>
+
+namespace myelin::presence {
+
+class PresenceService {
+public:
+    PresenceService(store::Store& store, boost::asio::any_io_executor ex,
+                    std::chrono::seconds offline_after, bool enabled = true);
+
+    bool enabled() const { return enabled_; }
+    // PUT /presence/{userId}/status. `state` must be online, unavailable or offline.
+    void set(const std::string& user_id, const std::string& state,
+             const std::optional<std::string>& status_msg);
+    // The m.presence content for a user (offline if never seen).
+    boost::json::object content(const std::string& user_id);
+    boost::json::object content(const store::PresenceRecord& r) const;
+    std::optional<store::PresenceRecord> record(const std::string& user_id);
+
+    // A sync (long-poll) or stream begins / ends. `set_presence` "offline" leaves presence alone.
+    void sync_started(const std::string& user_id, const std::string& set_presence);
+    void sync_ended(const std::string& user_id);
+
+    std::function<void(const std::string& user_id)> on_change; // wakes room-mates' syncs
+
+    // Runs one sweep now (the timer calls this; tests may too).
+    void sweep();
+    // Stops the sweep timer (shutdown: the event loop must be able to run dry).
+    void stop() {
+        stopped_ = true;
+        timer_.cancel();
+    }
+
+private:
+    struct Activity {
+        int open_syncs = 0;
+        std::chrono::steady_clock::time_point last_end;
+    };
+    store::PresenceRecord& cached(const std::string& user_id);
+    void change(store::PresenceRecord& r, const std::string& state,
+                const std::optional<std::string>& status_msg);
+    void arm();
+
+    store::Store& store_;
+    boost::asio::steady_timer timer_;
+    std::chrono::seconds offline_after_;
+    bool enabled_;
+    bool stopped_ = false;
+    std::unordered_map<std::string, store::PresenceRecord> records_;
+    std::unordered_map<std::string, Activity> active_; // users not offline, by activity
+};
+
+} // namespace myelin::presence
