@@ -42,6 +42,7 @@ function open(i) {
     let got = '';
     sock.on('data', (d) => {
       got += d.toString();
+      if (got.includes('\r\n') && !got.startsWith('HTTP/1.1 200')) { sock.destroy(); reject(new Error(got.slice(0, 300))); return; }
       // An SSE stream counts as open once its first event (the initial sync) has arrived.
       if (values.mode === 'sse' && got.includes('\ndata: ')) { sock.removeAllListeners('data'); sock.on('data', () => {}); resolve(sock); }
     });

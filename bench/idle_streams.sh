@@ -8,7 +8,7 @@ scripts/build.sh >/dev/null
 ulimit -n "$(ulimit -Hn)"
 for mode in sse longpoll; do
   dir=$(mktemp -d)
-  printf 'password_hash_cost = "min"\nlog_level = "info"\n[rate_limit.register]\nenabled = false\n[http]\nidle_timeout_s = 600\n' >"$dir/c.toml"
+  printf 'password_hash_cost = "min"\nlog_level = "info"\n[rate_limit.register]\nenabled = false\n[http]\nidle_timeout_s = 600\n[sse]\nmax_streams_per_device = 100000\nmax_streams_per_user = 100000\n' >"$dir/c.toml"
   build/myelin serve --config "$dir/c.toml" --listen 127.0.0.1:0 --database "sqlite:$dir/db" 2>"$dir/log" &
   pid=$!
   for _ in $(seq 50); do grep -q serving "$dir/log" 2>/dev/null && break; sleep 0.1; done

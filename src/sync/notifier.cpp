@@ -11,6 +11,7 @@ std::shared_ptr<Notifier::Waiter> Notifier::subscribe(const std::string& user_id
 }
 
 void Notifier::unsubscribe(const std::string& user_id, const std::shared_ptr<Waiter>& w) {
+    clear_deadline(*w);
     auto it = waiters_.find(user_id);
     if (it == waiters_.end()) return;
     std::erase(it->second, w);
@@ -29,10 +30,8 @@ std::unordered_set<std::string>& Notifier::users_of(const std::string& room_id) 
 void Notifier::wake_user(const std::string& user_id) {
     auto it = waiters_.find(user_id);
     if (it == waiters_.end()) return;
-    for (auto& w : it->second) {
-        w->woken = true;
-        w->timer.cancel();
-    }
+    for (auto& w : it->second)
+        wake(*w);
 }
 
 void Notifier::on_room_event(const std::string& room_id, const std::string* target,
@@ -53,10 +52,55 @@ void Notifier::on_room_event(const std::string& room_id, const std::string* targ
 
 void Notifier::wake_all() {
     for (auto& [u, ws] : waiters_)
-        for (auto& w : ws) {
-            w->woken = true;
-            w->timer.cancel();
-        }
+        for (auto& w : ws)
+            wake(*w);
+}
+
+void Notifier::set_deadline(Waiter& w, Clock::time_point when) {
+    clear_deadline(w);
+    w.expired = false;
+    // Rounded up to 10 ms so that streams due at nearly the same moment share one firing.
+    auto tick = std::chrono::milliseconds(10);
+    auto since_epoch = std::chrono::ceil<std::chrono::milliseconds>(when.time_since_epoch());
+    when = Clock::time_point((since_epoch + tick - std::chrono::milliseconds(1)) / tick * tick);
+    w.deadline = deadlines_.emplace(when, &w);
+    if (!armed_for_ || when < *armed_for_) arm_deadline_timer();
+}
+
+void Notifier::clear_deadline(Waiter& w) {
+    if (!w.deadline) return;
+    deadlines_.erase(*w.deadline);
+    w.deadline.reset();
+    // Nothing left to wait for: cancel, so an idle server's event loop can run dry at shutdown.
+    if (deadlines_.empty() && armed_for_) {
+        armed_for_.reset();
+        deadline_timer_.cancel();
+    }
+}
+
+void Notifier::arm_deadline_timer() {
+    if (deadlines_.empty()) return;
+    auto when = deadlines_.begin()->first;
+    armed_for_ = when;
+    deadline_timer_.expires_at(when);
+    deadline_timer_.async_wait([this, when](const boost::system::error_code& ec) {
+        // A cancelled or superseded wait leaves the re-arming to whoever superseded it.
+        if (ec || armed_for_ != when) return;
+        armed_for_.reset();
+        expire_due();
+    });
+}
+
+void Notifier::expire_due() {
+    auto now = Clock::now();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+        auto* w = deadlines_.begin()->second;
+        deadlines_.erase(deadlines_.begin());
+        w->deadline.reset();
+        w->expired = true;
+        w->signal.notify();
+    }
+    arm_deadline_timer();
 }
 
 std::size_t Notifier::waiting() const {

@@ -1,12 +1,19 @@
 #pragma once
-// Wakes waiting syncs (long-polls now, SSE streams later) when something they would return
-// has changed. Indexed room → local users in it (kept from membership events, never rebuilt
-// per request) and user → waiters, so an event wakes exactly the streams of the room's
-// members and a waiter registers once, whatever the number of rooms it covers.
+// Wakes waiting syncs (long-polls and SSE streams) when something they would return has
+// changed. Indexed room → local users in it (kept from membership events, never rebuilt per
+// request) and user → waiters, so an event wakes exactly the streams of the room's members and
+// a waiter registers once, whatever the number of rooms it covers.
+//
+// Deadlines (long-poll timeouts, SSE heartbeats) share one timer: it is armed at the earliest
+// deadline and expires every due waiter in one batch, so idle streams cost no timer each.
+#include "sync/wake_signal.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,17 +23,23 @@ namespace myelin::sync {
 
 class Notifier {
 public:
+    using Clock = std::chrono::steady_clock;
+    struct Waiter;
+    using Deadlines = std::multimap<Clock::time_point, Waiter*>;
     struct Waiter {
         explicit Waiter(boost::asio::any_io_executor ex)
-            : timer(ex) {}
-        boost::asio::steady_timer timer; // cancelled to wake the waiter
-        bool woken = false;
+            : signal(std::move(ex)) {}
+        WakeSignal signal;
+        bool woken = false;   // something changed (or the client went away)
+        bool expired = false; // its deadline passed
+        std::optional<Deadlines::iterator> deadline;
     };
     using RoomUsersLoader = std::function<std::vector<std::string>(const std::string& room_id)>;
 
     Notifier(boost::asio::any_io_executor ex, RoomUsersLoader loader)
-        : ex_(std::move(ex))
-        , loader_(std::move(loader)) {}
+        : ex_(ex)
+        , loader_(std::move(loader))
+        , deadline_timer_(ex) {}
 
     std::shared_ptr<Waiter> subscribe(const std::string& user_id);
     void unsubscribe(const std::string& user_id, const std::shared_ptr<Waiter>& w);
@@ -35,6 +48,14 @@ public:
     void on_room_event(const std::string& room_id, const std::string* member_target,
                        const std::string* membership);
     void wake_user(const std::string& user_id);
+    static void wake(Waiter& w) {
+        w.woken = true;
+        w.signal.notify();
+    }
+    // Sets (or moves) the waiter's deadline; when it passes, the waiter wakes with `expired`.
+    void set_deadline(Waiter& w, Clock::time_point when);
+    void clear_deadline(Waiter& w);
+    std::size_t deadlines() const { return deadlines_.size(); }
     // Wake everyone (shutdown).
     void wake_all();
 
@@ -42,11 +63,16 @@ public:
 
 private:
     std::unordered_set<std::string>& users_of(const std::string& room_id);
+    void arm_deadline_timer();
+    void expire_due();
 
     boost::asio::any_io_executor ex_;
     RoomUsersLoader loader_;
     std::unordered_map<std::string, std::unordered_set<std::string>> room_users_;
     std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> waiters_;
+    Deadlines deadlines_;
+    boost::asio::steady_timer deadline_timer_;
+    std::optional<Clock::time_point> armed_for_;
 };
 
 } // namespace myelin::sync

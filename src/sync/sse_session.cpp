@@ -47,10 +47,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
                                       SseOptions opts) {
     auto& notifier = sync.notifier();
     auto waiter = notifier.subscribe(req.user_id);
-    sink.on_close([waiter] {
-        waiter->woken = true;
-        waiter->timer.cancel();
-    });
+    sink.on_close([waiter] { Notifier::wake(*waiter); });
     // A comment first, so proxies pass the stream on at once, and the reconnect delay.
     std::string hello =
         std::string(kSseHeartbeat) + "retry: " + std::to_string(opts.retry.count()) + "\n\n";
@@ -80,12 +77,13 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
             last_sent = std::chrono::steady_clock::now();
             continue; // more may have happened while writing
         }
+        // Idle: wait for a change, or for the shared deadline timer to say a heartbeat is due.
         waiter->woken = false;
-        waiter->timer.expires_at(last_sent + opts.heartbeat);
-        boost::system::error_code ec;
-        co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        notifier.set_deadline(*waiter, last_sent + opts.heartbeat);
+        co_await waiter->signal.async_wait(asio::use_awaitable);
+        notifier.clear_deadline(*waiter);
         if (sink.closed() || sync.stopping) break;
-        if (!waiter->woken) {
+        if (waiter->expired && !waiter->woken) {
             ok = co_await sink.send(kSseHeartbeat);
             last_sent = std::chrono::steady_clock::now();
         }

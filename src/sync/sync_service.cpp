@@ -527,16 +527,11 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
     if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     auto w = notifier_.subscribe(req.user_id);
-    if (on_gone)
-        on_gone([w] {
-            w->woken = true;
-            w->timer.cancel();
-        });
+    if (on_gone) on_gone([w] { Notifier::wake(*w); });
+    notifier_.set_deadline(*w, deadline);
     while (!stopping && !(gone && gone())) {
         w->woken = false;
-        w->timer.expires_at(deadline);
-        boost::system::error_code ec;
-        co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await w->signal.async_wait(asio::use_awaitable);
         if (gone && gone()) break;
         if (w->woken && !stopping) {
             result = compute(req);
@@ -545,7 +540,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
                 co_return result;
             }
         }
-        if (std::chrono::steady_clock::now() >= deadline) break;
+        if (w->expired || std::chrono::steady_clock::now() >= deadline) break;
     }
     notifier_.unsubscribe(req.user_id, w);
     // Nothing for this caller: an empty response that leaves the position where it was.
