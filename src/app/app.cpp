@@ -110,7 +110,7 @@ int serve(const Config& cfg) {
     presence.on_change = wake_room_mates;
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
-    e2ee::ToDeviceService to_device(cfg.server_name, *store);
+    e2ee::ToDeviceService to_device(cfg.server_name, *store, cfg.to_device_max_pending);
     to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
     api::Services services{cfg,          accounts, rooms,      reader,   directory,

@@ -77,6 +77,9 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "sse.allow_query_token", cfg.sse_allow_query_token);
     get(t, "sse.max_streams_per_device", cfg.sse_max_streams_per_device);
     get(t, "sse.max_streams_per_user", cfg.sse_max_streams_per_user);
+    get(t, "to_device.max_pending_per_device", cfg.to_device_max_pending);
+    if (cfg.to_device_max_pending < 1)
+        throw std::runtime_error("to_device.max_pending_per_device must be at least 1");
     get(t, "presence.enabled", cfg.presence_enabled);
     get(t, "presence.offline_after_s", cfg.presence_offline_after_s);
     if (cfg.presence_offline_after_s < 1)

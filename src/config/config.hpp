@@ -33,6 +33,8 @@ struct Config {
     bool sse_allow_query_token = true; // ?access_token= for browsers' EventSource
     std::int64_t sse_max_streams_per_device = 4;
     std::int64_t sse_max_streams_per_user = 20;
+    // To-device messages kept per device until acknowledged; the oldest go beyond this.
+    std::int64_t to_device_max_pending = 10000;
     bool presence_enabled = true;
     std::int64_t presence_offline_after_s = 30; // after the last sync ends
 };

@@ -28,10 +28,10 @@ json::object signed_part(json::object o) {
     return o;
 }
 
-std::optional<std::string> ed25519_raw(std::string_view base64) {
+// The raw 32 bytes of an unpadded-base64 ed25519 public key; empty if it is not one.
+std::string ed25519_raw(std::string_view base64) {
     auto raw = util::base64_decode(base64);
-    if (!raw || raw->size() != 32) return std::nullopt;
-    return raw;
+    return raw && raw->size() == 32 ? *raw : std::string();
 }
 
 // The public key of a cross-signing key object: the X of its single "ed25519:X" entry.
@@ -88,10 +88,11 @@ json::object KeyService::upload(const std::string& user_id, const std::string& d
         for (const auto& [id, v] : keys)
             if (!v.is_string()) throw bad_json("device_keys.keys must map ids to strings");
         const auto* ed = keys.if_contains("ed25519:" + device_id);
-        auto pub = ed ? ed25519_raw(ed->get_string()) : std::nullopt;
-        if (!pub) throw invalid_param("device_keys needs a valid ed25519:" + device_id + " key");
+        auto pub = ed && ed->is_string() ? ed25519_raw(ed->get_string()) : std::string();
+        if (pub.empty())
+            throw invalid_param("device_keys needs a valid ed25519:" + device_id + " key");
         jf::req_object(*dk, "signatures");
-        if (!event::verify_json_signature(*dk, user_id, "ed25519:" + device_id, *pub))
+        if (!event::verify_json_signature(*dk, user_id, "ed25519:" + device_id, pub))
             throw invalid_signature("device_keys are not signed by the device's own key");
         json::object stored = *dk;
         stored.erase("unsigned"); // the server fills it in on query
@@ -226,7 +227,7 @@ void KeyService::upload_cross_signing(const std::string& user_id, const json::ob
             std::find(usages->begin(), usages->end(), json::value(usage)) == usages->end())
             throw invalid_param(std::string(field) + ".usage must contain " + usage);
         auto pub = cross_signing_public(*v);
-        if (!pub || !ed25519_raw(*pub))
+        if (!pub || ed25519_raw(*pub).empty())
             throw invalid_param(std::string(field) + ".keys must hold one ed25519 key");
         if (store_.get_device(user_id, *pub)) throw forbidden("Key ID in use by a device");
         keys[usage] = *v;
@@ -240,7 +241,7 @@ void KeyService::upload_cross_signing(const std::string& user_id, const json::ob
         if (it == keys.end()) continue;
         if (!master_pub) throw missing_param("No master key is available");
         if (!event::verify_json_signature(it->second, user_id, "ed25519:" + *master_pub,
-                                          *ed25519_raw(*master_pub)))
+                                          ed25519_raw(*master_pub)))
             throw invalid_signature(std::string(usage) + " key is not signed by the master key");
     }
     std::map<std::string, std::string> texts;
@@ -258,10 +259,11 @@ std::optional<std::string> KeyService::signing_key_of(const std::string& user_id
         auto obj = parse_object(*dk);
         if (const auto* k = obj.at("keys").as_object().if_contains(signer_key_id);
             k && k->is_string())
-            return ed25519_raw(k->get_string());
+            if (auto raw = ed25519_raw(k->get_string()); !raw.empty()) return raw;
     }
     for (const char* usage : {"master", "self_signing", "user_signing"})
-        if (stored_public(store_.cross_signing_key(user_id, usage)) == id) return ed25519_raw(id);
+        if (stored_public(store_.cross_signing_key(user_id, usage)) == id)
+            if (auto raw = ed25519_raw(id); !raw.empty()) return raw;
     return std::nullopt;
 }
 

@@ -34,6 +34,10 @@ void ToDeviceService::send(const std::string& sender, const std::string& sender_
         }
     }
     if (!store_.put_to_device(store::TxnKey{sender, sender_device, txn_id}, out)) return;
+    std::set<std::pair<std::string, std::string>> devices;
+    for (const auto& m : out)
+        if (devices.emplace(m.user_id, m.device_id).second)
+            store_.trim_to_device(m.user_id, m.device_id, max_pending_);
     if (on_message)
         for (const auto& u : recipients)
             on_message(u);

@@ -1,6 +1,7 @@
 #pragma once
 // Send-to-device messaging: messages addressed to devices, kept until the device acknowledges
-// them by syncing from a token at or past them.
+// them by syncing from a token at or past them, and at most `max_pending` per device (a device
+// that never comes back must not make the table grow without bound; the oldest go first).
 #include "store/store.hpp"
 #include <boost/json.hpp>
 #include <functional>
@@ -9,9 +10,10 @@ namespace myelin::e2ee {
 
 class ToDeviceService {
 public:
-    ToDeviceService(std::string server_name, store::Store& store)
+    ToDeviceService(std::string server_name, store::Store& store, std::int64_t max_pending = 10000)
         : server_name_(std::move(server_name))
-        , store_(store) {}
+        , store_(store)
+        , max_pending_(max_pending) {}
 
     // `messages` is {user_id: {device_id or "*": content}}. Remote users are skipped (no
     // federation yet); a repeated transaction id is accepted and does nothing.
@@ -23,6 +25,7 @@ public:
 private:
     std::string server_name_;
     store::Store& store_;
+    std::int64_t max_pending_;
 };
 
 } // namespace myelin::e2ee

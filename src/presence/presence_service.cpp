@@ -37,7 +37,11 @@ store::PresenceRecord& PresenceService::cached(const std::string& user_id) {
     auto it = records_.find(user_id);
     if (it == records_.end()) {
         auto stored = store_.get_presence(user_id);
-        store::PresenceRecord r = stored ? *stored : store::PresenceRecord{user_id};
+        store::PresenceRecord r;
+        if (stored)
+            r = *stored;
+        else
+            r.user_id = user_id;
         it = records_.emplace(user_id, std::move(r)).first;
     }
     return it->second;

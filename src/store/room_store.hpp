@@ -71,6 +71,9 @@ public:
     virtual std::vector<ToDeviceMessage> to_device_for(const std::string& user_id,
                                                        const std::string& device_id,
                                                        std::int64_t after, std::int64_t upto) = 0;
+    // Keeps the newest `keep` messages of the device (whole positions), deleting older ones.
+    virtual void trim_to_device(const std::string& user_id, const std::string& device_id,
+                                std::int64_t keep) = 0;
     // Deletes what the device has acknowledged (positions <= upto).
     virtual void ack_to_device(const std::string& user_id, const std::string& device_id,
                                std::int64_t upto) = 0;

@@ -85,6 +85,8 @@ public:
     std::vector<ToDeviceMessage> to_device_for(const std::string& user_id,
                                                const std::string& device_id, std::int64_t after,
                                                std::int64_t upto) override;
+    void trim_to_device(const std::string& user_id, const std::string& device_id,
+                        std::int64_t keep) override;
     void ack_to_device(const std::string& user_id, const std::string& device_id,
                        std::int64_t upto) override;
     std::int64_t put_filter(const std::string& user_id, const std::string& json) override;

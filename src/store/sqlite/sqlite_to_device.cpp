@@ -37,6 +37,16 @@ std::vector<ToDeviceMessage> SqliteStore::to_device_for(const std::string& user_
     return out;
 }
 
+void SqliteStore::trim_to_device(const std::string& user_id, const std::string& device_id,
+                                 std::int64_t keep) {
+    // Positions older than the keep-th newest message's; none when fewer are pending.
+    db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
+                "stream_position < (SELECT stream_position FROM to_device WHERE user_id = ?1 "
+                "AND device_id = ?2 ORDER BY stream_position DESC, seq DESC LIMIT 1 OFFSET ?3)")
+        .bind_all(user_id, device_id, keep - 1)
+        .run();
+}
+
 void SqliteStore::ack_to_device(const std::string& user_id, const std::string& device_id,
                                 std::int64_t upto) {
     db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
