@@ -1,5 +1,6 @@
 #include "sync/sync_service.hpp"
 
+#include "event/redaction.hpp"
 #include "room/client_format.hpp"
 #include "room/room_mates.hpp"
 #include "room/stream_token.hpp"
@@ -91,6 +92,13 @@ void SyncService::write_events(Ctx& c, const std::vector<store::StoredEvent>& ro
         if (!first) c.room_json += ',';
         first = false;
         if (r.type == "m.room.member") c.has_members = true;
+        if (c.req.filter.event_format == "federation") {
+            // The PDU as stored (redacted when a redaction applies), not the client format.
+            auto pdu = room::parse_event(r)->pdu;
+            if (r.redacted_by) pdu = event::redact_event(pdu, v);
+            c.room_json += json::serialize(fields ? apply_event_fields(pdu, *fields) : pdu);
+            continue;
+        }
         if (fields) {
             c.room_json += json::serialize(apply_event_fields(reader_.to_client(r, v), *fields));
             continue;
@@ -277,20 +285,47 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         for (auto& s : store_.state_at(room_id, upper))
             if (full || s.stream_ordering > c.since) state_after.push_back(std::move(s));
     }
+    std::set<std::string> timeline_senders{};
+    for (const auto& t : timeline)
+        timeline_senders.insert(t.sender);
+    auto senders = timeline_senders; // whose membership lazy loading keeps: these and the caller
+    senders.insert(c.req.user_id);
+    const bool lazy = filter.state.lazy_load_members;
+    const bool redundant = filter.state.include_redundant_members;
+    const auto device_key = c.req.user_id + "|" + c.req.device_id;
+    if (lazy && full) lazy_members_.reset_room(device_key, room_id);
     auto keep_state = [&](std::vector<store::StoredEvent>& list) {
-        std::set<std::string> senders{};
-        for (const auto& t : timeline)
-            senders.insert(t.sender);
-        senders.insert(c.req.user_id);
         std::erase_if(list, [&](const store::StoredEvent& s) {
             auto e = room::parse_event(s);
             if (!filter.state.matches(*e)) return true;
-            return filter.state.lazy_load_members && s.type == "m.room.member" &&
-                   !senders.count(s.state_key.value_or(""));
+            if (!lazy || s.type != "m.room.member") return false;
+            const auto& member = s.state_key.value_or("");
+            return !senders.count(member) ||
+                   (!full && !redundant &&
+                    lazy_members_.has(device_key, room_id, member, s.event_id, c.since));
         });
     };
     keep_state(state);
     keep_state(state_after);
+    // Lazy loading: an incremental sync also carries the membership of each timeline sender the
+    // device has not been sent yet (as of the timeline start, or its end for state_after).
+    if (lazy && !full) {
+        auto& list = c.req.use_state_after ? state_after : state;
+        auto at = c.req.use_state_after ? upper : start;
+        std::set<std::string> present;
+        for (const auto& s : list)
+            if (s.type == "m.room.member") present.insert(s.state_key.value_or(""));
+        for (const auto& t : timeline)
+            if (t.type == "m.room.member") present.insert(t.state_key.value_or(""));
+        for (const auto& sender : timeline_senders) {
+            if (present.count(sender)) continue;
+            auto m = store_.state_event_at(room_id, "m.room.member", sender, at);
+            if (!m || (!redundant &&
+                       lazy_members_.has(device_key, room_id, sender, m->event_id, c.since)))
+                continue;
+            list.push_back(std::move(*m));
+        }
+    }
 
     auto ad = c.room_account_data.find(room_id);
     bool has_ad = ad != c.room_account_data.end() && !ad->second.empty();
@@ -300,6 +335,12 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         !has_ephemeral)
         return false;
 
+    if (lazy) {
+        for (const auto* list : {&timeline, &state, &state_after})
+            for (const auto& s : *list)
+                if (s.type == "m.room.member" && s.state_key)
+                    lazy_members_.record(device_key, room_id, *s.state_key, s.event_id, c.pos);
+    }
     c.has_members = false;
     c.room_json = "{\"timeline\":{\"events\":";
     write_events(c, timeline, v);
@@ -348,6 +389,8 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     c.typing_serial = typing_.serial();
     bool full_all = c.initial || req.full_state;
     const auto& filter = req.filter;
+    if (c.initial && req.filter.state.lazy_load_members)
+        lazy_members_.reset_device(req.user_id + "|" + req.device_id);
     if (!c.initial)
         for (auto& r : store_.receipts_between(c.since, c.pos))
             c.room_receipts[r.room_id].push_back(std::move(r));

@@ -10,6 +10,7 @@
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
 #include "sync/event_cache.hpp"
+#include "sync/lazy_members.hpp"
 #include "sync/notifier.hpp"
 #include "sync/sync_filter.hpp"
 #include <boost/asio/awaitable.hpp>
@@ -101,6 +102,7 @@ private:
     push::NotificationCounter& notifications_;
     presence::PresenceService& presence_;
     EventCache cache_;
+    LazyMemberCache lazy_members_;
 };
 
 } // namespace myelin::sync

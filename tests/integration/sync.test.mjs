@@ -306,3 +306,47 @@ test('to-device messages: delivered until acknowledged, then deleted; * reaches 
   assertError(await alice.put(`${V3}/sendToDevice/x/t3`, {}), 400, 'M_MISSING_PARAM');
   assertError(await alice.put(`${V3}/sendToDevice/x/t4`, { messages: { nobody: {} } }), 400, 'M_INVALID_PARAM');
 });
+
+test('lazy-loaded members: a new speaker\'s membership arrives once, again with include_redundant_members', async () => {
+  const alice = await api.register('ll_alice');
+  const bob = await api.register('ll_bob');
+  const carol = await api.register('ll_carol');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  await join(carol, roomId);
+  await send(bob, roomId, { msgtype: 'm.text', body: 'bob speaks' });
+  const lazy = (redundant) => enc(JSON.stringify({ room: { timeline: { limit: 1 }, state: { lazy_load_members: true, include_redundant_members: redundant } } }));
+  const members = (s) => (s.rooms?.join?.[roomId]?.state?.events ?? []).filter((e) => e.type === 'm.room.member').map((e) => e.state_key).sort();
+  const s0 = await sync(alice, { filter: decodeURIComponent(lazy(false)) });
+  assert.deepEqual(members(s0), [alice.userId, bob.userId].sort(), 'initial: only the timeline sender and me');
+
+  // Carol, silent so far, speaks: her membership comes with her message.
+  await send(carol, roomId, { msgtype: 'm.text', body: 'carol speaks' });
+  const s1 = await sync(alice, { filter: decodeURIComponent(lazy(false)), since: s0.next_batch });
+  assert.equal(s1.rooms.join[roomId].timeline.limited, false);
+  assert.deepEqual(members(s1), [carol.userId]);
+  // Once the device has it, it is not repeated...
+  await send(carol, roomId, { msgtype: 'm.text', body: 'carol again' });
+  const s2 = await sync(alice, { filter: decodeURIComponent(lazy(false)), since: s1.next_batch });
+  assert.deepEqual(members(s2), []);
+  // ...unless the client asks for redundant members.
+  await send(carol, roomId, { msgtype: 'm.text', body: 'carol a third time' });
+  const s3 = await sync(alice, { filter: decodeURIComponent(lazy(true)), since: s2.next_batch });
+  assert.deepEqual(members(s3), [carol.userId]);
+  // A response the device never acknowledged does not count as delivered: syncing again from
+  // the older token brings the membership again.
+  const s4 = await sync(alice, { filter: decodeURIComponent(lazy(false)), since: s0.next_batch });
+  assert.ok(members(s4).includes(carol.userId), JSON.stringify(members(s4)));
+});
+
+test('event_format federation returns the stored PDUs', async () => {
+  const alice = await api.register('ef_alice');
+  const roomId = await createRoom(alice);
+  const eventId = await send(alice, roomId, { msgtype: 'm.text', body: 'pdu' });
+  const s = await sync(alice, { filter: JSON.stringify({ event_format: 'federation' }) });
+  const ev = s.rooms.join[roomId].timeline.events.find((e) => e.content?.body === 'pdu');
+  assert.ok(ev, JSON.stringify(s.rooms.join[roomId].timeline.events));
+  for (const field of ['auth_events', 'prev_events', 'depth', 'hashes', 'signatures']) assert.ok(field in ev, field);
+  assert.equal(ev.event_id, undefined, 'room v11 PDUs carry no event_id');
+  assert.ok(eventId.startsWith('$'));
+});
