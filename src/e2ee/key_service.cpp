@@ -126,17 +126,22 @@ json::object KeyService::upload(const std::string& user_id, const std::string& d
     return json::object{{"one_time_key_counts", std::move(counts)}};
 }
 
+bool KeyService::local_or_failure(const std::string& user_id, json::object& failures) const {
+    if (!ids::valid_user_id(user_id)) throw invalid_param("Malformed user id " + user_id);
+    if (ids::server_of(user_id) == server_name_) return true;
+    // No federation yet: other servers are reported as unreachable, as the spec's failures map
+    // describes.
+    failures[ids::server_of(user_id)] =
+        json::object{{"errcode", "M_UNAVAILABLE"}, {"error", "Federation is not supported"}};
+    return false;
+}
+
 json::object KeyService::query(const std::string& requester, const json::object& device_keys) {
     json::object out_devices, masters, self_signing, user_signing, failures;
     for (const auto& [user, wanted] : device_keys) {
         std::string user_id(user);
-        if (!ids::valid_user_id(user_id)) throw invalid_param("Malformed user id " + user_id);
         if (!wanted.is_array()) throw bad_json("device_keys must map users to device lists");
-        if (ids::server_of(user_id) != server_name_) {
-            failures[ids::server_of(user_id)] = json::object{
-                {"errcode", "M_UNAVAILABLE"}, {"error", "Federation is not supported"}};
-            continue;
-        }
+        if (!local_or_failure(user_id, failures)) continue;
         std::set<std::string> only;
         for (const auto& d : wanted.get_array())
             if (d.is_string()) only.emplace(d.get_string());
@@ -177,13 +182,8 @@ json::object KeyService::claim(const json::object& one_time_keys) {
     json::object out, failures;
     for (const auto& [user, devices] : one_time_keys) {
         std::string user_id(user);
-        if (!ids::valid_user_id(user_id)) throw invalid_param("Malformed user id " + user_id);
         if (!devices.is_object()) throw bad_json("one_time_keys must map users to devices");
-        if (ids::server_of(user_id) != server_name_) {
-            failures[ids::server_of(user_id)] = json::object{
-                {"errcode", "M_UNAVAILABLE"}, {"error", "Federation is not supported"}};
-            continue;
-        }
+        if (!local_or_failure(user_id, failures)) continue;
         json::object per_user;
         for (const auto& [device, algorithm] : devices.get_object()) {
             if (!algorithm.is_string()) throw bad_json("Each device must map to an algorithm");

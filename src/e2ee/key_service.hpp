@@ -58,6 +58,8 @@ private:
     // names: one of the user's devices or cross-signing keys.
     std::optional<std::string> signing_key_of(const std::string& user_id,
                                               const std::string& signer_key_id);
+    // False (with an entry in `failures`) for a user on another server; 400 for a malformed id.
+    bool local_or_failure(const std::string& user_id, boost::json::object& failures) const;
     void changed(const std::string& user_id) {
         if (on_keys_changed) on_keys_changed(user_id);
     }

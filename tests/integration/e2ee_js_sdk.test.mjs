@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as sdk from 'matrix-js-sdk';
 import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
+import { startSdkClient } from './lib/sdk.mjs';
 
 let server, api;
 const clients = [];
@@ -19,21 +20,9 @@ after(async () => {
 // The wasm crypto module logs through console.debug/info; keep the test output readable.
 console.debug = () => {};
 console.info = () => {};
-const logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, getChild() { return logger; } };
-
-async function startCryptoClient({ userId, token, deviceId }) {
-  const client = sdk.createClient({ baseUrl: server.url, accessToken: token, userId, deviceId, logger });
+async function startCryptoClient(account) {
+  const client = await startSdkClient(server.url, account, { crypto: true });
   clients.push(client);
-  await client.initRustCrypto({ useIndexedDB: false });
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${userId}: sync never became PREPARED`)), 30000);
-    client.on(sdk.ClientEvent.Sync, (state, _prev, data) => {
-      if (state === 'PREPARED') { clearTimeout(timer); resolve(); }
-      if (state === 'ERROR') { clearTimeout(timer); reject(data?.error ?? new Error('sync error')); }
-    });
-  });
-  await client.startClient({ initialSyncLimit: 10 });
-  await ready;
   return client;
 }
 

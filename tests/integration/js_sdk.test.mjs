@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as sdk from 'matrix-js-sdk';
 import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
+import { startSdkClient } from './lib/sdk.mjs';
 
 let server, api;
 const clients = [];
@@ -14,22 +15,10 @@ after(async () => {
   await server.stop();
 });
 
-// Quiet logger: the SDK logs a lot at info.
-const logger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, getChild() { return logger; } };
-
 async function startClient(name) {
   const acct = await api.register(name);
-  const client = sdk.createClient({ baseUrl: server.url, accessToken: acct.token, userId: acct.userId, deviceId: acct.deviceId, logger });
+  const client = await startSdkClient(server.url, acct, { ms: 15000 });
   clients.push(client);
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: sync never became PREPARED`)), 15000);
-    client.on(sdk.ClientEvent.Sync, (state, _prev, data) => {
-      if (state === 'PREPARED') { clearTimeout(timer); resolve(); }
-      if (state === 'ERROR') { clearTimeout(timer); reject(data?.error ?? new Error('sync error')); }
-    });
-  });
-  await client.startClient({ initialSyncLimit: 10 });
-  await ready;
   return client;
 }
 
