@@ -61,7 +61,7 @@ int serve(const Config& cfg) {
     });
     room::TypingService typing(io.get_executor());
     room::ReceiptService receipts(rooms, account_data);
-    e2ee::KeyService keys(cfg.server_name, *store);
+    e2ee::KeyService keys(cfg.server_name, rooms);
     e2ee::KeyBackupService key_backup(*store);
     push::PushRuleService push_rules(account_data);
     push::NotificationCounter notifications(rooms, push_rules);
@@ -98,16 +98,22 @@ int serve(const Config& cfg) {
     };
     // A user's keys changed: that user's other devices and everyone sharing a room with them
     // learn it through device_lists.changed.
-    auto wake_room_mates = [&](const std::string& user_id) {
-        std::set<std::string> users{user_id};
-        for (const auto& room_id : store->rooms_for_user(user_id, "join"))
-            for (auto& m : store->members(room_id))
-                if (m.membership == "join") users.insert(std::move(m.user_id));
-        for (const auto& u : users)
+    // These users' keys or presence changed: wake them and, once per room, everyone sharing a
+    // room with them (the notifier's room index, no query per member).
+    auto wake_room_mates = [&](const std::vector<std::string>& users) {
+        std::set<std::string> rooms_hit;
+        for (const auto& u : users) {
             notifier.wake_user(u);
+            for (auto& room_id : store->rooms_for_user(u, "join"))
+                rooms_hit.insert(std::move(room_id));
+        }
+        for (const auto& room_id : rooms_hit)
+            notifier.on_room_event(room_id, nullptr, nullptr);
     };
-    keys.on_keys_changed = wake_room_mates;
-    presence.on_change = wake_room_mates;
+    keys.on_keys_changed = [wake_room_mates](const std::string& user_id) {
+        wake_room_mates({user_id});
+    };
+    presence.on_changes = wake_room_mates;
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
     e2ee::ToDeviceService to_device(cfg.server_name, *store, cfg.to_device_max_pending);

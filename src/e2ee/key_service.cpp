@@ -370,7 +370,7 @@ DeviceListDelta KeyService::device_list_delta(const std::string& user_id, std::i
     auto member_changes = store_.member_changes(from, to);
     // Nothing changed anywhere: answered without reading the caller's rooms.
     if (key_changes.empty() && member_changes.empty()) return d;
-    room::RoomMates mates(store_, user_id);
+    room::RoomMates mates(rooms_, user_id);
     const auto& my_rooms = mates.rooms();
     auto shares = [&](const std::string& other) { return mates.shares(other); };
     for (const auto& u : key_changes)

@@ -2,6 +2,7 @@
 // End-to-end encryption keys: device keys, one-time and fallback keys, cross-signing keys and
 // signatures. The server validates shapes and signatures, stores and hands out public keys, and
 // records which users' keys changed so syncs can report device-list updates.
+#include "room/room_service.hpp"
 #include "store/store.hpp"
 #include <boost/json.hpp>
 #include <functional>
@@ -20,9 +21,10 @@ struct DeviceListDelta {
 
 class KeyService {
 public:
-    KeyService(std::string server_name, store::Store& store)
+    KeyService(std::string server_name, room::RoomService& rooms)
         : server_name_(std::move(server_name))
-        , store_(store) {}
+        , rooms_(rooms)
+        , store_(rooms.store()) {}
 
     // POST /keys/upload; returns {one_time_key_counts}.
     boost::json::object upload(const std::string& user_id, const std::string& device_id,
@@ -65,6 +67,7 @@ private:
     }
 
     std::string server_name_;
+    room::RoomService& rooms_;
     store::Store& store_;
 };
 

@@ -43,10 +43,6 @@ std::string join_rule(const StateMap& s) {
     return jr ? str(content_of(*jr), "join_rule") : "invite";
 }
 
-bool is_int(const json::value& v) {
-    return v.is_int64() || v.is_uint64();
-}
-
 AuthDecision check_create(const json::object& e, const RoomVersion& v) {
     if (const auto* prev = e.if_contains("prev_events");
         prev && prev->is_array() && !prev->get_array().empty())

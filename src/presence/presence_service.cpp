@@ -11,12 +11,15 @@ using std::chrono::steady_clock;
 namespace {
 // "currently_active": seen within this long.
 constexpr std::int64_t kCurrentlyActiveMs = 60'000;
+// How long presence changes gather before they wake anyone.
+constexpr auto kWakeBatch = std::chrono::milliseconds(250);
 } // namespace
 
 PresenceService::PresenceService(store::Store& store, boost::asio::any_io_executor ex,
                                  std::chrono::seconds offline_after, bool enabled)
     : store_(store)
     , timer_(ex)
+    , flush_timer_(ex)
     , offline_after_(offline_after)
     , enabled_(enabled) {
     if (enabled_) arm();
@@ -53,7 +56,19 @@ void PresenceService::change(store::PresenceRecord& r, const std::string& state,
     r.state = state;
     r.status_msg = status_msg;
     r.stream_position = store_.put_presence(r);
-    if (on_change) on_change(r.user_id);
+    pending_.push_back(r.user_id);
+    if (pending_.size() == 1 && !stopped_) {
+        flush_timer_.expires_after(kWakeBatch);
+        flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) flush();
+        });
+    }
+}
+
+void PresenceService::flush() {
+    auto users = std::move(pending_);
+    pending_.clear();
+    if (on_changes && !users.empty()) on_changes(users);
 }
 
 void PresenceService::set(const std::string& user_id, const std::string& state,

@@ -3,7 +3,8 @@
 // user at the `set_presence` they sync with; an open /sync/sse stream counts as syncing for as
 // long as it is open. When a user's last sync has ended for `offline_after`, one sweep timer
 // (not a timer per user) marks them offline. Only changes of state or message wake syncs:
-// refreshing last_active does not, so presence never causes a wake-up storm.
+// refreshing last_active does not. Changes are batched (one flush per `kWakeBatch`) so that
+// many users coming online at once wake each room's members once per batch, not once per user.
 #include "store/store.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <unordered_map>
+#include <vector>
 
 namespace myelin::presence {
 
@@ -32,7 +34,8 @@ public:
     void sync_started(const std::string& user_id, const std::string& set_presence);
     void sync_ended(const std::string& user_id);
 
-    std::function<void(const std::string& user_id)> on_change; // wakes room-mates' syncs
+    // Called once per batch with the users whose presence changed (wakes their room-mates).
+    std::function<void(const std::vector<std::string>& user_ids)> on_changes;
 
     // Runs one sweep now (the timer calls this; tests may too).
     void sweep();
@@ -40,6 +43,7 @@ public:
     void stop() {
         stopped_ = true;
         timer_.cancel();
+        flush_timer_.cancel();
     }
 
 private:
@@ -51,9 +55,12 @@ private:
     void change(store::PresenceRecord& r, const std::string& state,
                 const std::optional<std::string>& status_msg);
     void arm();
+    void flush();
 
     store::Store& store_;
     boost::asio::steady_timer timer_;
+    boost::asio::steady_timer flush_timer_;
+    std::vector<std::string> pending_; // changed since the last flush
     std::chrono::seconds offline_after_;
     bool enabled_;
     bool stopped_ = false;

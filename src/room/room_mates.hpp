@@ -1,7 +1,8 @@
 #pragma once
 // "Does this user share a joined room with that one?", asked many times for one user during a
-// sync (presence, device lists). Loads the user's rooms once and remembers each answer.
-#include "store/store.hpp"
+// sync (presence, device lists). Reads the user's rooms once; each answer is a few lookups in the
+// in-memory room state (no query per user asked about), remembered for the rest of the sync.
+#include "room/room_service.hpp"
 #include <map>
 #include <set>
 
@@ -9,22 +10,21 @@ namespace myelin::room {
 
 class RoomMates {
 public:
-    RoomMates(store::Store& store, std::string user_id)
-        : store_(store)
+    RoomMates(RoomService& rooms, std::string user_id)
+        : rooms_(rooms)
         , user_id_(std::move(user_id)) {
-        auto rooms = store_.rooms_for_user(user_id_, "join");
-        rooms_.insert(rooms.begin(), rooms.end());
+        auto joined = rooms_.store().rooms_for_user(user_id_, "join");
+        joined_.insert(joined.begin(), joined.end());
     }
 
-    const std::set<std::string>& rooms() const { return rooms_; }
-    bool in_room(const std::string& room_id) const { return rooms_.count(room_id) > 0; }
+    const std::set<std::string>& rooms() const { return joined_; }
 
     bool shares(const std::string& other) {
         if (other == user_id_) return true;
         auto [it, fresh] = known_.emplace(other, false);
         if (fresh)
-            for (const auto& r : store_.rooms_for_user(other, "join"))
-                if (rooms_.count(r)) {
+            for (const auto& r : joined_)
+                if (rooms_.membership(r, other) == std::optional<std::string>("join")) {
                     it->second = true;
                     break;
                 }
@@ -32,9 +32,9 @@ public:
     }
 
 private:
-    store::Store& store_;
+    RoomService& rooms_;
     std::string user_id_;
-    std::set<std::string> rooms_;
+    std::set<std::string> joined_;
     std::map<std::string, bool> known_;
 };
 

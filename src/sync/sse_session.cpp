@@ -55,6 +55,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
     auto last_sent = std::chrono::steady_clock::now();
     std::optional<SyncToken> since = opts.resume;
     bool first = true;
+    bool recompute = true;
     while (ok && !sink.closed() && !sync.stopping) {
         if (opts.still_authorized && !opts.still_authorized()) {
             co_await sink.send(sse_named_event(
@@ -62,20 +63,26 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
                 R"({"errcode":"M_UNKNOWN_TOKEN","error":"Access token has been revoked","soft_logout":false})"));
             break;
         }
-        req.since = since ? std::optional(since->pos) : std::nullopt;
-        req.since_typing = since ? since->typing : 0;
-        req.full_state = first && !opts.resume && opts.full_state_first;
-        // Only the token the client itself presented acknowledges to-device messages; tokens
-        // the stream advances to on its own do not (the client may not have processed them).
-        req.acknowledges = first;
-        auto result = sync.compute(req);
-        bool must_send = !result.empty || !since || (first && req.full_state);
-        first = false;
-        if (must_send) {
-            ok = co_await sink.send(sse_event(result.next_batch, result.body));
+        if (recompute) {
+            req.since = since ? std::optional(since->pos) : std::nullopt;
+            req.since_typing = since ? since->typing : 0;
+            req.full_state = first && !opts.resume && opts.full_state_first;
+            // Only the token the client itself presented acknowledges to-device messages;
+            // tokens the stream advances to on its own do not (the client may not have
+            // processed them).
+            req.acknowledges = first;
+            auto result = sync.compute(req);
+            bool must_send = !result.empty || !since || (first && req.full_state);
+            first = false;
+            // Sent or not, the stream moves on to the answer's position: an empty answer means
+            // nothing in between concerns this client, so /sync from the last id sent gives
+            // the same next event, and an idle stream never rescans what it has already seen.
             since = SyncToken{result.next_pos, result.next_typing};
-            last_sent = std::chrono::steady_clock::now();
-            continue; // more may have happened while writing
+            if (must_send) {
+                ok = co_await sink.send(sse_event(result.next_batch, result.body));
+                last_sent = std::chrono::steady_clock::now();
+                continue; // more may have happened while writing
+            }
         }
         // Idle: wait for a change, or for the shared deadline timer to say a heartbeat is due.
         waiter->woken = false;
@@ -83,7 +90,9 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
         co_await waiter->signal.async_wait(asio::use_awaitable);
         notifier.clear_deadline(*waiter);
         if (sink.closed() || sync.stopping) break;
-        if (waiter->expired && !waiter->woken) {
+        // A heartbeat changes nothing the stream has to recompute; a wake-up does.
+        recompute = waiter->woken || !waiter->expired;
+        if (!recompute) {
             ok = co_await sink.send(kSseHeartbeat);
             last_sent = std::chrono::steady_clock::now();
         }

@@ -149,7 +149,7 @@ std::vector<store::PresenceRecord> SyncService::presence_for(Ctx& c) {
                std::find(f.senders->begin(), f.senders->end(), user) != f.senders->end();
     };
     if (c.initial) {
-        room::RoomMates mates(store_, c.req.user_id);
+        room::RoomMates mates(rooms_, c.req.user_id);
         std::set<std::string> users{c.req.user_id};
         for (const auto& room_id : mates.rooms())
             if (const auto* state = rooms_.state(room_id))
@@ -158,15 +158,24 @@ std::vector<store::PresenceRecord> SyncService::presence_for(Ctx& c) {
                         if (const auto* m = e->content().if_contains("membership");
                             m && m->is_string() && m->get_string() == "join")
                             users.insert(k.second);
+        // Offline is what clients assume for anyone they hear nothing about, so an initial
+        // sync carries only users who are not offline, the most recently active first, and at
+        // most kInitialPresence of them (a room of 10,000 online users would otherwise put
+        // 10,000 presence events into every member's first sync).
+        constexpr std::size_t kInitialPresence = 500;
         for (const auto& u : users)
-            if (auto r = presence_.record(u); r && r->stream_position <= c.pos && wanted(u))
+            if (auto r = presence_.record(u);
+                r && r->state != "offline" && r->stream_position <= c.pos && wanted(u))
                 out.push_back(std::move(*r));
+        std::sort(out.begin(), out.end(),
+                  [](const auto& a, const auto& b) { return a.last_active_ts > b.last_active_ts; });
+        if (out.size() > kInitialPresence) out.resize(kInitialPresence);
     } else {
         auto changes = store_.presence_changes(c.since, c.pos);
         std::optional<room::RoomMates> mates; // only read when something changed
         for (auto& r : changes) {
             if (!wanted(r.user_id)) continue;
-            if (!mates) mates.emplace(store_, c.req.user_id);
+            if (!mates) mates.emplace(rooms_, c.req.user_id);
             if (mates->shares(r.user_id)) out.push_back(std::move(r));
         }
     }
