@@ -3,9 +3,9 @@
 #include "app/app.hpp"
 #include "config/config.hpp"
 #include "store/store.hpp"
+#include "util/clock.hpp"
 #include "util/matrix_error.hpp"
 #include "util/random.hpp"
-#include "util/clock.hpp"
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <sodium.h>
@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8008)");
     serve->add_option("--server-name", server_name, "Matrix server name (default localhost)");
     serve->add_option("--database", database,
-                      "Database URL: sqlite:PATH (default sqlite:./data/myelin.db)");
+                      "Database URL: sqlite:PATH (default sqlite:./data/myelin.db) or "
+                      "postgresql://USER:PASSWORD@HOST:PORT/DBNAME");
     serve->add_option("--registration", registration, "open | token | closed (default open)");
 
     std::string ru_db = cfg.database, ru_user, ru_password, ru_server = cfg.server_name;

@@ -73,7 +73,11 @@ public:
     virtual void checkpoint() = 0;
 };
 
-// Opens the database named by a URL ("sqlite:PATH"), running pending migrations.
-std::unique_ptr<Store> open_store(const std::string& url);
+// Opens the database named by a URL ("sqlite:PATH" or
+// "postgresql://USER:PASSWORD@HOST:PORT/DBNAME"), running pending migrations.
+// sqlite_synchronous: "full" (durable across power loss) or "normal" (across process crashes);
+// ignored for PostgreSQL.
+std::unique_ptr<Store> open_store(const std::string& url,
+                                  const std::string& sqlite_synchronous = "full");
 
 } // namespace myelin::store

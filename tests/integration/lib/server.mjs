@@ -1,12 +1,36 @@
 // Starts the real myelin binary on a free port with a temporary data directory.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const BIN = process.env.MYELIN_BIN ?? resolve(here, '../../../build/myelin');
+
+// MYELIN_TEST_PG=postgresql://USER@HOST:PORT runs every server on PostgreSQL instead of SQLite
+// (scripts/pg_cluster.sh starts a throwaway cluster): each data directory gets its own
+// database, named after the directory so that a restart on the same directory reuses it.
+export const PG_BASE = process.env.MYELIN_TEST_PG?.replace(/\/+$/, '');
+const PG_BIN = process.env.MYELIN_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+function pgDatabaseFor(dataDir) {
+  return basename(dataDir).replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+// CREATE/DROP DATABASE through psql, connected to the cluster's "postgres" database.
+function pgAdmin(sql) {
+  execFileSync(join(PG_BIN, 'psql'), [`${PG_BASE}/postgres`, '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+    '-c', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function pgCreateDatabase(name) {
+  try {
+    pgAdmin(`CREATE DATABASE "${name}"`);
+  } catch (e) {
+    if (!/already exists/.test(e.stderr?.toString() ?? '')) throw e;
+  }
+}
 
 // Config for tests: cheap password hashing and no rate limits unless a test asks for them.
 const BASE_CONFIG = `
@@ -26,7 +50,12 @@ export class Server {
     this.log = '';
   }
 
-  get dbUrl() { return `sqlite:${join(this.dataDir, 'myelin.db')}`; }
+  get dbUrl() {
+    if (!PG_BASE) return `sqlite:${join(this.dataDir, 'myelin.db')}`;
+    const name = pgDatabaseFor(this.dataDir);
+    if (!this.pgCreated) { pgCreateDatabase(name); this.pgCreated = true; }
+    return `${PG_BASE}/${name}`;
+  }
 
   async start() {
     this.log = '';
@@ -55,7 +84,12 @@ export class Server {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     const status = await this.exited;
     this.proc = null;
-    if (this.ownsDir && !keepData) rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDir && !keepData) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      if (PG_BASE && this.pgCreated) {
+        try { pgAdmin(`DROP DATABASE IF EXISTS "${pgDatabaseFor(this.dataDir)}" WITH (FORCE)`); } catch {}
+      }
+    }
     return status;
   }
 }

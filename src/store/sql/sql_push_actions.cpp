@@ -1,21 +1,21 @@
-// Push actions and unread notification counts on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Push actions and unread notification counts.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
-void SqliteStore::put_push_actions(const std::vector<PushAction>& actions) {
+void SqlStore::put_push_actions(const std::vector<PushAction>& actions) {
     if (actions.empty()) return;
     Transaction tx(db_);
     for (const auto& a : actions)
-        db_.prepare("INSERT OR IGNORE INTO event_push_actions (user_id, room_id, stream_ordering, "
-                    "thread_id, highlight) VALUES (?1, ?2, ?3, ?4, ?5)")
+        db_.prepare("INSERT INTO event_push_actions (user_id, room_id, stream_ordering, "
+                    "thread_id, highlight) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING")
             .bind_all(a.user_id, a.room_id, a.stream_ordering, a.thread_id, a.highlight)
             .run();
     tx.commit();
 }
 
-std::map<std::string, UnreadCount> SqliteStore::unread_counts(const std::string& user_id,
-                                                              const std::string& room_id) {
+std::map<std::string, UnreadCount> SqlStore::unread_counts(const std::string& user_id,
+                                                           const std::string& room_id) {
     // Where each read receipt points, by thread ("" for unthreaded receipts).
     std::map<std::string, std::int64_t> read_up_to;
     {
@@ -51,4 +51,4 @@ std::map<std::string, UnreadCount> SqliteStore::unread_counts(const std::string&
     return out;
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

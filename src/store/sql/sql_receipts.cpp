@@ -1,7 +1,7 @@
-// Read receipts on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Read receipts.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
 namespace {
 constexpr const char* kCols = "SELECT room_id, user_id, receipt_type, thread_id, event_id, ts, "
@@ -16,7 +16,7 @@ std::vector<ReceiptRecord> read_receipts(Statement& s) {
 }
 } // namespace
 
-std::int64_t SqliteStore::put_receipt(const ReceiptRecord& r) {
+std::int64_t SqlStore::put_receipt(const ReceiptRecord& r) {
     Transaction tx(db_);
     auto pos = next_stream_position();
     db_.prepare("INSERT INTO receipts (room_id, user_id, receipt_type, thread_id, event_id, ts, "
@@ -30,7 +30,7 @@ std::int64_t SqliteStore::put_receipt(const ReceiptRecord& r) {
     return pos;
 }
 
-std::vector<ReceiptRecord> SqliteStore::receipts_between(std::int64_t from, std::int64_t to) {
+std::vector<ReceiptRecord> SqlStore::receipts_between(std::int64_t from, std::int64_t to) {
     auto s =
         db_.prepare(std::string(kCols) + "WHERE stream_position > ?1 AND stream_position <= ?2 "
                                          "ORDER BY stream_position");
@@ -38,16 +38,16 @@ std::vector<ReceiptRecord> SqliteStore::receipts_between(std::int64_t from, std:
     return read_receipts(s);
 }
 
-std::vector<ReceiptRecord> SqliteStore::receipts_in_room(const std::string& room_id) {
+std::vector<ReceiptRecord> SqlStore::receipts_in_room(const std::string& room_id) {
     auto s = db_.prepare(std::string(kCols) + "WHERE room_id = ?1 ORDER BY stream_position");
     s.bind_all(room_id);
     return read_receipts(s);
 }
 
-std::optional<ReceiptRecord> SqliteStore::receipt(const std::string& room_id,
-                                                  const std::string& user_id,
-                                                  const std::string& receipt_type,
-                                                  const std::string& thread_id) {
+std::optional<ReceiptRecord> SqlStore::receipt(const std::string& room_id,
+                                               const std::string& user_id,
+                                               const std::string& receipt_type,
+                                               const std::string& thread_id) {
     auto s = db_.prepare(std::string(kCols) + "WHERE room_id = ?1 AND user_id = ?2 AND "
                                               "receipt_type = ?3 AND thread_id = ?4");
     s.bind_all(room_id, user_id, receipt_type, thread_id);
@@ -56,4 +56,4 @@ std::optional<ReceiptRecord> SqliteStore::receipt(const std::string& room_id,
     return v.front();
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

@@ -1,7 +1,7 @@
-// Queries incremental sync runs by stream position, and stored filters, on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Queries incremental sync runs by stream position, and stored filters.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
 namespace {
 std::vector<MembershipRecord> read_memberships(Statement& s) {
@@ -12,15 +12,15 @@ std::vector<MembershipRecord> read_memberships(Statement& s) {
 }
 } // namespace
 
-std::vector<MembershipRecord> SqliteStore::memberships_of(const std::string& user_id) {
+std::vector<MembershipRecord> SqlStore::memberships_of(const std::string& user_id) {
     auto s = db_.prepare("SELECT room_id, membership, event_id, stream_ordering FROM memberships "
                          "WHERE user_id = ?1 ORDER BY stream_ordering");
     s.bind_all(user_id);
     return read_memberships(s);
 }
 
-std::vector<MembershipRecord> SqliteStore::membership_changes(const std::string& user_id,
-                                                              std::int64_t from, std::int64_t to) {
+std::vector<MembershipRecord> SqlStore::membership_changes(const std::string& user_id,
+                                                           std::int64_t from, std::int64_t to) {
     auto s = db_.prepare("SELECT room_id, membership, event_id, stream_ordering FROM memberships "
                          "WHERE user_id = ?1 AND stream_ordering > ?2 AND stream_ordering <= ?3 "
                          "ORDER BY stream_ordering");
@@ -28,16 +28,16 @@ std::vector<MembershipRecord> SqliteStore::membership_changes(const std::string&
     return read_memberships(s);
 }
 
-std::vector<std::string> SqliteStore::rooms_changed(std::int64_t from, std::int64_t to) {
+std::vector<std::string> SqlStore::rooms_changed(std::int64_t from, std::int64_t to) {
     auto s = db_.prepare("SELECT DISTINCT room_id FROM events WHERE stream_ordering > ?1 "
                          "AND stream_ordering <= ?2");
     s.bind_all(from, to);
     return s.all_text();
 }
 
-std::optional<std::string> SqliteStore::txn_for_event(const std::string& event_id,
-                                                      const std::string& user_id,
-                                                      const std::string& device_id) {
+std::optional<std::string> SqlStore::txn_for_event(const std::string& event_id,
+                                                   const std::string& user_id,
+                                                   const std::string& device_id) {
     auto s = db_.prepare("SELECT txn_id FROM event_txns WHERE event_id = ?1 AND user_id = ?2 "
                          "AND device_id = ?3");
     s.bind_all(event_id, user_id, device_id);
@@ -45,7 +45,7 @@ std::optional<std::string> SqliteStore::txn_for_event(const std::string& event_i
     return s.text(0);
 }
 
-std::int64_t SqliteStore::put_filter(const std::string& user_id, const std::string& json) {
+std::int64_t SqlStore::put_filter(const std::string& user_id, const std::string& json) {
     Transaction tx(db_);
     std::int64_t id = 0;
     {
@@ -62,12 +62,12 @@ std::int64_t SqliteStore::put_filter(const std::string& user_id, const std::stri
     return id;
 }
 
-std::optional<std::string> SqliteStore::get_filter(const std::string& user_id,
-                                                   std::int64_t filter_id) {
+std::optional<std::string> SqlStore::get_filter(const std::string& user_id,
+                                                std::int64_t filter_id) {
     auto s = db_.prepare("SELECT json FROM filters WHERE user_id = ?1 AND filter_id = ?2");
     s.bind_all(user_id, filter_id);
     if (!s.step()) return std::nullopt;
     return s.text(0);
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

@@ -1,7 +1,7 @@
-// End-to-end encryption keys and the device-list change log on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// End-to-end encryption keys and the device-list change log.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
 namespace {
 std::string algorithm_of(const std::string& key_id) {
@@ -9,15 +9,15 @@ std::string algorithm_of(const std::string& key_id) {
 }
 } // namespace
 
-void SqliteStore::record_device_list_change(const std::string& user_id) {
+void SqlStore::record_device_list_change(const std::string& user_id) {
     auto pos = next_stream_position();
     db_.prepare("INSERT INTO device_list_changes (stream_position, user_id) VALUES (?1, ?2)")
         .bind_all(pos, user_id)
         .run();
 }
 
-std::optional<std::string> SqliteStore::device_keys(const std::string& user_id,
-                                                    const std::string& device_id) {
+std::optional<std::string> SqlStore::device_keys(const std::string& user_id,
+                                                 const std::string& device_id) {
     auto s = db_.prepare("SELECT json FROM device_keys WHERE user_id = ?1 AND device_id = ?2");
     s.bind_all(user_id, device_id);
     if (!s.step()) return std::nullopt;
@@ -25,7 +25,7 @@ std::optional<std::string> SqliteStore::device_keys(const std::string& user_id,
 }
 
 std::vector<std::pair<std::string, std::string>>
-SqliteStore::all_device_keys(const std::string& user_id) {
+SqlStore::all_device_keys(const std::string& user_id) {
     auto s = db_.prepare("SELECT device_id, json FROM device_keys WHERE user_id = ?1 "
                          "ORDER BY device_id");
     s.bind_all(user_id);
@@ -35,8 +35,8 @@ SqliteStore::all_device_keys(const std::string& user_id) {
     return out;
 }
 
-bool SqliteStore::put_device_keys(const std::string& user_id, const std::string& device_id,
-                                  const std::string& json) {
+bool SqlStore::put_device_keys(const std::string& user_id, const std::string& device_id,
+                               const std::string& json) {
     Transaction tx(db_);
     if (device_keys(user_id, device_id) == json) return false; // a repeated upload
     db_.prepare("INSERT INTO device_keys (user_id, device_id, json) VALUES (?1, ?2, ?3) "
@@ -48,7 +48,7 @@ bool SqliteStore::put_device_keys(const std::string& user_id, const std::string&
     return true;
 }
 
-void SqliteStore::delete_device_keys(const std::string& user_id, const std::string& device_id) {
+void SqlStore::delete_device_keys(const std::string& user_id, const std::string& device_id) {
     Transaction tx(db_);
     bool had_keys = false;
     for (const char* table : {"device_keys", "one_time_keys", "fallback_keys"}) {
@@ -64,9 +64,9 @@ void SqliteStore::delete_device_keys(const std::string& user_id, const std::stri
     tx.commit();
 }
 
-std::optional<std::string> SqliteStore::one_time_key(const std::string& user_id,
-                                                     const std::string& device_id,
-                                                     const std::string& key_id) {
+std::optional<std::string> SqlStore::one_time_key(const std::string& user_id,
+                                                  const std::string& device_id,
+                                                  const std::string& key_id) {
     auto s = db_.prepare("SELECT json FROM one_time_keys WHERE user_id = ?1 AND device_id = ?2 "
                          "AND algorithm = ?3 AND key_id = ?4");
     s.bind_all(user_id, device_id, algorithm_of(key_id), key_id);
@@ -74,19 +74,19 @@ std::optional<std::string> SqliteStore::one_time_key(const std::string& user_id,
     return s.text(0);
 }
 
-void SqliteStore::add_one_time_keys(const std::string& user_id, const std::string& device_id,
-                                    const std::vector<OneTimeKey>& keys) {
+void SqlStore::add_one_time_keys(const std::string& user_id, const std::string& device_id,
+                                 const std::vector<OneTimeKey>& keys) {
     Transaction tx(db_);
     for (const auto& k : keys)
-        db_.prepare("INSERT OR IGNORE INTO one_time_keys (user_id, device_id, algorithm, key_id, "
-                    "json) VALUES (?1, ?2, ?3, ?4, ?5)")
+        db_.prepare("INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, json) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING")
             .bind_all(user_id, device_id, algorithm_of(k.key_id), k.key_id, k.json)
             .run();
     tx.commit();
 }
 
-std::map<std::string, std::int64_t> SqliteStore::count_one_time_keys(const std::string& user_id,
-                                                                     const std::string& device_id) {
+std::map<std::string, std::int64_t> SqlStore::count_one_time_keys(const std::string& user_id,
+                                                                  const std::string& device_id) {
     auto s = db_.prepare("SELECT algorithm, COUNT(*) FROM one_time_keys WHERE user_id = ?1 AND "
                          "device_id = ?2 GROUP BY algorithm");
     s.bind_all(user_id, device_id);
@@ -96,9 +96,9 @@ std::map<std::string, std::int64_t> SqliteStore::count_one_time_keys(const std::
     return out;
 }
 
-std::optional<OneTimeKey> SqliteStore::claim_key(const std::string& user_id,
-                                                 const std::string& device_id,
-                                                 const std::string& algorithm) {
+std::optional<OneTimeKey> SqlStore::claim_key(const std::string& user_id,
+                                              const std::string& device_id,
+                                              const std::string& algorithm) {
     Transaction tx(db_);
     std::optional<OneTimeKey> key;
     {
@@ -127,8 +127,8 @@ std::optional<OneTimeKey> SqliteStore::claim_key(const std::string& user_id,
     return key;
 }
 
-void SqliteStore::put_fallback_key(const std::string& user_id, const std::string& device_id,
-                                   const OneTimeKey& key) {
+void SqlStore::put_fallback_key(const std::string& user_id, const std::string& device_id,
+                                const OneTimeKey& key) {
     // The same key uploaded again keeps its used flag; a new key starts unused.
     db_.prepare("INSERT INTO fallback_keys (user_id, device_id, algorithm, key_id, json, used) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (user_id, device_id, algorithm) DO "
@@ -139,24 +139,24 @@ void SqliteStore::put_fallback_key(const std::string& user_id, const std::string
         .run();
 }
 
-std::vector<std::string> SqliteStore::unused_fallback_key_types(const std::string& user_id,
-                                                                const std::string& device_id) {
+std::vector<std::string> SqlStore::unused_fallback_key_types(const std::string& user_id,
+                                                             const std::string& device_id) {
     auto s = db_.prepare("SELECT algorithm FROM fallback_keys WHERE user_id = ?1 AND "
                          "device_id = ?2 AND used = 0 ORDER BY algorithm");
     s.bind_all(user_id, device_id);
     return s.all_text();
 }
 
-std::optional<std::string> SqliteStore::cross_signing_key(const std::string& user_id,
-                                                          const std::string& usage) {
+std::optional<std::string> SqlStore::cross_signing_key(const std::string& user_id,
+                                                       const std::string& usage) {
     auto s = db_.prepare("SELECT json FROM cross_signing_keys WHERE user_id = ?1 AND usage = ?2");
     s.bind_all(user_id, usage);
     if (!s.step()) return std::nullopt;
     return s.text(0);
 }
 
-void SqliteStore::put_cross_signing_keys(const std::string& user_id,
-                                         const std::map<std::string, std::string>& by_usage) {
+void SqlStore::put_cross_signing_keys(const std::string& user_id,
+                                      const std::map<std::string, std::string>& by_usage) {
     Transaction tx(db_);
     for (const auto& [usage, json] : by_usage)
         db_.prepare("INSERT INTO cross_signing_keys (user_id, usage, json) VALUES (?1, ?2, ?3) "
@@ -167,7 +167,7 @@ void SqliteStore::put_cross_signing_keys(const std::string& user_id,
     tx.commit();
 }
 
-void SqliteStore::put_key_signatures(const std::vector<KeySignature>& sigs) {
+void SqlStore::put_key_signatures(const std::vector<KeySignature>& sigs) {
     Transaction tx(db_);
     std::vector<std::string> targets;
     for (const auto& g : sigs) {
@@ -185,7 +185,7 @@ void SqliteStore::put_key_signatures(const std::vector<KeySignature>& sigs) {
     tx.commit();
 }
 
-std::vector<KeySignature> SqliteStore::key_signatures(const std::string& target_user) {
+std::vector<KeySignature> SqlStore::key_signatures(const std::string& target_user) {
     auto s = db_.prepare("SELECT target_user, target_key_id, signer_user, signer_key_id, "
                          "signature FROM key_signatures WHERE target_user = ?1");
     s.bind_all(target_user);
@@ -195,14 +195,14 @@ std::vector<KeySignature> SqliteStore::key_signatures(const std::string& target_
     return out;
 }
 
-std::vector<std::string> SqliteStore::device_list_changes(std::int64_t from, std::int64_t to) {
+std::vector<std::string> SqlStore::device_list_changes(std::int64_t from, std::int64_t to) {
     auto s = db_.prepare("SELECT DISTINCT user_id FROM device_list_changes WHERE "
                          "stream_position > ?1 AND stream_position <= ?2");
     s.bind_all(from, to);
     return s.all_text();
 }
 
-std::vector<MemberChange> SqliteStore::member_changes(std::int64_t from, std::int64_t to) {
+std::vector<MemberChange> SqlStore::member_changes(std::int64_t from, std::int64_t to) {
     auto s = db_.prepare("SELECT room_id, state_key, COALESCE(membership, ''), stream_ordering "
                          "FROM state_history WHERE type = 'm.room.member' AND "
                          "stream_ordering > ?1 AND stream_ordering <= ?2 "
@@ -214,4 +214,4 @@ std::vector<MemberChange> SqliteStore::member_changes(std::int64_t from, std::in
     return out;
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

@@ -1,15 +1,15 @@
-// Accounts, devices, access tokens, profiles and registration tokens on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Accounts, devices, access tokens, profiles and registration tokens.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
-bool SqliteStore::user_exists(const std::string& user_id) {
+bool SqlStore::user_exists(const std::string& user_id) {
     auto s = db_.prepare("SELECT 1 FROM users WHERE user_id = ?1");
     s.bind_all(user_id);
     return s.step();
 }
 
-std::optional<UserRecord> SqliteStore::get_user(const std::string& user_id) {
+std::optional<UserRecord> SqlStore::get_user(const std::string& user_id) {
     auto s = db_.prepare("SELECT user_id, password_hash, is_admin, deactivated, created_ts "
                          "FROM users WHERE user_id = ?1");
     s.bind_all(user_id);
@@ -17,8 +17,8 @@ std::optional<UserRecord> SqliteStore::get_user(const std::string& user_id) {
     return UserRecord{s.text(0), s.opt_text(1), s.int64(2) != 0, s.int64(3) != 0, s.int64(4)};
 }
 
-bool SqliteStore::create_user(const UserRecord& u, const Profile& profile,
-                              const std::optional<NewSession>& session) {
+bool SqlStore::create_user(const UserRecord& u, const Profile& profile,
+                           const std::optional<NewSession>& session) {
     Transaction tx(db_);
     if (user_exists(u.user_id)) return false;
     db_.prepare("INSERT INTO users (user_id, password_hash, is_admin, deactivated, created_ts) "
@@ -33,23 +33,23 @@ bool SqliteStore::create_user(const UserRecord& u, const Profile& profile,
     return true;
 }
 
-std::int64_t SqliteStore::count_users() {
+std::int64_t SqlStore::count_users() {
     auto s = db_.prepare("SELECT COUNT(*) FROM users");
     s.step();
     return s.int64(0);
 }
 
-void SqliteStore::set_password_hash(const std::string& user_id, const std::string& hash) {
+void SqlStore::set_password_hash(const std::string& user_id, const std::string& hash) {
     db_.prepare("UPDATE users SET password_hash = ?2 WHERE user_id = ?1")
         .bind_all(user_id, hash)
         .run();
 }
 
-void SqliteStore::set_admin(const std::string& user_id, bool admin) {
+void SqlStore::set_admin(const std::string& user_id, bool admin) {
     db_.prepare("UPDATE users SET is_admin = ?2 WHERE user_id = ?1").bind_all(user_id, admin).run();
 }
 
-void SqliteStore::deactivate_user(const std::string& user_id) {
+void SqlStore::deactivate_user(const std::string& user_id) {
     Transaction tx(db_);
     db_.prepare("UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?1")
         .bind_all(user_id)
@@ -62,7 +62,7 @@ void SqliteStore::deactivate_user(const std::string& user_id) {
     tx.commit();
 }
 
-void SqliteStore::add_session(const std::string& user_id, const NewSession& s) {
+void SqlStore::add_session(const std::string& user_id, const NewSession& s) {
     Transaction tx(db_);
     db_.prepare(
            "INSERT INTO devices (user_id, device_id, display_name, last_seen_ip, last_seen_ts) "
@@ -78,7 +78,7 @@ void SqliteStore::add_session(const std::string& user_id, const NewSession& s) {
     tx.commit();
 }
 
-std::optional<TokenOwner> SqliteStore::find_token(const std::string& token_hash) {
+std::optional<TokenOwner> SqlStore::find_token(const std::string& token_hash) {
     auto s = db_.prepare("SELECT t.user_id, t.device_id, u.is_admin FROM access_tokens t "
                          "JOIN users u ON u.user_id = t.user_id "
                          "WHERE t.token_hash = ?1 AND u.deactivated = 0");
@@ -93,7 +93,7 @@ DeviceRecord read_device(const Statement& s) {
 }
 } // namespace
 
-std::vector<DeviceRecord> SqliteStore::list_devices(const std::string& user_id) {
+std::vector<DeviceRecord> SqlStore::list_devices(const std::string& user_id) {
     auto s = db_.prepare("SELECT user_id, device_id, display_name, last_seen_ip, last_seen_ts "
                          "FROM devices WHERE user_id = ?1 ORDER BY device_id");
     s.bind_all(user_id);
@@ -103,8 +103,8 @@ std::vector<DeviceRecord> SqliteStore::list_devices(const std::string& user_id) 
     return out;
 }
 
-std::optional<DeviceRecord> SqliteStore::get_device(const std::string& user_id,
-                                                    const std::string& device_id) {
+std::optional<DeviceRecord> SqlStore::get_device(const std::string& user_id,
+                                                 const std::string& device_id) {
     auto s = db_.prepare("SELECT user_id, device_id, display_name, last_seen_ip, last_seen_ts "
                          "FROM devices WHERE user_id = ?1 AND device_id = ?2");
     s.bind_all(user_id, device_id);
@@ -112,24 +112,24 @@ std::optional<DeviceRecord> SqliteStore::get_device(const std::string& user_id,
     return read_device(s);
 }
 
-bool SqliteStore::set_device_display_name(const std::string& user_id, const std::string& device_id,
-                                          const std::string& name) {
+bool SqlStore::set_device_display_name(const std::string& user_id, const std::string& device_id,
+                                       const std::string& name) {
     db_.prepare("UPDATE devices SET display_name = ?3 WHERE user_id = ?1 AND device_id = ?2")
         .bind_all(user_id, device_id, name)
         .run();
     return db_.changes() > 0;
 }
 
-void SqliteStore::touch_device(const std::string& user_id, const std::string& device_id,
-                               const std::string& ip, std::int64_t ts) {
+void SqlStore::touch_device(const std::string& user_id, const std::string& device_id,
+                            const std::string& ip, std::int64_t ts) {
     db_.prepare("UPDATE devices SET last_seen_ip = ?3, last_seen_ts = ?4 "
                 "WHERE user_id = ?1 AND device_id = ?2")
         .bind_all(user_id, device_id, ip, ts)
         .run();
 }
 
-std::size_t SqliteStore::delete_devices(const std::string& user_id,
-                                        const std::vector<std::string>& device_ids) {
+std::size_t SqlStore::delete_devices(const std::string& user_id,
+                                     const std::vector<std::string>& device_ids) {
     Transaction tx(db_);
     std::size_t n = 0;
     for (const auto& d : device_ids) {
@@ -145,8 +145,7 @@ std::size_t SqliteStore::delete_devices(const std::string& user_id,
     return n;
 }
 
-void SqliteStore::delete_all_devices(const std::string& user_id,
-                                     const std::string& keep_device_id) {
+void SqlStore::delete_all_devices(const std::string& user_id, const std::string& keep_device_id) {
     Transaction tx(db_);
     db_.prepare("DELETE FROM access_tokens WHERE user_id = ?1 AND device_id <> ?2")
         .bind_all(user_id, keep_device_id)
@@ -157,28 +156,26 @@ void SqliteStore::delete_all_devices(const std::string& user_id,
     tx.commit();
 }
 
-Profile SqliteStore::get_profile(const std::string& user_id) {
+Profile SqlStore::get_profile(const std::string& user_id) {
     auto s = db_.prepare("SELECT displayname, avatar_url FROM profiles WHERE user_id = ?1");
     s.bind_all(user_id);
     if (!s.step()) return {};
     return Profile{s.opt_text(0), s.opt_text(1)};
 }
 
-void SqliteStore::set_displayname(const std::string& user_id,
-                                  const std::optional<std::string>& name) {
+void SqlStore::set_displayname(const std::string& user_id, const std::optional<std::string>& name) {
     db_.prepare("UPDATE profiles SET displayname = ?2 WHERE user_id = ?1")
         .bind_all(user_id, name)
         .run();
 }
 
-void SqliteStore::set_avatar_url(const std::string& user_id,
-                                 const std::optional<std::string>& url) {
+void SqlStore::set_avatar_url(const std::string& user_id, const std::optional<std::string>& url) {
     db_.prepare("UPDATE profiles SET avatar_url = ?2 WHERE user_id = ?1")
         .bind_all(user_id, url)
         .run();
 }
 
-void SqliteStore::put_registration_token(const RegistrationToken& t) {
+void SqlStore::put_registration_token(const RegistrationToken& t) {
     db_.prepare("INSERT INTO registration_tokens (token, uses_allowed, completed, expiry_ts) "
                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (token) DO UPDATE SET "
                 "uses_allowed = excluded.uses_allowed, expiry_ts = excluded.expiry_ts")
@@ -186,7 +183,7 @@ void SqliteStore::put_registration_token(const RegistrationToken& t) {
         .run();
 }
 
-std::optional<RegistrationToken> SqliteStore::get_registration_token(const std::string& token) {
+std::optional<RegistrationToken> SqlStore::get_registration_token(const std::string& token) {
     auto s = db_.prepare("SELECT token, uses_allowed, completed, expiry_ts "
                          "FROM registration_tokens WHERE token = ?1");
     s.bind_all(token);
@@ -194,7 +191,7 @@ std::optional<RegistrationToken> SqliteStore::get_registration_token(const std::
     return RegistrationToken{s.text(0), s.opt_int64(1), s.int64(2), s.opt_int64(3)};
 }
 
-bool SqliteStore::consume_registration_token(const std::string& token, std::int64_t now_ts) {
+bool SqlStore::consume_registration_token(const std::string& token, std::int64_t now_ts) {
     db_.prepare("UPDATE registration_tokens SET completed = completed + 1 WHERE token = ?1 "
                 "AND (uses_allowed IS NULL OR completed < uses_allowed) "
                 "AND (expiry_ts IS NULL OR expiry_ts > ?2)")
@@ -203,4 +200,4 @@ bool SqliteStore::consume_registration_token(const std::string& token, std::int6
     return db_.changes() > 0;
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

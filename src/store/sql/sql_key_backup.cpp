@@ -1,11 +1,11 @@
-// Server-side key backup (/room_keys) on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Server-side key backup (/room_keys).
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
-std::int64_t SqliteStore::create_backup_version(const std::string& user_id,
-                                                const std::string& algorithm,
-                                                const std::string& auth_data) {
+std::int64_t SqlStore::create_backup_version(const std::string& user_id,
+                                             const std::string& algorithm,
+                                             const std::string& auth_data) {
     Transaction tx(db_);
     std::int64_t version = 1;
     {
@@ -22,21 +22,21 @@ std::int64_t SqliteStore::create_backup_version(const std::string& user_id,
     return version;
 }
 
-std::optional<BackupVersion> SqliteStore::backup_version(const std::string& user_id,
-                                                         std::optional<std::int64_t> version) {
+std::optional<BackupVersion> SqlStore::backup_version(const std::string& user_id,
+                                                      std::optional<std::int64_t> version) {
     auto s = version ? db_.prepare("SELECT version, algorithm, auth_data, etag FROM "
                                    "backup_versions WHERE user_id = ?1 AND deleted = 0 AND "
                                    "version = ?2")
                      : db_.prepare("SELECT version, algorithm, auth_data, etag FROM "
                                    "backup_versions WHERE user_id = ?1 AND deleted = 0 AND "
-                                   "?2 IS NULL ORDER BY version DESC LIMIT 1");
+                                   "CAST(?2 AS BIGINT) IS NULL ORDER BY version DESC LIMIT 1");
     s.bind_all(user_id, version);
     if (!s.step()) return std::nullopt;
     return BackupVersion{s.int64(0), s.text(1), s.text(2), s.int64(3)};
 }
 
-bool SqliteStore::update_backup_version(const std::string& user_id, std::int64_t version,
-                                        const std::string& auth_data) {
+bool SqlStore::update_backup_version(const std::string& user_id, std::int64_t version,
+                                     const std::string& auth_data) {
     db_.prepare("UPDATE backup_versions SET auth_data = ?3 WHERE user_id = ?1 AND version = ?2 "
                 "AND deleted = 0")
         .bind_all(user_id, version, auth_data)
@@ -44,7 +44,7 @@ bool SqliteStore::update_backup_version(const std::string& user_id, std::int64_t
     return db_.changes() > 0;
 }
 
-bool SqliteStore::delete_backup_version(const std::string& user_id, std::int64_t version) {
+bool SqlStore::delete_backup_version(const std::string& user_id, std::int64_t version) {
     Transaction tx(db_);
     // The row stays (marked deleted) so the version number is never reused.
     db_.prepare("UPDATE backup_versions SET deleted = 1 WHERE user_id = ?1 AND version = ?2 "
@@ -59,12 +59,13 @@ bool SqliteStore::delete_backup_version(const std::string& user_id, std::int64_t
     return existed;
 }
 
-std::vector<BackupKey> SqliteStore::backup_keys(const std::string& user_id, std::int64_t version,
-                                                const std::optional<std::string>& room_id,
-                                                const std::optional<std::string>& session_id) {
-    auto s = db_.prepare("SELECT room_id, session_id, json FROM backup_keys WHERE user_id = ?1 "
-                         "AND version = ?2 AND (?3 IS NULL OR room_id = ?3) AND "
-                         "(?4 IS NULL OR session_id = ?4) ORDER BY room_id, session_id");
+std::vector<BackupKey> SqlStore::backup_keys(const std::string& user_id, std::int64_t version,
+                                             const std::optional<std::string>& room_id,
+                                             const std::optional<std::string>& session_id) {
+    auto s =
+        db_.prepare("SELECT room_id, session_id, json FROM backup_keys WHERE user_id = ?1 "
+                    "AND version = ?2 AND (CAST(?3 AS TEXT) IS NULL OR room_id = ?3) AND "
+                    "(CAST(?4 AS TEXT) IS NULL OR session_id = ?4) ORDER BY room_id, session_id");
     s.bind_all(user_id, version, room_id, session_id);
     std::vector<BackupKey> out;
     while (s.step())
@@ -72,8 +73,8 @@ std::vector<BackupKey> SqliteStore::backup_keys(const std::string& user_id, std:
     return out;
 }
 
-void SqliteStore::put_backup_keys(const std::string& user_id, std::int64_t version,
-                                  const std::vector<BackupKey>& keys) {
+void SqlStore::put_backup_keys(const std::string& user_id, std::int64_t version,
+                               const std::vector<BackupKey>& keys) {
     Transaction tx(db_);
     for (const auto& k : keys)
         db_.prepare("INSERT INTO backup_keys (user_id, version, room_id, session_id, json) "
@@ -89,12 +90,13 @@ void SqliteStore::put_backup_keys(const std::string& user_id, std::int64_t versi
     tx.commit();
 }
 
-void SqliteStore::delete_backup_keys(const std::string& user_id, std::int64_t version,
-                                     const std::optional<std::string>& room_id,
-                                     const std::optional<std::string>& session_id) {
+void SqlStore::delete_backup_keys(const std::string& user_id, std::int64_t version,
+                                  const std::optional<std::string>& room_id,
+                                  const std::optional<std::string>& session_id) {
     Transaction tx(db_);
     db_.prepare("DELETE FROM backup_keys WHERE user_id = ?1 AND version = ?2 AND "
-                "(?3 IS NULL OR room_id = ?3) AND (?4 IS NULL OR session_id = ?4)")
+                "(CAST(?3 AS TEXT) IS NULL OR room_id = ?3) AND "
+                "(CAST(?4 AS TEXT) IS NULL OR session_id = ?4)")
         .bind_all(user_id, version, room_id, session_id)
         .run();
     if (db_.changes() > 0)
@@ -105,11 +107,11 @@ void SqliteStore::delete_backup_keys(const std::string& user_id, std::int64_t ve
     tx.commit();
 }
 
-std::int64_t SqliteStore::count_backup_keys(const std::string& user_id, std::int64_t version) {
+std::int64_t SqlStore::count_backup_keys(const std::string& user_id, std::int64_t version) {
     auto s = db_.prepare("SELECT COUNT(*) FROM backup_keys WHERE user_id = ?1 AND version = ?2");
     s.bind_all(user_id, version);
     s.step();
     return s.int64(0);
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

@@ -1,18 +1,18 @@
-// Presence on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Presence.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
 namespace {
-constexpr const char* kCols =
-    "SELECT user_id, state, status_msg, last_active_ts, stream_position FROM presence ";
+#define MYELIN_PRESENCE_COLS                                                                       \
+    "SELECT user_id, state, status_msg, last_active_ts, stream_position FROM presence "
 
 PresenceRecord read_presence(Statement& s) {
     return PresenceRecord{s.text(0), s.text(1), s.opt_text(2), s.int64(3), s.int64(4)};
 }
 } // namespace
 
-std::int64_t SqliteStore::put_presence(const PresenceRecord& p) {
+std::int64_t SqlStore::put_presence(const PresenceRecord& p) {
     Transaction tx(db_);
     auto pos = next_stream_position();
     db_.prepare("INSERT INTO presence (user_id, state, status_msg, last_active_ts, "
@@ -26,16 +26,16 @@ std::int64_t SqliteStore::put_presence(const PresenceRecord& p) {
     return pos;
 }
 
-std::optional<PresenceRecord> SqliteStore::get_presence(const std::string& user_id) {
-    auto s = db_.prepare(std::string(kCols) + "WHERE user_id = ?1");
+std::optional<PresenceRecord> SqlStore::get_presence(const std::string& user_id) {
+    auto s = db_.prepare(MYELIN_PRESENCE_COLS "WHERE user_id = ?1");
     s.bind_all(user_id);
     if (!s.step()) return std::nullopt;
     return read_presence(s);
 }
 
-std::vector<PresenceRecord> SqliteStore::presence_changes(std::int64_t from, std::int64_t to) {
+std::vector<PresenceRecord> SqlStore::presence_changes(std::int64_t from, std::int64_t to) {
     auto s =
-        db_.prepare(std::string(kCols) + "WHERE stream_position > ?1 AND stream_position <= ?2");
+        db_.prepare(MYELIN_PRESENCE_COLS "WHERE stream_position > ?1 AND stream_position <= ?2");
     s.bind_all(from, to);
     std::vector<PresenceRecord> out;
     while (s.step())
@@ -43,4 +43,4 @@ std::vector<PresenceRecord> SqliteStore::presence_changes(std::int64_t from, std
     return out;
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

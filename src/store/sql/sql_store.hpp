@@ -1,13 +1,15 @@
 #pragma once
-#include "store/sqlite/sqlite_db.hpp"
+#include "store/sql/connection.hpp"
 #include "store/store.hpp"
+#include <memory>
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
-class SqliteStore final : public Store {
+// The Store on any SQL engine with a driver (store/sqlite, store/postgres): the same queries,
+// schema and migrations on each. Opening it runs pending migrations.
+class SqlStore final : public Store {
 public:
-    // synchronous: "full" (durable across power loss) or "normal" (across process crashes).
-    SqliteStore(const std::string& path, const std::string& synchronous = "full");
+    explicit SqlStore(std::unique_ptr<Connection> conn);
 
     // AccountStore
     bool user_exists(const std::string& user_id) override;
@@ -168,7 +170,8 @@ private:
     void migrate();
     std::int64_t next_stream_position();                        // call inside a transaction
     void record_device_list_change(const std::string& user_id); // inside a transaction
-    Db db_;
+    std::unique_ptr<Connection> conn_;
+    Connection& db_;
 };
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

@@ -1,7 +1,8 @@
-// Rooms, events, state and memberships on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// Rooms, events, state and memberships.
+#include "store/sql/sql_store.hpp"
+#include <stdexcept>
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
 namespace {
 constexpr const char* kEventCols = "e.stream_ordering, e.event_id, e.room_id, e.type, "
@@ -25,27 +26,35 @@ std::string sql(const std::string& head, const std::string& tail) {
 }
 } // namespace
 
-std::int64_t SqliteStore::next_stream_position() {
-    db_.prepare("UPDATE stream_positions SET pos = pos + 1 WHERE id = 1").run();
+// Positions come from the single stream_positions row, bumped inside the caller's write
+// transaction. That keeps the stream totally ordered and gap-safe on both engines:
+// - The UPDATE locks the row until the transaction ends (SQLite: BEGIN IMMEDIATE takes the
+//   database write lock; PostgreSQL: the row lock, which a concurrent writer's UPDATE waits
+//   for, re-reading the committed value afterwards even under READ COMMITTED). So positions
+//   are handed out in commit order: a writer gets N+1 only after the holder of N committed.
+// - A transaction that rolls back rolls its increment back too, so no position is skipped.
+// Hence a reader that sees max_stream_position() == N can read every row at positions <= N:
+// they were all committed no later than the transaction that made N visible.
+std::int64_t SqlStore::next_stream_position() {
+    auto s = db_.prepare("UPDATE stream_positions SET pos = pos + 1 WHERE id = 1 RETURNING pos");
+    if (!s.step()) throw std::runtime_error("stream_positions row is missing");
+    return s.int64(0);
+}
+
+std::int64_t SqlStore::max_stream_position() {
     auto s = db_.prepare("SELECT pos FROM stream_positions WHERE id = 1");
     s.step();
     return s.int64(0);
 }
 
-std::int64_t SqliteStore::max_stream_position() {
-    auto s = db_.prepare("SELECT pos FROM stream_positions WHERE id = 1");
-    s.step();
-    return s.int64(0);
-}
-
-void SqliteStore::create_room(const RoomRecord& r) {
+void SqlStore::create_room(const RoomRecord& r) {
     db_.prepare("INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts) "
                 "VALUES (?1, ?2, ?3, ?4, ?5)")
         .bind_all(r.room_id, r.room_version, r.creator, r.is_public, r.created_ts)
         .run();
 }
 
-std::optional<RoomRecord> SqliteStore::get_room(const std::string& room_id) {
+std::optional<RoomRecord> SqlStore::get_room(const std::string& room_id) {
     auto s = db_.prepare("SELECT room_id, room_version, creator, is_public, created_ts FROM rooms "
                          "WHERE room_id = ?1");
     s.bind_all(room_id);
@@ -53,7 +62,7 @@ std::optional<RoomRecord> SqliteStore::get_room(const std::string& room_id) {
     return RoomRecord{s.text(0), s.text(1), s.text(2), s.int64(3) != 0, s.int64(4)};
 }
 
-std::int64_t SqliteStore::append_event(const NewEvent& e, const std::optional<TxnKey>& txn) {
+std::int64_t SqlStore::append_event(const NewEvent& e, const std::optional<TxnKey>& txn) {
     Transaction tx(db_);
     std::int64_t pos = next_stream_position();
     db_.prepare("INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, "
@@ -90,8 +99,8 @@ std::int64_t SqliteStore::append_event(const NewEvent& e, const std::optional<Tx
             .run();
     }
     if (e.relation) {
-        db_.prepare("INSERT OR IGNORE INTO event_relations (event_id, relates_to, rel_type, "
-                    "stream_ordering) VALUES (?1, ?2, ?3, ?4)")
+        db_.prepare("INSERT INTO event_relations (event_id, relates_to, rel_type, "
+                    "stream_ordering) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
             .bind_all(e.event_id, e.relation->relates_to, e.relation->rel_type, pos)
             .run();
     }
@@ -109,14 +118,14 @@ std::int64_t SqliteStore::append_event(const NewEvent& e, const std::optional<Tx
     return pos;
 }
 
-std::optional<StoredEvent> SqliteStore::get_event(const std::string& event_id) {
+std::optional<StoredEvent> SqlStore::get_event(const std::string& event_id) {
     auto s = db_.prepare(sql("events e", " WHERE e.event_id = ?1"));
     s.bind_all(event_id);
     if (!s.step()) return std::nullopt;
     return read_event(s);
 }
 
-std::optional<RoomHead> SqliteStore::room_head(const std::string& room_id) {
+std::optional<RoomHead> SqlStore::room_head(const std::string& room_id) {
     auto s = db_.prepare("SELECT head_event_id, head_depth, head_stream FROM rooms "
                          "WHERE room_id = ?1 AND head_event_id IS NOT NULL");
     s.bind_all(room_id);
@@ -124,7 +133,7 @@ std::optional<RoomHead> SqliteStore::room_head(const std::string& room_id) {
     return RoomHead{s.text(0), s.int64(1), s.int64(2)};
 }
 
-std::optional<std::string> SqliteStore::find_txn(const TxnKey& t) {
+std::optional<std::string> SqlStore::find_txn(const TxnKey& t) {
     auto s = db_.prepare("SELECT event_id FROM event_txns WHERE user_id = ?1 AND device_id = ?2 "
                          "AND txn_id = ?3");
     s.bind_all(t.user_id, t.device_id, t.txn_id);
@@ -132,14 +141,14 @@ std::optional<std::string> SqliteStore::find_txn(const TxnKey& t) {
     return s.text(0);
 }
 
-std::vector<StoredEvent> SqliteStore::current_state(const std::string& room_id) {
+std::vector<StoredEvent> SqlStore::current_state(const std::string& room_id) {
     auto s = db_.prepare(sql("current_state c JOIN events e ON e.event_id = c.event_id",
                              " WHERE c.room_id = ?1 ORDER BY e.stream_ordering"));
     s.bind_all(room_id);
     return read_events(s);
 }
 
-std::vector<StoredEvent> SqliteStore::state_at(const std::string& room_id, std::int64_t pos) {
+std::vector<StoredEvent> SqlStore::state_at(const std::string& room_id, std::int64_t pos) {
     // For each (type, state_key) the newest history row at or before pos.
     auto s = db_.prepare(sql("state_history h JOIN events e ON e.event_id = h.event_id",
                              " WHERE h.room_id = ?1 AND h.stream_ordering = ("
@@ -151,10 +160,10 @@ std::vector<StoredEvent> SqliteStore::state_at(const std::string& room_id, std::
     return read_events(s);
 }
 
-std::optional<StoredEvent> SqliteStore::state_event_at(const std::string& room_id,
-                                                       const std::string& type,
-                                                       const std::string& state_key,
-                                                       std::int64_t pos) {
+std::optional<StoredEvent> SqlStore::state_event_at(const std::string& room_id,
+                                                    const std::string& type,
+                                                    const std::string& state_key,
+                                                    std::int64_t pos) {
     auto s = db_.prepare(sql("state_history h JOIN events e ON e.event_id = h.event_id",
                              " WHERE h.room_id = ?1 AND h.type = ?2 AND h.state_key = ?3 "
                              "AND h.stream_ordering <= ?4 ORDER BY h.stream_ordering DESC "
@@ -164,8 +173,8 @@ std::optional<StoredEvent> SqliteStore::state_event_at(const std::string& room_i
     return read_event(s);
 }
 
-bool SqliteStore::joined_after(const std::string& room_id, const std::string& user_id,
-                               std::int64_t pos) {
+bool SqlStore::joined_after(const std::string& room_id, const std::string& user_id,
+                            std::int64_t pos) {
     auto s = db_.prepare("SELECT 1 FROM state_history WHERE room_id = ?1 AND type = "
                          "'m.room.member' AND state_key = ?2 AND stream_ordering > ?3 "
                          "AND membership = 'join' LIMIT 1");
@@ -173,8 +182,8 @@ bool SqliteStore::joined_after(const std::string& room_id, const std::string& us
     return s.step();
 }
 
-std::vector<StoredEvent> SqliteStore::room_events(const std::string& room_id, std::int64_t from,
-                                                  char dir, std::size_t limit) {
+std::vector<StoredEvent> SqlStore::room_events(const std::string& room_id, std::int64_t from,
+                                               char dir, std::size_t limit) {
     auto s = db_.prepare(dir == 'b'
                              ? sql("events e", " WHERE e.room_id = ?1 AND e.stream_ordering <= ?2 "
                                                "ORDER BY e.stream_ordering DESC LIMIT ?3")
@@ -184,23 +193,23 @@ std::vector<StoredEvent> SqliteStore::room_events(const std::string& room_id, st
     return read_events(s);
 }
 
-std::optional<std::string> SqliteStore::membership(const std::string& room_id,
-                                                   const std::string& user_id) {
+std::optional<std::string> SqlStore::membership(const std::string& room_id,
+                                                const std::string& user_id) {
     auto s = db_.prepare("SELECT membership FROM memberships WHERE user_id = ?1 AND room_id = ?2");
     s.bind_all(user_id, room_id);
     if (!s.step()) return std::nullopt;
     return s.text(0);
 }
 
-std::vector<std::string> SqliteStore::rooms_for_user(const std::string& user_id,
-                                                     const std::string& membership) {
+std::vector<std::string> SqlStore::rooms_for_user(const std::string& user_id,
+                                                  const std::string& membership) {
     auto s = db_.prepare("SELECT room_id FROM memberships WHERE user_id = ?1 AND membership = ?2 "
                          "ORDER BY stream_ordering");
     s.bind_all(user_id, membership);
     return s.all_text();
 }
 
-std::vector<MemberRecord> SqliteStore::members(const std::string& room_id) {
+std::vector<MemberRecord> SqlStore::members(const std::string& room_id) {
     auto s = db_.prepare("SELECT user_id, membership, event_id FROM memberships "
                          "WHERE room_id = ?1 ORDER BY stream_ordering");
     s.bind_all(room_id);
@@ -210,24 +219,25 @@ std::vector<MemberRecord> SqliteStore::members(const std::string& room_id) {
     return out;
 }
 
-void SqliteStore::forget_room(const std::string& user_id, const std::string& room_id) {
+void SqlStore::forget_room(const std::string& user_id, const std::string& room_id) {
     db_.prepare("UPDATE memberships SET forgotten = 1 WHERE user_id = ?1 AND room_id = ?2")
         .bind_all(user_id, room_id)
         .run();
 }
 
-bool SqliteStore::is_forgotten(const std::string& user_id, const std::string& room_id) {
+bool SqlStore::is_forgotten(const std::string& user_id, const std::string& room_id) {
     auto s = db_.prepare("SELECT forgotten FROM memberships WHERE user_id = ?1 AND room_id = ?2");
     s.bind_all(user_id, room_id);
     return s.step() && s.int64(0) != 0;
 }
 
-std::vector<StoredEvent> SqliteStore::relations(const std::string& event_id,
-                                                const std::optional<std::string>& rel_type,
-                                                const std::optional<std::string>& event_type,
-                                                std::int64_t from, char dir, std::size_t limit) {
-    std::string where = " WHERE r.relates_to = ?1 AND (?2 IS NULL OR r.rel_type = ?2) "
-                        "AND (?3 IS NULL OR e.type = ?3) ";
+std::vector<StoredEvent> SqlStore::relations(const std::string& event_id,
+                                             const std::optional<std::string>& rel_type,
+                                             const std::optional<std::string>& event_type,
+                                             std::int64_t from, char dir, std::size_t limit) {
+    std::string where =
+        " WHERE r.relates_to = ?1 AND (CAST(?2 AS TEXT) IS NULL OR r.rel_type = ?2) "
+        "AND (CAST(?3 AS TEXT) IS NULL OR e.type = ?3) ";
     auto s = db_.prepare(
         dir == 'b'
             ? sql("event_relations r JOIN events e ON e.event_id = r.event_id",
@@ -238,4 +248,4 @@ std::vector<StoredEvent> SqliteStore::relations(const std::string& event_id,
     return read_events(s);
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql

@@ -1,13 +1,13 @@
-// To-device messages on SQLite.
-#include "store/sqlite/sqlite_store.hpp"
+// To-device messages.
+#include "store/sql/sql_store.hpp"
 
-namespace myelin::store::sqlite {
+namespace myelin::store::sql {
 
-std::optional<std::int64_t> SqliteStore::put_to_device(const TxnKey& txn,
-                                                       const std::vector<ToDeviceMessage>& msgs) {
+std::optional<std::int64_t> SqlStore::put_to_device(const TxnKey& txn,
+                                                    const std::vector<ToDeviceMessage>& msgs) {
     Transaction tx(db_);
-    db_.prepare("INSERT OR IGNORE INTO to_device_txns (user_id, device_id, txn_id) "
-                "VALUES (?1, ?2, ?3)")
+    db_.prepare("INSERT INTO to_device_txns (user_id, device_id, txn_id) "
+                "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
         .bind_all(txn.user_id, txn.device_id, txn.txn_id)
         .run();
     if (db_.changes() == 0) return std::nullopt; // a retry of a request already stored
@@ -22,9 +22,9 @@ std::optional<std::int64_t> SqliteStore::put_to_device(const TxnKey& txn,
     return pos;
 }
 
-std::vector<ToDeviceMessage> SqliteStore::to_device_for(const std::string& user_id,
-                                                        const std::string& device_id,
-                                                        std::int64_t after, std::int64_t upto) {
+std::vector<ToDeviceMessage> SqlStore::to_device_for(const std::string& user_id,
+                                                     const std::string& device_id,
+                                                     std::int64_t after, std::int64_t upto) {
     auto s = db_.prepare("SELECT user_id, device_id, sender, type, content, stream_position "
                          "FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                          "stream_position > ?3 AND stream_position <= ?4 "
@@ -37,8 +37,8 @@ std::vector<ToDeviceMessage> SqliteStore::to_device_for(const std::string& user_
     return out;
 }
 
-void SqliteStore::trim_to_device(const std::string& user_id, const std::string& device_id,
-                                 std::int64_t keep) {
+void SqlStore::trim_to_device(const std::string& user_id, const std::string& device_id,
+                              std::int64_t keep) {
     // Positions older than the keep-th newest message's; none when fewer are pending.
     db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                 "stream_position < (SELECT stream_position FROM to_device WHERE user_id = ?1 "
@@ -47,12 +47,12 @@ void SqliteStore::trim_to_device(const std::string& user_id, const std::string& 
         .run();
 }
 
-void SqliteStore::ack_to_device(const std::string& user_id, const std::string& device_id,
-                                std::int64_t upto) {
+void SqlStore::ack_to_device(const std::string& user_id, const std::string& device_id,
+                             std::int64_t upto) {
     db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                 "stream_position <= ?3")
         .bind_all(user_id, device_id, upto)
         .run();
 }
 
-} // namespace myelin::store::sqlite
+} // namespace myelin::store::sql
