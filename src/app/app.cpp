@@ -45,7 +45,7 @@ void raise_fd_limit() {
 
 int serve(const Config& cfg) {
     raise_fd_limit();
-    auto store = store::open_store(cfg.database);
+    auto store = store::open_store(cfg.database, cfg.sqlite_synchronous);
     asio::io_context io(1);
     util::BlockingPool pool(cfg.worker_threads);
     account::AccountService accounts(cfg, *store, pool);
@@ -100,20 +100,22 @@ int serve(const Config& cfg) {
     // learn it through device_lists.changed.
     // These users' keys or presence changed: wake them and, once per room, everyone sharing a
     // room with them (the notifier's room index, no query per member).
-    auto wake_room_mates = [&](const std::vector<std::string>& users) {
+    auto wake_room_mates = [&](const std::vector<std::string>& users, sync::Notifier::Topic topic) {
         std::set<std::string> rooms_hit;
         for (const auto& u : users) {
-            notifier.wake_user(u);
+            notifier.wake_user(u, topic);
             for (auto& room_id : store->rooms_for_user(u, "join"))
                 rooms_hit.insert(std::move(room_id));
         }
         for (const auto& room_id : rooms_hit)
-            notifier.on_room_event(room_id, nullptr, nullptr);
+            notifier.wake_room(room_id, topic);
     };
     keys.on_keys_changed = [wake_room_mates](const std::string& user_id) {
-        wake_room_mates({user_id});
+        wake_room_mates({user_id}, sync::Notifier::Topic::everything);
     };
-    presence.on_changes = wake_room_mates;
+    presence.on_changes = [wake_room_mates](const std::vector<std::string>& users) {
+        wake_room_mates(users, sync::Notifier::Topic::presence);
+    };
     account_data.on_change.push_back(
         [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
     e2ee::ToDeviceService to_device(cfg.server_name, *store, cfg.to_device_max_pending);

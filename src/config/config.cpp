@@ -114,6 +114,8 @@ const char* config_keys_help() {
           max_streams_per_device = 4, max_streams_per_user = 20
   [http]  max_body_bytes = 1048576, max_header_bytes = 16384,
           idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60
+  [presence] enabled = true, offline_after_s = 30
+  [to_device] max_pending_per_device = 10000
 )";
 }
 

@@ -27,11 +27,16 @@ std::unordered_set<std::string>& Notifier::users_of(const std::string& room_id) 
     return set;
 }
 
-void Notifier::wake_user(const std::string& user_id) {
+void Notifier::wake_user(const std::string& user_id, Topic topic) {
     auto it = waiters_.find(user_id);
     if (it == waiters_.end()) return;
     for (auto& w : it->second)
-        wake(*w);
+        if (topic != Topic::presence || w->wants_presence) wake(*w);
+}
+
+void Notifier::wake_room(const std::string& room_id, Topic topic) {
+    for (const auto& u : users_of(room_id))
+        wake_user(u, topic);
 }
 
 void Notifier::on_room_event(const std::string& room_id, const std::string* target,

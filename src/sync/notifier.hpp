@@ -32,6 +32,9 @@ public:
         WakeSignal signal;
         bool woken = false;   // something changed (or the client went away)
         bool expired = false; // its deadline passed
+        // False when the sync's filter leaves presence out: presence changes do not wake it
+        // (in a big room every member coming online would otherwise wake every stream).
+        bool wants_presence = true;
         std::optional<Deadlines::iterator> deadline;
     };
     using RoomUsersLoader = std::function<std::vector<std::string>(const std::string& room_id)>;
@@ -47,7 +50,11 @@ public:
     // An event was stored in `room_id`; `member` is the target of a membership event.
     void on_room_event(const std::string& room_id, const std::string* member_target,
                        const std::string* membership);
-    void wake_user(const std::string& user_id);
+    // What changed, so that waiters whose filter leaves it out are not woken for it.
+    enum class Topic { everything, presence };
+    void wake_user(const std::string& user_id, Topic topic = Topic::everything);
+    // Wakes the waiters of every local user joined to the room.
+    void wake_room(const std::string& room_id, Topic topic);
     static void wake(Waiter& w) {
         w.woken = true;
         w.signal.notify();

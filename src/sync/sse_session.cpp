@@ -47,6 +47,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
                                       SseOptions opts) {
     auto& notifier = sync.notifier();
     auto waiter = notifier.subscribe(req.user_id);
+    waiter->wants_presence = sync.wants_presence(req);
     sink.on_close([waiter] { Notifier::wake(*waiter); });
     // A comment first, so proxies pass the stream on at once, and the reconnect delay.
     std::string hello =

@@ -138,6 +138,10 @@ void SyncService::write_summary(Ctx& c, const std::string& room_id) {
     c.room_json += ",\"summary\":" + json::serialize(summary);
 }
 
+bool SyncService::wants_presence(const SyncRequest& req) const {
+    return presence_.enabled() && type_allowed(req.filter.presence, "m.presence");
+}
+
 std::vector<store::PresenceRecord> SyncService::presence_for(Ctx& c) {
     std::vector<store::PresenceRecord> out;
     const auto& f = c.req.filter.presence;
@@ -240,6 +244,34 @@ void SyncService::write_ephemeral(Ctx& c, const std::string& room_id, bool full)
     c.room_json += ",\"ephemeral\":" + json::serialize(json::object{{"events", std::move(events)}});
 }
 
+// A room's full state at `at` with only the given users' memberships, read one state key at a
+// time. For a lazy-loading client this replaces reading (and parsing) every member event of the
+// room: in a room of 10,000 members an initial sync would otherwise read 10,000 rows to keep a
+// hundred. State keys never disappear, so the keys of the current state (in memory) are all the
+// keys there can be at any earlier position.
+std::vector<store::StoredEvent> SyncService::lazy_state_at(const std::string& room_id,
+                                                           std::int64_t at,
+                                                           const std::set<std::string>& members) {
+    std::vector<store::StoredEvent> out;
+    const auto* current = rooms_.state(room_id);
+    if (!current) return out;
+    auto add = [&](const std::string& type, const std::string& key) {
+        if (auto e = store_.state_event_at(room_id, type, key, at)) out.push_back(std::move(*e));
+    };
+    const std::string member_type = "m.room.member";
+    auto members_begin = current->lower_bound({member_type, ""});
+    auto members_end = current->lower_bound({member_type + '\0', ""});
+    for (auto it = current->begin(); it != members_begin; ++it)
+        add(it->first.first, it->first.second);
+    for (auto it = members_end; it != current->end(); ++it)
+        add(it->first.first, it->first.second);
+    for (const auto& user : members)
+        if (current->count({member_type, user})) add(member_type, user);
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.stream_ordering < b.stream_ordering; });
+    return out;
+}
+
 bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool full,
                                     bool check_visibility, std::int64_t lower, std::int64_t upper) {
     const auto& filter = c.req.filter;
@@ -280,20 +312,6 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
     std::reverse(timeline.begin(), timeline.end());
     std::int64_t start = timeline.empty() ? upper : timeline.front().stream_ordering - 1;
 
-    // State at the start of the timeline: all of it for a full room, the part that changed in
-    // the gap for a limited incremental one.
-    std::vector<store::StoredEvent> state;
-    if (full || limited) {
-        for (auto& s : store_.state_at(room_id, start)) {
-            if (!full && s.stream_ordering <= c.since) continue;
-            state.push_back(std::move(s));
-        }
-    }
-    std::vector<store::StoredEvent> state_after;
-    if (c.req.use_state_after) {
-        for (auto& s : store_.state_at(room_id, upper))
-            if (full || s.stream_ordering > c.since) state_after.push_back(std::move(s));
-    }
     std::set<std::string> timeline_senders{};
     for (const auto& t : timeline)
         timeline_senders.insert(t.sender);
@@ -301,6 +319,28 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
     senders.insert(c.req.user_id);
     const bool lazy = filter.state.lazy_load_members;
     const bool redundant = filter.state.include_redundant_members;
+    auto full_state_at = [&](std::int64_t at) {
+        return lazy ? lazy_state_at(room_id, at, senders) : store_.state_at(room_id, at);
+    };
+
+    // State at the start of the timeline: all of it for a full room, the part that changed in
+    // the gap for a limited incremental one.
+    std::vector<store::StoredEvent> state;
+    if (full) {
+        state = full_state_at(start);
+    } else if (limited) {
+        for (auto& s : store_.state_at(room_id, start))
+            if (s.stream_ordering > c.since) state.push_back(std::move(s));
+    }
+    std::vector<store::StoredEvent> state_after;
+    if (c.req.use_state_after) {
+        if (full) {
+            state_after = full_state_at(upper);
+        } else {
+            for (auto& s : store_.state_at(room_id, upper))
+                if (s.stream_ordering > c.since) state_after.push_back(std::move(s));
+        }
+    }
     const auto device_key = c.req.user_id + "|" + c.req.device_id;
     if (lazy && full) lazy_members_.reset_room(device_key, room_id);
     auto keep_state = [&](std::vector<store::StoredEvent>& list) {
@@ -579,6 +619,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
     if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     auto w = notifier_.subscribe(req.user_id);
+    w->wants_presence = wants_presence(req);
     if (on_gone) on_gone([w] { Notifier::wake(*w); });
     notifier_.set_deadline(*w, deadline);
     while (!stopping && !(gone && gone())) {

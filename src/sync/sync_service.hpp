@@ -75,12 +75,17 @@ public:
 
     EventCache& cache() { return cache_; }
     Notifier& notifier() { return notifier_; }
+    // Whether presence can ever be part of this request's answer (else presence changes need
+    // not wake it).
+    bool wants_presence(const SyncRequest& req) const;
     bool stopping = false;
 
 private:
     struct Ctx;
     // Writes one room object into c.room_json from events in (lower, upper]; false when there
     // is nothing to say about the room.
+    std::vector<store::StoredEvent> lazy_state_at(const std::string& room_id, std::int64_t at,
+                                                  const std::set<std::string>& members);
     bool write_joined_room(Ctx& c, const std::string& room_id, bool full, bool check_visibility,
                            std::int64_t lower, std::int64_t upper);
     void write_invite(Ctx& c, const std::string& room_id, const std::string& key);

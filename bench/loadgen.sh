@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Runs the load generator's scenarios in both modes (SSE and long-poll) against a fresh server
+# started here, then writes a Markdown report with plots.
+#   small: every scenario with a few hundred clients for a few seconds (~30 s in all). The test
+#          command runs it as a smoke test: it fails if any run loses or repeats a delivery or
+#          reports an error, and asserts nothing about timing.
+#   full:  the sizes recorded in docs/benchmarks.md (10,000 streams; minutes).
+# Usage: bench/loadgen.sh [small|full] [idle fanout chat latency]
+#   MYELIN_BIN: server binary (default build/myelin); MYELIN_LOAD_BIN: default build/myelin-load;
+#   RESULTS_DIR: keep the JSON results, report.md and plots there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-small}
+[[ "$profile" == small || "$profile" == full ]] || { echo "usage: $0 [small|full] [scenario...]" >&2; exit 64; }
+shift || true
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(idle fanout chat latency)
+for s in "${scenarios[@]}"; do
+  [[ "$s" =~ ^(idle|fanout|chat|latency)$ ]] || { echo "unknown scenario: $s" >&2; exit 64; }
+done
+SERVER=${MYELIN_BIN:-build/myelin}
+LOAD=${MYELIN_LOAD_BIN:-build/myelin-load}
+for b in "$SERVER" "$LOAD"; do
+  [[ -x "$b" ]] || { echo "loadgen: $b not found (build it first)" >&2; exit 1; }
+done
+
+dir=$(mktemp -d)
+pid=
+cleanup() {
+  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)"
+
+# Registration is rate limited per address by default, and argon2 at its interactive cost
+# would make registering hundreds of users the slowest part of the test.
+cat >"$dir/config.toml" <<'EOF'
+password_hash_cost = "min"
+log_level = "warn"
+sqlite_synchronous = "normal"
+[rate_limit.register]
+enabled = false
+[rate_limit.login]
+enabled = false
+[http]
+idle_timeout_s = 600
+[sse]
+max_streams_per_device = 100000
+max_streams_per_user = 100000
+EOF
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$SERVER" serve --config "$dir/config.toml" --listen "127.0.0.1:$port" \
+  --database "sqlite:$dir/db" 2>"$dir/server.log" &
+pid=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/_matrix/client/versions" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  sleep 0.05
+done
+url="http://127.0.0.1:$port"
+mkdir "$dir/state"
+
+failed=()
+run() { # NAME STATE ARGS...: both modes of a scenario share one world (users and rooms)
+  local name=$1 state=$2
+  shift 2
+  echo "== $name" >&2
+  local rc=0
+  "$LOAD" --url "$url" --server-pid "$pid" --state "$dir/state/$state.json" --reuse \
+    --out "$dir/$name.json" --drain 10 "$@" >/dev/null 2>"$dir/$name.log" || rc=$?
+  if ((rc != 0)); then
+    failed+=("$name")
+    echo "loadgen: $name failed (exit $rc)" >&2
+    tail -n 20 "$dir/$name.log" >&2
+  fi
+  if [[ -f "$dir/$name.json" ]]; then
+    python3 - "$dir/$name.json" <<'EOF' >&2
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = r["deliveries"]
+print(f'   {r["connections"]} clients, {d["delivered"]}/{d["expected"]} deliveries, '
+      f'missing {d["missing"]}, duplicates {d["duplicates"]}, errors {r["errors"]}, '
+      f'p50 {r["latency_ms"]["p50"]} ms, p99 {r["latency_ms"]["p99"]} ms')
+for e in r["error_samples"][:5] + r["missing_examples"][:5]:
+    print("   " + e)
+EOF
+  fi
+}
+
+# Sizes per profile; both modes of a scenario run one after the other on the same world.
+if [[ "$profile" == small ]]; then
+  idle=(--users 200 --rooms 10 --duration 2 --heartbeat-interval 1)
+  fanout=(--users 120 --messages 3 --interval-ms 200)
+  chat=(--users 120 --rooms 12 --rooms-per-user 2 --huge-room --rate 100 --duration 2)
+  latency=(--messages 20 --interval-ms 25)
+else
+  idle=(--users 10000 --rooms 1000 --rooms-per-user 2 --duration 30 --connect-timeout 600)
+  fanout=(--users 10000 --messages 10 --interval-ms 1000 --connect-timeout 900 --no-presence)
+  chat=(--users 1000 --rooms 100 --rooms-per-user 2 --rate 100 --duration 60)
+  latency=(--messages 200 --interval-ms 50)
+fi
+for scenario in "${scenarios[@]}"; do
+  declare -n sizes=$scenario
+  for mode in sse longpoll; do
+    run "$scenario-$mode" "$scenario" --mode "$mode" --scenario "$scenario" "${sizes[@]}"
+  done
+done
+
+if ! kill -0 "$pid" 2>/dev/null; then
+  echo "loadgen: the server exited during the test" >&2
+  tail -n 20 "$dir/server.log" >&2
+  failed+=(server)
+fi
+python3 bench/report.py "$dir"/*.json --out "$dir/report.md" --plots "$dir/plots" 2>/dev/null &&
+  cat "$dir/report.md"
+if [[ -n "${RESULTS_DIR:-}" ]]; then
+  mkdir -p "$RESULTS_DIR"
+  cp -r "$dir"/*.json "$dir/report.md" "$RESULTS_DIR"/
+  [[ -d "$dir/plots" ]] && cp -r "$dir/plots" "$RESULTS_DIR"/
+fi
+if ((${#failed[@]})); then
+  echo "loadgen: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "loadgen: all runs delivered every message exactly once" >&2
