@@ -3,6 +3,7 @@
 #include "account/account_data.hpp"
 #include "account/account_service.hpp"
 #include "api/routes.hpp"
+#include "cluster/replicator.hpp"
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
@@ -65,16 +66,35 @@ int serve(const Config& cfg) {
     e2ee::KeyBackupService key_backup(*store);
     push::PushRuleService push_rules(account_data);
     push::NotificationCounter notifications(rooms, push_rules);
-    rooms.on_event.push_back([&](const room::Event& e) { notifications.on_event(e); });
+    // Several processes on one database: keeps this one in step with the others (a no-op
+    // with one process).
+    cluster::Replicator replicator(io.get_executor(), *store, rooms);
+    if (replicator.enabled()) {
+        notifier.before_wake = [&] { replicator.catch_up(); };
+        rooms.on_head_moved = [&] { replicator.catch_up(); };
+    }
+    rooms.on_local_event.push_back([&](const room::Event& e) {
+        notifications.on_event(e);
+        replicator.events_stored();
+    });
     presence::PresenceService presence(*store, io.get_executor(),
                                        std::chrono::seconds(cfg.presence_offline_after_s),
                                        cfg.presence_enabled);
     sync::SyncService sync(rooms, reader, notifier, typing, keys, notifications, presence);
+    if (replicator.enabled())
+        sync.position = [&](std::int64_t since) { return replicator.position(since); };
     // Typing and receipts are ephemeral room data: they wake the room's members like events.
     typing.on_change = [&](const std::string& room_id) {
         notifier.on_room_event(room_id, nullptr, nullptr);
     };
-    receipts.on_change = typing.on_change;
+    typing.on_set = [&](const std::string& room_id, const std::string& user_id, bool on,
+                        std::chrono::milliseconds timeout) {
+        replicator.typing(room_id, user_id, on, timeout);
+    };
+    receipts.on_change = [&](const std::string& room_id) {
+        notifier.on_room_event(room_id, nullptr, nullptr);
+        replicator.room_changed(room_id);
+    };
     // Every stored event wakes the syncs of the room's members; a redaction changes how the
     // redacted event is served, so its cached serialization is dropped.
     rooms.on_event.push_back([&](const room::Event& e) {
@@ -95,6 +115,7 @@ int serve(const Config& cfg) {
     accounts.on_device_removed = [&](const std::string& user_id, const std::string& device_id) {
         keys.device_deleted(user_id, device_id);
         notifier.wake_user(user_id);
+        replicator.user_changed(user_id);
     };
     // A user's keys changed: that user's other devices and everyone sharing a room with them
     // learn it through device_lists.changed.
@@ -110,16 +131,46 @@ int serve(const Config& cfg) {
         for (const auto& room_id : rooms_hit)
             notifier.wake_room(room_id, topic);
     };
-    keys.on_keys_changed = [wake_room_mates](const std::string& user_id) {
+    keys.on_keys_changed = [&, wake_room_mates](const std::string& user_id) {
         wake_room_mates({user_id}, sync::Notifier::Topic::everything);
+        replicator.keys_changed(user_id);
     };
-    presence.on_changes = [wake_room_mates](const std::vector<std::string>& users) {
+    presence.on_changes = [&, wake_room_mates](const std::vector<std::string>& users) {
+        wake_room_mates(users, sync::Notifier::Topic::presence);
+        for (const auto& u : users)
+            replicator.presence_changed(u);
+    };
+    presence.on_remote_changes = [wake_room_mates](const std::vector<std::string>& users) {
         wake_room_mates(users, sync::Notifier::Topic::presence);
     };
-    account_data.on_change.push_back(
-        [&](const std::string& user_id, std::int64_t) { notifier.wake_user(user_id); });
+    account_data.on_change.push_back([&](const std::string& user_id, std::int64_t) {
+        notifier.wake_user(user_id);
+        replicator.user_changed(user_id);
+    });
     e2ee::ToDeviceService to_device(cfg.server_name, *store, cfg.to_device_max_pending);
-    to_device.on_message = [&](const std::string& user_id) { notifier.wake_user(user_id); };
+    to_device.on_message = [&](const std::string& user_id) {
+        notifier.wake_user(user_id);
+        replicator.user_changed(user_id);
+    };
+    // What the other processes report. Their stored events arrive through rooms.on_event.
+    replicator.on_user_changed = [&](const std::string& user_id) {
+        push_rules.forget(user_id); // account data (push rules among it) may have changed
+        notifier.wake_user(user_id);
+    };
+    replicator.on_keys_changed = [wake_room_mates](const std::string& user_id) {
+        wake_room_mates({user_id}, sync::Notifier::Topic::everything);
+    };
+    replicator.on_room_changed = [&](const std::string& room_id) {
+        notifier.on_room_event(room_id, nullptr, nullptr);
+    };
+    replicator.on_presence_changed = [&](const std::vector<std::string>& users) {
+        presence.apply_remote(users);
+    };
+    replicator.on_typing = [&](const std::string& room_id, const std::string& user_id, bool on,
+                               std::chrono::milliseconds timeout) {
+        typing.apply_remote(room_id, user_id, on, timeout);
+    };
+    replicator.on_resync = [&] { notifier.wake_all(); };
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
     api::Services services{cfg,          accounts, rooms,      reader,   directory,
                            account_data, sync,     push_rules, typing,   receipts,
@@ -127,6 +178,7 @@ int serve(const Config& cfg) {
     net::Router router;
     api::add_all_routes(router, services);
 
+    replicator.start();
     net::HttpServer server(io, router, cfg.http);
     server.listen(cfg.listen_host, cfg.listen_port);
     spdlog::info("Myelin serving {} on http://{}:{} (registration {})", cfg.server_name,
@@ -156,6 +208,7 @@ int serve(const Config& cfg) {
         spdlog::info("signal {}: shutting down", sig);
         sync.stopping = true;
         presence.stop();
+        replicator.stop();
         notifier.wake_all();
         server.stop();
         // In-flight requests get a few seconds; after that the loop is stopped regardless.

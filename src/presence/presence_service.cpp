@@ -57,18 +57,42 @@ void PresenceService::change(store::PresenceRecord& r, const std::string& state,
     r.status_msg = status_msg;
     r.stream_position = store_.put_presence(r);
     pending_.push_back(r.user_id);
-    if (pending_.size() == 1 && !stopped_) {
-        flush_timer_.expires_after(kWakeBatch);
-        flush_timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec) flush();
-        });
-    }
+    schedule_flush();
+}
+
+void PresenceService::schedule_flush() {
+    if (pending_.size() + remote_pending_.size() != 1 || stopped_) return; // armed already
+    flush_timer_.expires_after(kWakeBatch);
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) flush();
+    });
 }
 
 void PresenceService::flush() {
     auto users = std::move(pending_);
     pending_.clear();
+    auto remote = std::move(remote_pending_);
+    remote_pending_.clear();
     if (on_changes && !users.empty()) on_changes(users);
+    if (on_remote_changes && !remote.empty()) on_remote_changes(remote);
+}
+
+void PresenceService::apply_remote(const std::vector<std::string>& user_ids) {
+    if (!enabled_) return;
+    for (const auto& user : user_ids) {
+        auto stored = store_.get_presence(user);
+        if (!stored) continue;
+        auto& r = cached(user);
+        if (stored->stream_position <= r.stream_position) continue; // ours, or seen
+        r = *stored;
+        if (auto a = active_.find(user);
+            r.state == "offline" && a != active_.end() && a->second.open_syncs > 0) {
+            change(r, "online", r.status_msg);
+            continue;
+        }
+        remote_pending_.push_back(user);
+        schedule_flush();
+    }
 }
 
 void PresenceService::set(const std::string& user_id, const std::string& state,

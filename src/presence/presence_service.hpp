@@ -34,8 +34,14 @@ public:
     void sync_started(const std::string& user_id, const std::string& set_presence);
     void sync_ended(const std::string& user_id);
 
-    // Called once per batch with the users whose presence changed (wakes their room-mates).
+    // Called once per batch with the users whose presence changed (wakes their room-mates):
+    // on_changes for changes made here, on_remote_changes for those applied by apply_remote.
     std::function<void(const std::vector<std::string>& user_ids)> on_changes;
+    std::function<void(const std::vector<std::string>& user_ids)> on_remote_changes;
+    // Another process changed these users' presence: re-read them. A user that process marked
+    // offline while a sync of theirs is open here is set online again (the other process only
+    // knew that their syncs there had ended).
+    void apply_remote(const std::vector<std::string>& user_ids);
 
     // Runs one sweep now (the timer calls this; tests may too).
     void sweep();
@@ -60,7 +66,9 @@ private:
     store::Store& store_;
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer flush_timer_;
-    std::vector<std::string> pending_; // changed since the last flush
+    void schedule_flush();
+    std::vector<std::string> pending_;        // changed here since the last flush
+    std::vector<std::string> remote_pending_; // changed by other processes
     std::chrono::seconds offline_after_;
     bool enabled_;
     bool stopped_ = false;

@@ -35,6 +35,8 @@ public:
                      const std::string& rule_id, bool enabled);
     void set_actions(const std::string& user_id, const std::string& kind,
                      const std::string& rule_id, const boost::json::array& actions);
+    // Another process may have changed the user's rules: read them again when next needed.
+    void forget(const std::string& user_id) { cache_.erase(user_id); }
 
 private:
     void save(const std::string& user_id, const boost::json::object& ruleset);

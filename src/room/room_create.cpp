@@ -140,8 +140,8 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
     }
     store_.create_room(store::RoomRecord{room_id, version->id, actor.user_id,
                                          visibility == "public", util::now_ms()});
-    auto& room = require_room(room_id);
-    store_event(room, room_id, std::move(create_pdu), std::nullopt);
+    require_room(room_id);
+    store_event(room_id, create_pdu, std::nullopt);
 
     auto send_state = [&](const std::string& type, const std::string& key, json::object content) {
         send_event(room_id, actor, type, std::move(content), key);

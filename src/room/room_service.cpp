@@ -27,10 +27,20 @@ RoomService::RoomCache* RoomService::load(const std::string& room_id) {
     if (!rec) return nullptr;
     auto version = event::room_version(rec->room_version);
     if (!version) throw std::runtime_error("room " + room_id + " has unknown version");
-    RoomCache cache{*version, {}};
-    for (auto& row : store_.current_state(room_id)) {
-        auto e = parse_event(std::move(row));
-        cache.state[{e->type(), *e->row.state_key}] = e;
+    RoomCache cache{*version, {}, {}};
+    // The head read before and after the state: the same head both times means no event was
+    // appended in between, so the state belongs to that head. (Another process may be writing.)
+    for (int attempt = 0;; ++attempt) {
+        cache.state.clear();
+        cache.head = store_.room_head(room_id);
+        for (auto& row : store_.current_state(room_id)) {
+            auto e = parse_event(std::move(row));
+            cache.state[{e->type(), *e->row.state_key}] = e;
+        }
+        auto after = store_.room_head(room_id);
+        if (attempt >= 5 || (after.has_value() == cache.head.has_value() &&
+                             (!after || after->event_id == cache.head->event_id)))
+            break;
     }
     return &rooms_.emplace(room_id, std::move(cache)).first->second;
 }
@@ -122,14 +132,34 @@ std::int64_t RoomService::required_power(const std::string& room_id, const std::
     return event::PowerLevels::from_state(view.map, room.version).event_level(type, is_state);
 }
 
-SendResult RoomService::store_event(RoomCache& room, const std::string& room_id, json::object pdu,
+SendResult RoomService::store_event(const std::string& room_id, const json::object& pdu,
                                     const std::optional<store::TxnKey>& txn) {
+    // Another process may append to the room between our reading its state and our append;
+    // then the store refuses (HeadMoved), we catch up and build the event again.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return try_store_event(room_id, pdu, txn);
+        } catch (const store::HeadMoved&) {
+            if (attempt >= 20) throw MatrixError(503, "M_UNKNOWN", "Room is too busy, try again");
+            if (on_head_moved) {
+                on_head_moved();
+            } else {
+                rooms_.erase(room_id);
+                load(room_id);
+            }
+        }
+    }
+}
+
+SendResult RoomService::try_store_event(const std::string& room_id, json::object pdu,
+                                        const std::optional<store::TxnKey>& txn) {
+    auto& room = require_room(room_id);
     const auto& v = room.version;
     AuthView view;
     build_view(room.state, v, view);
     // A v12 create event arrives complete: its hash already named the room.
     if (!pdu.contains("depth")) {
-        auto head = store_.room_head(room_id);
+        const auto& head = room.head;
         json::array prev;
         if (head) prev.emplace_back(head->event_id);
         pdu["prev_events"] = std::move(prev);
@@ -152,6 +182,7 @@ SendResult RoomService::store_event(RoomCache& room, const std::string& room_id,
         throw MatrixError(413, "M_TOO_LARGE", "Event is larger than 65536 bytes");
 
     store::NewEvent ne;
+    ne.expect_head = room.head ? room.head->event_id : std::string();
     ne.event_id = event::event_id_for(pdu, v);
     ne.room_id = room_id;
     ne.type = std::string(pdu.at("type").as_string());
@@ -181,19 +212,50 @@ SendResult RoomService::store_event(RoomCache& room, const std::string& room_id,
     store::StoredEvent row{pos,       ne.event_id,         ne.room_id, ne.type, ne.state_key,
                            ne.sender, ne.origin_server_ts, ne.depth,   ne.json, std::nullopt};
     auto stored = std::make_shared<Event>(Event{std::move(row), std::move(pdu)});
-    if (stored->is_state()) room.state[{stored->type(), *stored->row.state_key}] = stored;
-    if (ne.redacts) {
-        // A redacted state event still counts for auth, in redacted form.
-        for (auto& [k, e] : room.state)
-            if (e->id() == *ne.redacts && !e->row.redacted_by) {
-                auto copy = std::make_shared<Event>(*e);
-                copy->row.redacted_by = ne.event_id;
-                e = std::move(copy);
-            }
-    }
+    apply_to_cache(room, stored);
+    for (const auto& cb : on_local_event)
+        cb(*stored);
     for (const auto& cb : on_event)
         cb(*stored);
     return SendResult{stored->id(), pos};
+}
+
+void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
+    room.head = store::RoomHead{stored->id(), stored->row.depth, stored->row.stream_ordering};
+    if (stored->is_state()) room.state[{stored->type(), *stored->row.state_key}] = stored;
+    std::optional<std::string> redacts;
+    if (stored->type() == "m.room.redaction") {
+        const json::value* r = room.version.redacts_in_content
+                                   ? stored->content().if_contains("redacts")
+                                   : stored->pdu.if_contains("redacts");
+        if (r && r->is_string()) redacts = std::string(r->get_string());
+    }
+    if (redacts) {
+        // A redacted state event still counts for auth, in redacted form.
+        for (auto& [k, e] : room.state)
+            if (e->id() == *redacts && !e->row.redacted_by) {
+                auto copy = std::make_shared<Event>(*e);
+                copy->row.redacted_by = stored->id();
+                e = std::move(copy);
+            }
+    }
+}
+
+void RoomService::apply_stored(store::StoredEvent row) {
+    auto it = rooms_.find(row.room_id);
+    if (it != rooms_.end()) {
+        auto& room = it->second;
+        if (room.head && row.stream_ordering <= room.head->stream_ordering) return; // known
+        auto e = parse_event(std::move(row));
+        apply_to_cache(room, e);
+        for (const auto& cb : on_event)
+            cb(*e);
+        return;
+    }
+    // Not cached: it is loaded from the store (with this event) when first needed.
+    auto e = parse_event(std::move(row));
+    for (const auto& cb : on_event)
+        cb(*e);
 }
 
 SendResult RoomService::send_event(const std::string& room_id, const Actor& actor,
@@ -220,7 +282,7 @@ SendResult RoomService::send_event(const std::string& room_id, const Actor& acto
             content.erase("redacts");
         }
     pdu["content"] = std::move(content);
-    return store_event(room, room_id, std::move(pdu), txn);
+    return store_event(room_id, pdu, txn);
 }
 
 json::object RoomService::member_content(const std::string& user_id,

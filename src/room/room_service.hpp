@@ -77,8 +77,19 @@ public:
     std::int64_t invite_power(const std::string& room_id);
     std::int64_t required_power(const std::string& room_id, const std::string& type, bool is_state);
 
-    // Called after every stored event (sync wakes streams from here).
+    // Called after every stored event, whether this process or another one (see apply_stored)
+    // stored it: sync wakes streams from here.
     std::vector<std::function<void(const Event&)>> on_event;
+    // Called only for events this process stored (push actions are computed once, by the
+    // process that stored the event).
+    std::vector<std::function<void(const Event&)>> on_local_event;
+    // An event another process stored (read back from the store in stream order): updates the
+    // cached state of the room, then calls on_event. Events the cache already covers are
+    // skipped, so applying one twice is harmless.
+    void apply_stored(store::StoredEvent row);
+    // Called when an append found the room's head moved (another process wrote to the room):
+    // should apply what other processes stored. Without it the room is reloaded.
+    std::function<void()> on_head_moved;
 
     store::Store& store() { return store_; }
 
@@ -86,14 +97,20 @@ private:
     struct RoomCache {
         event::RoomVersion version;
         std::map<event::StateKey, EventPtr> state;
+        // The head the cached state belongs to: new events name it as prev_event, and the
+        // store refuses the append if it is no longer the head.
+        std::optional<store::RoomHead> head;
     };
     RoomCache* load(const std::string& room_id);
     RoomCache& require_room(const std::string& room_id);
     void set_membership(const Actor& actor, const std::string& room_id, const std::string& target,
                         const std::string& membership, const std::optional<std::string>& reason);
     boost::json::object member_content(const std::string& user_id, const std::string& membership);
-    SendResult store_event(RoomCache& room, const std::string& room_id, boost::json::object pdu,
+    SendResult store_event(const std::string& room_id, const boost::json::object& pdu,
                            const std::optional<store::TxnKey>& txn);
+    SendResult try_store_event(const std::string& room_id, boost::json::object pdu,
+                               const std::optional<store::TxnKey>& txn);
+    void apply_to_cache(RoomCache& room, const EventPtr& e);
 
     std::string server_name_;
     store::Store& store_;

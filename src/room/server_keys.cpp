@@ -14,11 +14,18 @@ event::SigningKey load_or_create_signing_key(store::MetaStore& meta) {
         if (!raw || raw->size() != 32) throw std::runtime_error("stored signing key is corrupt");
         return event::SigningKey::from_seed(*raw, *version);
     }
-    auto key = event::SigningKey::generate();
-    auto id = key.key_id();
-    meta.put_meta("signing_key_version", id.substr(id.find(':') + 1));
-    meta.put_meta("signing_key_seed", util::base64_encode(key.seed()));
-    spdlog::info("generated signing key {}", id);
+    // One row "VERSION SEED", created once: processes starting together on one database must
+    // end up with the same key.
+    auto fresh = event::SigningKey::generate();
+    auto id = fresh.key_id();
+    auto mine = id.substr(id.find(':') + 1) + " " + util::base64_encode(fresh.seed());
+    auto stored = meta.put_meta_once("signing_key", mine);
+    auto space = stored.find(' ');
+    auto raw = util::base64_decode(stored.substr(space == std::string::npos ? 0 : space + 1));
+    if (space == std::string::npos || !raw || raw->size() != 32)
+        throw std::runtime_error("stored signing key is corrupt");
+    auto key = event::SigningKey::from_seed(*raw, stored.substr(0, space));
+    if (stored == mine) spdlog::info("generated signing key {}", id);
     return key;
 }
 

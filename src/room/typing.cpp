@@ -1,16 +1,43 @@
 #include "room/typing.hpp"
 
+#include <algorithm>
+
 namespace myelin::room {
 
 using clock = std::chrono::steady_clock;
 
+namespace {
+std::int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+} // namespace
+
+std::int64_t TypingService::serial() const {
+    return std::max(serial_, now_us());
+}
+
 void TypingService::changed(const std::string& room_id, RoomTyping& r) {
-    r.serial = ++serial_;
+    // Past every token handed out so far (they carry at most now_us()).
+    serial_ = std::max(serial_, now_us()) + 1;
+    r.serial = serial_;
     if (on_change) on_change(room_id);
 }
 
 void TypingService::set(const std::string& room_id, const std::string& user_id, bool typing,
                         std::chrono::milliseconds timeout) {
+    if (on_set) on_set(room_id, user_id, typing, timeout);
+    update(room_id, user_id, typing, timeout);
+}
+
+void TypingService::apply_remote(const std::string& room_id, const std::string& user_id,
+                                 bool typing, std::chrono::milliseconds timeout) {
+    update(room_id, user_id, typing, timeout);
+}
+
+void TypingService::update(const std::string& room_id, const std::string& user_id, bool typing,
+                           std::chrono::milliseconds timeout) {
     auto& r = rooms_[room_id];
     if (typing) {
         bool was = r.until.count(user_id) > 0;
@@ -34,14 +61,14 @@ std::optional<std::vector<std::string>>
 TypingService::changed_since(const std::string& room_id, std::int64_t since_serial) const {
     auto it = rooms_.find(room_id);
     if (it == rooms_.end()) return std::nullopt;
-    if (it->second.serial > since_serial || since_serial > serial_) return typers(room_id);
+    if (it->second.serial > since_serial) return typers(room_id);
     return std::nullopt;
 }
 
 std::vector<std::string> TypingService::rooms_changed_since(std::int64_t since_serial) const {
     std::vector<std::string> out;
     for (const auto& [room, r] : rooms_)
-        if (r.serial > since_serial || since_serial > serial_) out.push_back(room);
+        if (r.serial > since_serial) out.push_back(room);
     return out;
 }
 

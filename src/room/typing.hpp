@@ -1,7 +1,12 @@
 #pragma once
 // Typing notifications: in memory only (the spec makes them ephemeral), each with an expiry.
-// A serial number orders changes so sync can tell which rooms changed since a token; one
-// sweep timer for all rooms clears expired typers.
+// A serial orders changes so sync can tell which rooms changed since a token; one sweep timer
+// for all rooms clears expired typers.
+//
+// Serials are wall-clock microseconds, bumped past the previous serial: several processes
+// each keep their own typing state (fed by each other, cluster/replicator), and a token one
+// process issued must mean the same moment to another. A change applied after a token was
+// issued, on any process, gets a larger serial than the token (as far as the clocks agree).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -19,17 +24,24 @@ public:
     explicit TypingService(boost::asio::any_io_executor ex)
         : sweep_(ex) {}
 
+    // A local user's typing (PUT /typing): calls on_set, then on_change if the typers changed.
     void set(const std::string& room_id, const std::string& user_id, bool typing,
              std::chrono::milliseconds timeout);
-    std::int64_t serial() const { return serial_; }
-    // The room's typers when they changed after `since_serial`; a serial from before a restart
-    // (larger than the current one) counts as changed.
+    // The same, reported by another process: calls only on_change.
+    void apply_remote(const std::string& room_id, const std::string& user_id, bool typing,
+                      std::chrono::milliseconds timeout);
+    // The serial a token carries: every change this process has applied is at or before it.
+    std::int64_t serial() const;
+    // The room's typers when they changed after `since_serial`.
     std::optional<std::vector<std::string>> changed_since(const std::string& room_id,
                                                           std::int64_t since_serial) const;
     std::vector<std::string> rooms_changed_since(std::int64_t since_serial) const;
     std::vector<std::string> typers(const std::string& room_id) const;
 
     std::function<void(const std::string& room_id)> on_change;
+    std::function<void(const std::string& room_id, const std::string& user_id, bool typing,
+                       std::chrono::milliseconds timeout)>
+        on_set;
 
 private:
     struct RoomTyping {
@@ -37,6 +49,8 @@ private:
         std::int64_t serial = 0;
     };
     void changed(const std::string& room_id, RoomTyping& r);
+    void update(const std::string& room_id, const std::string& user_id, bool typing,
+                std::chrono::milliseconds timeout);
     void schedule_sweep();
     void sweep();
 

@@ -1,5 +1,6 @@
 // Picks the backend from the database URL.
 #include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_listener.hpp"
 #include "store/postgres/pg_url.hpp"
 #include "store/sql/sql_store.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
@@ -28,7 +29,9 @@ std::unique_ptr<Store> open_store(const std::string& url, const std::string& sql
         return std::make_unique<sql::SqlStore>(
             open_sqlite(url.substr(sqlite_prefix.size()), sqlite_synchronous));
     if (postgres::is_postgres_url(url))
-        return std::make_unique<sql::SqlStore>(std::make_unique<postgres::PgConnection>(url));
+        return std::make_unique<sql::SqlStore>(
+            std::make_unique<postgres::PgConnection>(url),
+            [url] { return std::make_unique<postgres::PgListener>(url); });
     throw std::runtime_error("unsupported database URL (expected sqlite:PATH or "
                              "postgresql://USER:PASSWORD@HOST:PORT/DBNAME): " +
                              postgres::redact_password(url));

@@ -1,4 +1,5 @@
 #pragma once
+#include <stdexcept>
 // Records for rooms and events that cross the store boundary.
 #include <cstdint>
 #include <optional>
@@ -46,6 +47,15 @@ struct NewEvent {
     std::optional<std::string> membership; // for m.room.member
     std::optional<std::string> redacts;    // for m.room.redaction
     std::optional<RelationRecord> relation;
+    // The room head the event was built on ("" for a room's first event). When set, the append
+    // fails with HeadMoved if another writer (another process) moved the head meanwhile.
+    std::optional<std::string> expect_head;
+};
+
+// append_event: the room's head is no longer the one the event was built on.
+struct HeadMoved : std::runtime_error {
+    HeadMoved()
+        : std::runtime_error("room head moved") {}
 };
 
 // Client transaction id that made an event (idempotent sends).

@@ -19,6 +19,9 @@ public:
     virtual std::int64_t append_event(const NewEvent& e, const std::optional<TxnKey>& txn) = 0;
     // The highest stream position that is durably stored.
     virtual std::int64_t max_stream_position() = 0;
+    // Events of every room at positions in (from, to], oldest first, at most `limit`.
+    virtual std::vector<StoredEvent> events_between(std::int64_t from, std::int64_t to,
+                                                    std::size_t limit) = 0;
 
     virtual std::optional<StoredEvent> get_event(const std::string& event_id) = 0;
     virtual std::optional<RoomHead> room_head(const std::string& room_id) = 0;

@@ -4,6 +4,7 @@
 #include "store/key_store.hpp"
 #include "store/records.hpp"
 #include "store/room_store.hpp"
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,12 +66,33 @@ public:
     virtual ~MetaStore() = default;
     virtual std::optional<std::string> get_meta(const std::string& key) = 0;
     virtual void put_meta(const std::string& key, const std::string& value) = 0;
+    // Stores key → value unless the key exists (another process may race to create it);
+    // returns the value stored under the key.
+    virtual std::string put_meta_once(const std::string& key, const std::string& value) = 0;
+};
+
+// Messages from the other processes that share the database (PostgreSQL LISTEN). The owner
+// waits for socket() to become readable, then calls drain().
+class PeerListener {
+public:
+    virtual ~PeerListener() = default;
+    virtual int socket() const = 0;
+    // The payloads that arrived; throws when the connection is lost.
+    virtual std::vector<std::string> drain() = 0;
 };
 
 class Store : public AccountStore, public MetaStore, public RoomStore, public KeyStore {
 public:
     // Flushes and checkpoints before the process exits.
     virtual void checkpoint() = 0;
+    // Several processes can share this database (PostgreSQL; SQLite is one process only).
+    virtual bool shared() const { return false; }
+    // Sends a payload to every listening process, this one included (NOTIFY).
+    virtual void notify_peers(const std::string& payload) { (void)payload; }
+    // A new connection listening for notify_peers payloads; null when not shared().
+    virtual std::unique_ptr<PeerListener> listen_peers() { return nullptr; }
+    // Told every stream position this process takes (inside the writing transaction).
+    std::function<void(std::int64_t)> position_taken;
 };
 
 // Opens the database named by a URL ("sqlite:PATH" or

@@ -28,6 +28,11 @@ std::unordered_set<std::string>& Notifier::users_of(const std::string& room_id) 
 }
 
 void Notifier::wake_user(const std::string& user_id, Topic topic) {
+    if (before_wake) before_wake();
+    wake_user_now(user_id, topic);
+}
+
+void Notifier::wake_user_now(const std::string& user_id, Topic topic) {
     auto it = waiters_.find(user_id);
     if (it == waiters_.end()) return;
     for (auto& w : it->second)
@@ -35,24 +40,26 @@ void Notifier::wake_user(const std::string& user_id, Topic topic) {
 }
 
 void Notifier::wake_room(const std::string& room_id, Topic topic) {
+    if (before_wake) before_wake();
     for (const auto& u : users_of(room_id))
-        wake_user(u, topic);
+        wake_user_now(u, topic);
 }
 
 void Notifier::on_room_event(const std::string& room_id, const std::string* target,
                              const std::string* membership) {
+    if (before_wake) before_wake();
     auto& users = users_of(room_id);
     if (target && membership) {
         // The target hears about their own change (invite, join, leave) either way; only
         // joined users follow the room afterwards.
-        wake_user(*target);
+        wake_user_now(*target, Topic::everything);
         if (*membership == "join")
             users.insert(*target);
         else
             users.erase(*target);
     }
     for (const auto& u : users)
-        wake_user(u);
+        wake_user_now(u, Topic::everything);
 }
 
 void Notifier::wake_all() {

@@ -63,13 +63,17 @@ public:
     void set_deadline(Waiter& w, Clock::time_point when);
     void clear_deadline(Waiter& w);
     std::size_t deadlines() const { return deadlines_.size(); }
-    // Wake everyone (shutdown).
+    // Wake everyone (shutdown; or notifications from other processes may have been missed).
     void wake_all();
+    // Runs before every wake-up (wake_user, wake_room, on_room_event). Several processes:
+    // catches up with what the others stored, so that the syncs it wakes can see it.
+    std::function<void()> before_wake;
 
     std::size_t waiting() const;
 
 private:
     std::unordered_set<std::string>& users_of(const std::string& room_id);
+    void wake_user_now(const std::string& user_id, Topic topic);
     void arm_deadline_timer();
     void expire_due();
 

@@ -432,9 +432,9 @@ void SyncService::write_invite(Ctx& c, const std::string& room_id, const std::st
 
 SyncResult SyncService::compute(const SyncRequest& req) {
     Ctx c{req};
-    c.pos = store_.max_stream_position();
     c.initial = !req.since.has_value();
     c.since = req.since.value_or(0);
+    c.pos = position ? position(c.since) : store_.max_stream_position();
     c.typing_serial = typing_.serial();
     bool full_all = c.initial || req.full_state;
     const auto& filter = req.filter;

@@ -79,6 +79,9 @@ public:
     // not wake it).
     bool wants_presence(const SyncRequest& req) const;
     bool stopping = false;
+    // The position answers run up to, given the caller's `since`: by default the store's
+    // newest; with several processes, what this one has applied (cluster::Replicator).
+    std::function<std::int64_t(std::int64_t since)> position;
 
 private:
     struct Ctx;

@@ -3,59 +3,37 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { startServer } from './lib/server.mjs';
+import { startNginx } from './lib/nginx.mjs';
 import { Api } from './lib/client.mjs';
 import { V3, createRoom, send } from './lib/rooms.mjs';
 
-const freePort = () => new Promise((res) => {
-  const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)); });
-});
-
-let server, dir, nginxPort;
+let server, nginxPort, nginx;
 before(async () => {
   server = await startServer();
-  dir = mkdtempSync(join(tmpdir(), 'myelin-nginx-'));
-  mkdirSync(join(dir, 'logs'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  nginxPort = await freePort();
   // A plain reverse-proxy configuration: nothing SSE-specific. Myelin's X-Accel-Buffering: no
   // header is what turns nginx's response buffering off for the stream.
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  nginx = await startNginx((d, port) => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-keyout', join(d, 'key.pem'), '-out', join(d, 'cert.pem')], { stdio: 'ignore' });
+    return `
   server {
-    listen 127.0.0.1:${nginxPort} ssl http2;
-    ssl_certificate ${dir}/cert.pem;
-    ssl_certificate_key ${dir}/key.pem;
+    listen 127.0.0.1:${port} ssl http2;
+    ssl_certificate ${d}/cert.pem;
+    ssl_certificate_key ${d}/key.pem;
     location / {
       proxy_pass http://127.0.0.1:${server.port};
       proxy_http_version 1.1;
       proxy_read_timeout 1h;
     }
-  }
-}`);
-  nginx = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 50; i++) {
-    try { await new Promise((res, rej) => { const s = net.connect(nginxPort, '127.0.0.1', () => { s.destroy(); res(); }); s.on('error', rej); }); break; }
-    catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
+  }`;
+  });
+  nginxPort = nginx.port;
 });
-let nginx;
 after(async () => {
-  nginx?.kill('SIGQUIT');
+  nginx?.stop();
   await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('events pass through nginx over HTTP/2 as they happen', async () => {

@@ -112,3 +112,54 @@ TEST_F(PgDb, StreamPositionsAreHandedOutInCommitOrder) {
     }
     EXPECT_EQ(next(b), pos_a + 2);
 }
+
+// Two processes building on the same head: the second append finds the head moved, stores
+// nothing and leaves no gap in the stream.
+TEST_F(PgDb, AppendRefusesAStaleHead) {
+    auto one = store::open_store(url);
+    auto two = store::open_store(url);
+    one->create_room(store::RoomRecord{"!r:x", "11", "@a:x", true, 1});
+    auto create = ev("$c", "m.room.create", "");
+    create.expect_head = "";
+    one->append_event(create, std::nullopt);
+    auto first = ev("$m1", "m.room.message");
+    first.expect_head = "$c";
+    auto p1 = one->append_event(first, std::nullopt);
+    auto stale = ev("$m2", "m.room.message");
+    stale.expect_head = "$c"; // built before $m1 was seen
+    EXPECT_THROW(two->append_event(stale, std::nullopt), store::HeadMoved);
+    EXPECT_FALSE(two->get_event("$m2").has_value());
+    EXPECT_EQ(two->max_stream_position(), p1);
+    stale.expect_head = "$m1";
+    EXPECT_EQ(two->append_event(stale, std::nullopt), p1 + 1);
+    EXPECT_EQ(one->room_head("!r:x")->event_id, "$m2");
+    auto between = one->events_between(0, p1 + 1, 10);
+    ASSERT_EQ(between.size(), 3u);
+    EXPECT_EQ(between[2].event_id, "$m2");
+    EXPECT_EQ(one->events_between(0, p1 + 1, 2).size(), 2u);
+}
+
+TEST_F(PgDb, NotificationsReachEveryListener) {
+    auto one = store::open_store(url);
+    auto two = store::open_store(url);
+    ASSERT_TRUE(one->shared());
+    auto listener = two->listen_peers();
+    ASSERT_TRUE(listener);
+    one->notify_peers("hello");
+    one->notify_peers("world");
+    std::vector<std::string> got;
+    for (int i = 0; i < 100 && got.size() < 2; ++i) {
+        for (auto& p : listener->drain())
+            got.push_back(p);
+        if (got.size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"hello", "world"}));
+}
+
+TEST_F(PgDb, MetaOnceKeepsTheFirstValue) {
+    auto one = store::open_store(url);
+    auto two = store::open_store(url);
+    EXPECT_EQ(one->put_meta_once("k", "first"), "first");
+    EXPECT_EQ(two->put_meta_once("k", "second"), "first");
+    EXPECT_EQ(two->get_meta("k"), "first");
+}

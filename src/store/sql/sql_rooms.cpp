@@ -38,13 +38,23 @@ std::string sql(const std::string& head, const std::string& tail) {
 std::int64_t SqlStore::next_stream_position() {
     auto s = db_.prepare("UPDATE stream_positions SET pos = pos + 1 WHERE id = 1 RETURNING pos");
     if (!s.step()) throw std::runtime_error("stream_positions row is missing");
-    return s.int64(0);
+    auto pos = s.int64(0);
+    if (position_taken) position_taken(pos);
+    return pos;
 }
 
 std::int64_t SqlStore::max_stream_position() {
     auto s = db_.prepare("SELECT pos FROM stream_positions WHERE id = 1");
     s.step();
     return s.int64(0);
+}
+
+std::vector<StoredEvent> SqlStore::events_between(std::int64_t from, std::int64_t to,
+                                                  std::size_t limit) {
+    auto s = db_.prepare(sql("events e", " WHERE e.stream_ordering > ?1 AND e.stream_ordering <= "
+                                         "?2 ORDER BY e.stream_ordering LIMIT ?3"));
+    s.bind_all(from, to, static_cast<std::int64_t>(limit));
+    return read_events(s);
 }
 
 void SqlStore::create_room(const RoomRecord& r) {
@@ -65,6 +75,15 @@ std::optional<RoomRecord> SqlStore::get_room(const std::string& room_id) {
 std::int64_t SqlStore::append_event(const NewEvent& e, const std::optional<TxnKey>& txn) {
     Transaction tx(db_);
     std::int64_t pos = next_stream_position();
+    if (e.expect_head) {
+        // Compare-and-set on the head: on PostgreSQL a concurrent writer's UPDATE of the row
+        // waits for this transaction and then finds the head changed.
+        db_.prepare("UPDATE rooms SET head_event_id = ?2, head_depth = ?3, head_stream = ?4 "
+                    "WHERE room_id = ?1 AND COALESCE(head_event_id, '') = ?5")
+            .bind_all(e.room_id, e.event_id, e.depth, pos, *e.expect_head)
+            .run();
+        if (db_.changes() == 0) throw HeadMoved();
+    }
     db_.prepare("INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, "
                 "origin_server_ts, depth, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
         .bind_all(pos, e.event_id, e.room_id, e.type, e.state_key, e.sender, e.origin_server_ts,
@@ -104,10 +123,11 @@ std::int64_t SqlStore::append_event(const NewEvent& e, const std::optional<TxnKe
             .bind_all(e.event_id, e.relation->relates_to, e.relation->rel_type, pos)
             .run();
     }
-    db_.prepare("UPDATE rooms SET head_event_id = ?2, head_depth = ?3, head_stream = ?4 "
-                "WHERE room_id = ?1")
-        .bind_all(e.room_id, e.event_id, e.depth, pos)
-        .run();
+    if (!e.expect_head)
+        db_.prepare("UPDATE rooms SET head_event_id = ?2, head_depth = ?3, head_stream = ?4 "
+                    "WHERE room_id = ?1")
+            .bind_all(e.room_id, e.event_id, e.depth, pos)
+            .run();
     if (txn) {
         db_.prepare("INSERT INTO event_txns (user_id, device_id, txn_id, event_id) "
                     "VALUES (?1, ?2, ?3, ?4)")

@@ -6,13 +6,36 @@
 
 namespace myelin::store::sql {
 
-SqlStore::SqlStore(std::unique_ptr<Connection> conn)
+SqlStore::SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener)
     : conn_(std::move(conn))
-    , db_(*conn_) {
+    , db_(*conn_)
+    , listener_(std::move(listener)) {
     migrate();
 }
 
+// The channel every Myelin process on one database listens on.
+void SqlStore::notify_peers(const std::string& payload) {
+    if (!listener_) return;
+    db_.prepare("SELECT pg_notify('myelin', ?1)").bind_all(payload).run();
+}
+
+std::unique_ptr<PeerListener> SqlStore::listen_peers() {
+    return listener_ ? listener_() : nullptr;
+}
+
 void SqlStore::migrate() {
+    // Processes started together on one PostgreSQL database take turns (the second finds the
+    // schema migrated); SQLite serializes on its write lock anyway.
+    if (listener_) db_.exec("SELECT pg_advisory_lock(7340001)");
+    struct Unlock {
+        SqlStore* s;
+        ~Unlock() {
+            if (s->listener_) try {
+                    s->db_.exec("SELECT pg_advisory_unlock(7340001)");
+                } catch (...) {
+                }
+        }
+    } unlock{this};
     db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)");
     std::int64_t current = 0;
     {
@@ -43,6 +66,15 @@ void SqlStore::put_meta(const std::string& key, const std::string& value) {
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind_all(key, value)
         .run();
+}
+
+std::string SqlStore::put_meta_once(const std::string& key, const std::string& value) {
+    db_.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")
+        .bind_all(key, value)
+        .run();
+    auto stored = get_meta(key);
+    if (!stored) throw std::runtime_error("meta key vanished: " + key);
+    return *stored;
 }
 
 void SqlStore::checkpoint() {

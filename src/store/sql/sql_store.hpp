@@ -1,6 +1,7 @@
 #pragma once
 #include "store/sql/connection.hpp"
 #include "store/store.hpp"
+#include <functional>
 #include <memory>
 
 namespace myelin::store::sql {
@@ -9,7 +10,14 @@ namespace myelin::store::sql {
 // schema and migrations on each. Opening it runs pending migrations.
 class SqlStore final : public Store {
 public:
-    explicit SqlStore(std::unique_ptr<Connection> conn);
+    // `listener`: opens a PeerListener on the same database; given for engines that several
+    // processes can share (PostgreSQL), whose notify_peers then uses pg_notify.
+    using ListenerFactory = std::function<std::unique_ptr<PeerListener>()>;
+    explicit SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener = {});
+
+    bool shared() const override { return static_cast<bool>(listener_); }
+    void notify_peers(const std::string& payload) override;
+    std::unique_ptr<PeerListener> listen_peers() override;
 
     // AccountStore
     bool user_exists(const std::string& user_id) override;
@@ -46,12 +54,15 @@ public:
     // MetaStore
     std::optional<std::string> get_meta(const std::string& key) override;
     void put_meta(const std::string& key, const std::string& value) override;
+    std::string put_meta_once(const std::string& key, const std::string& value) override;
 
     // RoomStore
     void create_room(const RoomRecord& room) override;
     std::optional<RoomRecord> get_room(const std::string& room_id) override;
     std::int64_t append_event(const NewEvent& e, const std::optional<TxnKey>& txn) override;
     std::int64_t max_stream_position() override;
+    std::vector<StoredEvent> events_between(std::int64_t from, std::int64_t to,
+                                            std::size_t limit) override;
     std::optional<StoredEvent> get_event(const std::string& event_id) override;
     std::optional<RoomHead> room_head(const std::string& room_id) override;
     std::optional<std::string> find_txn(const TxnKey& txn) override;
@@ -172,6 +183,7 @@ private:
     void record_device_list_change(const std::string& user_id); // inside a transaction
     std::unique_ptr<Connection> conn_;
     Connection& db_;
+    ListenerFactory listener_;
 };
 
 } // namespace myelin::store::sql

@@ -51,6 +51,7 @@ export class Server {
   }
 
   get dbUrl() {
+    if (this.opts.dbUrl) return this.opts.dbUrl; // another server's database (several processes)
     if (!PG_BASE) return `sqlite:${join(this.dataDir, 'myelin.db')}`;
     const name = pgDatabaseFor(this.dataDir);
     if (!this.pgCreated) { pgCreateDatabase(name); this.pgCreated = true; }
