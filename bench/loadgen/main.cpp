@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
     boost::json::object result;
     int status = 1;
     try {
-        Target target = make_target(io, opts);
-        boost::asio::co_spawn(io, run_scenario(opts, target, result),
+        Target target = make_target(io, opts, opts.url);
+        Target send_target = opts.send_url.empty() ? target : make_target(io, opts, opts.send_url);
+        boost::asio::co_spawn(io, run_scenario(opts, target, send_target, result),
                               [&](std::exception_ptr e, int rc) {
                                   if (e) {
                                       try {

@@ -13,6 +13,8 @@ const char* usage() {
 Usage: myelin-load --scenario idle|fanout|chat|latency --mode sse|longpoll [options]
 
   --url URL                 homeserver base URL (http only)       [http://127.0.0.1:8008]
+  --send-url URL            send messages through this URL instead (another process
+                            of the same homeserver)                            [--url]
   --users N                 users, each holding one sync connection            [100]
   --rooms R                 rooms (chat, idle)                                  [10]
   --rooms-per-user K        rooms each user joins, spread uniformly             [1]
@@ -68,6 +70,7 @@ Options parse_options(int argc, char** argv) {
     auto str = [](std::string& f) { return Setter([&f](const std::string& v) { f = v; }); };
     std::map<std::string, Setter> with_value{
         {"--url", str(o.url)},
+        {"--send-url", str(o.send_url)},
         {"--scenario", str(o.scenario)},
         {"--mode", str(o.mode)},
         {"--users", u32(o.users, "--users")},
@@ -145,6 +148,7 @@ Options parse_options(int argc, char** argv) {
 
 boost::json::object options_json(const Options& o) {
     return {{"url", o.url},
+            {"send_url", o.send_url.empty() ? o.url : o.send_url},
             {"scenario", o.scenario},
             {"mode", o.mode},
             {"users", o.users},

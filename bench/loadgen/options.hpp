@@ -8,6 +8,7 @@ namespace loadgen {
 
 struct Options {
     std::string url = "http://127.0.0.1:8008";
+    std::string send_url; // messages are sent here (another process); default: url
     std::string scenario = "chat"; // idle | fanout | chat | latency
     std::string mode = "sse";      // sse | longpoll
     std::uint32_t users = 100;

@@ -24,12 +24,12 @@ namespace loadgen {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-Target make_target(asio::io_context& io, const Options& opts) {
-    auto u = boost::urls::parse_uri(opts.url);
-    if (!u) throw std::runtime_error("--url: not a URL: " + opts.url);
+Target make_target(asio::io_context& io, const Options& opts, const std::string& url) {
+    auto u = boost::urls::parse_uri(url);
+    if (!u) throw std::runtime_error("--url: not a URL: " + url);
     if (u->scheme() != "http") throw std::runtime_error("--url: only http:// is supported");
     Target t;
-    t.url = opts.url;
+    t.url = url;
     std::string host(u->host_address());
     std::string port = u->has_port() ? std::string(u->port()) : "80";
     t.host_header = host + (u->has_port() ? ":" + port : "");
@@ -92,7 +92,8 @@ std::string sync_filter(const Options& o) {
 
 } // namespace
 
-asio::awaitable<int> run_scenario(const Options& opts, const Target& target, json::object& result) {
+asio::awaitable<int> run_scenario(const Options& opts, const Target& target,
+                                  const Target& send_target, json::object& result) {
     auto ex = co_await asio::this_coro::executor;
     const auto label = "[" + opts.scenario + " " + opts.mode + "] ";
     Plan plan = make_plan(opts);
@@ -117,7 +118,7 @@ asio::awaitable<int> run_scenario(const Options& opts, const Target& target, jso
                             static_cast<std::uint32_t>(plan.receivers.size()));
     RunContext ctx(ex, opts, target, tracker);
     ctx.filter_json = sync_filter(opts);
-    SenderPool senders(ex, target, world, tracker, opts.run_id, opts.sender_conns);
+    SenderPool senders(ex, send_target, world, tracker, opts.run_id, opts.sender_conns);
 
     // Background: the watchdog for silent connections and the progress line.
     bool finished = false, progress_done = false;

@@ -34,7 +34,7 @@ MatrixError bad_login() { return forbidden("Invalid username or password"); }
 
 AccountService::AccountService(const Config& cfg, store::Store& store, util::BlockingPool& pool)
     : cfg_(cfg), store_(store), pool_(pool), login_limiter_(cfg.login_rate_limit),
-      register_limiter_(cfg.register_rate_limit) {}
+      register_limiter_(cfg.register_rate_limit), uia_(store) {}
 
 std::string AccountService::check_username_available(const std::string& localpart) {
     if (!ids::valid_new_localpart(localpart))

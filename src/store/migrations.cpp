@@ -262,6 +262,15 @@ CREATE TABLE presence (
 );
 CREATE INDEX presence_by_stream ON presence(stream_position);
 )SQL",
+        // 9: user-interactive-auth sessions (shared by every process on the database).
+        R"SQL(
+CREATE TABLE uia_sessions (
+    session_id TEXT PRIMARY KEY,
+    operation TEXT NOT NULL,
+    completed TEXT NOT NULL,
+    created_ts BIGINT NOT NULL
+);
+)SQL",
     };
     return list;
 }

@@ -50,6 +50,15 @@ struct PresenceRecord {
     std::int64_t stream_position = 0;
 };
 
+// A user-interactive-auth session: what it authorises and the stages done (JSON object of
+// stage type → the auth dict it passed with). Kept in the database so that the requests of one
+// session may reach different processes.
+struct UiaSession {
+    std::string operation;
+    std::string completed = "{}";
+    std::int64_t created_ts = 0;
+};
+
 struct RegistrationToken {
     std::string token;
     std::optional<std::int64_t> uses_allowed;

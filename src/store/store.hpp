@@ -55,6 +55,12 @@ public:
     virtual std::optional<PresenceRecord> get_presence(const std::string& user_id) = 0;
     virtual std::vector<PresenceRecord> presence_changes(std::int64_t from, std::int64_t to) = 0;
 
+    virtual void put_uia_session(const std::string& id, const UiaSession& s) = 0;
+    virtual std::optional<UiaSession> get_uia_session(const std::string& id) = 0;
+    // Deletes the session; true if it existed (so only one request can complete it).
+    virtual bool take_uia_session(const std::string& id) = 0;
+    virtual void expire_uia_sessions(std::int64_t created_before_ts) = 0;
+
     virtual void put_registration_token(const RegistrationToken& t) = 0;
     virtual std::optional<RegistrationToken> get_registration_token(const std::string& token) = 0;
     // Counts one completed use if the token is still valid at `now_ts`; false otherwise.

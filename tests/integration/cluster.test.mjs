@@ -180,6 +180,32 @@ test('typing, presence, receipts, to-device, account data and device lists cross
   s.close();
 });
 
+test('a user-interactive-auth session started on one process completes on the other, once', { skip }, async () => {
+  const body = { username: 'cu_erin', password: 'correct horse battery' };
+  const first = await new Api(a.url).post(`${V3}/register`, body);
+  assert.equal(first.status, 401, first.text);
+  const session = first.json.session;
+  assert.ok(session);
+  const done = await new Api(b.url).post(`${V3}/register`, { ...body, auth: { type: 'm.login.dummy', session } });
+  assert.equal(done.status, 200, done.text);
+  assert.equal(done.json.user_id, '@cu_erin:localhost');
+  // The completed session authorised that one request; it is gone on both processes.
+  for (const base of [a.url, b.url]) {
+    const again = await new Api(base).post(`${V3}/register`, { username: 'cu_erin2', password: 'x', auth: { type: 'm.login.dummy', session } });
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.json.errcode, 'M_UNKNOWN');
+  }
+  // Deleting a device: the password stage on A, the request completed on B.
+  const erin = new Api(a.url, done.json.access_token);
+  const del = await erin.del(`${V3}/devices/${enc(done.json.device_id)}`, {});
+  assert.equal(del.status, 401, del.text);
+  const fin = await new Api(b.url, done.json.access_token).del(`${V3}/devices/${enc(done.json.device_id)}`, {
+    auth: { type: 'm.login.password', session: del.json.session, identifier: { type: 'm.id.user', user: 'cu_erin' }, password: 'correct horse battery' },
+  });
+  assert.equal(fin.status, 200, fin.text);
+  assert.equal((await erin.get(`${V3}/account/whoami`)).status, 401, 'the deleted device\'s token is revoked everywhere');
+});
+
 test('an SSE client whose process is killed resumes on the other with Last-Event-ID and misses nothing', { skip }, async () => {
   const alice = await new Api(a.url).register('ck_alice');
   const dave = await new Api(a.url).register('ck_dave');

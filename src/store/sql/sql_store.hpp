@@ -47,6 +47,10 @@ public:
     std::int64_t put_presence(const PresenceRecord& p) override;
     std::optional<PresenceRecord> get_presence(const std::string& user_id) override;
     std::vector<PresenceRecord> presence_changes(std::int64_t from, std::int64_t to) override;
+    void put_uia_session(const std::string& id, const UiaSession& s) override;
+    std::optional<UiaSession> get_uia_session(const std::string& id) override;
+    bool take_uia_session(const std::string& id) override;
+    void expire_uia_sessions(std::int64_t created_before_ts) override;
     void put_registration_token(const RegistrationToken& t) override;
     std::optional<RegistrationToken> get_registration_token(const std::string& token) override;
     bool consume_registration_token(const std::string& token, std::int64_t now_ts) override;
