@@ -70,7 +70,15 @@ int serve(const Config& cfg) {
     // with one process).
     cluster::Replicator replicator(io.get_executor(), *store, rooms);
     if (replicator.enabled()) {
-        notifier.before_wake = [&] { replicator.catch_up(); };
+        // Wake-ups follow writes that already succeeded: a failure to catch up (the database
+        // went away) must not fail that request; the poll catches up later.
+        notifier.before_wake = [&] {
+            try {
+                replicator.catch_up();
+            } catch (const std::exception& e) {
+                spdlog::warn("replication: catching up failed: {}", e.what());
+            }
+        };
         rooms.on_head_moved = [&] { replicator.catch_up(); };
     }
     rooms.on_local_event.push_back([&](const room::Event& e) {
