@@ -27,7 +27,7 @@ RoomService::RoomCache* RoomService::load(const std::string& room_id) {
     if (!rec) return nullptr;
     auto version = event::room_version(rec->room_version);
     if (!version) throw std::runtime_error("room " + room_id + " has unknown version");
-    RoomCache cache{*version, {}};
+    RoomCache cache{*version, {}, next_state_version_++};
     for (auto& row : store_.current_state(room_id)) {
         auto e = parse_event(std::move(row));
         cache.state[{e->type(), *e->row.state_key}] = e;
@@ -60,6 +60,11 @@ const event::RoomVersion& RoomService::version_of(const std::string& room_id) {
 const std::map<event::StateKey, EventPtr>* RoomService::state(const std::string& room_id) {
     auto* r = load(room_id);
     return r ? &r->state : nullptr;
+}
+
+std::uint64_t RoomService::state_version(const std::string& room_id) {
+    auto* r = load(room_id);
+    return r ? r->state_version : 0;
 }
 
 EventPtr RoomService::state_event(const std::string& room_id, const std::string& type,
@@ -181,8 +186,12 @@ SendResult RoomService::store_event(RoomCache& room, const std::string& room_id,
     store::StoredEvent row{pos,       ne.event_id,         ne.room_id, ne.type, ne.state_key,
                            ne.sender, ne.origin_server_ts, ne.depth,   ne.json, std::nullopt};
     auto stored = std::make_shared<Event>(Event{std::move(row), std::move(pdu)});
-    if (stored->is_state()) room.state[{stored->type(), *stored->row.state_key}] = stored;
+    if (stored->is_state()) {
+        room.state[{stored->type(), *stored->row.state_key}] = stored;
+        room.state_version = next_state_version_++;
+    }
     if (ne.redacts) {
+        room.state_version = next_state_version_++;
         // A redacted state event still counts for auth, in redacted form.
         for (auto& [k, e] : room.state)
             if (e->id() == *ne.redacts && !e->row.redacted_by) {
