@@ -28,6 +28,7 @@ std::unordered_set<std::string>& Notifier::users_of(const std::string& room_id) 
 }
 
 void Notifier::wake_user(const std::string& user_id, Topic topic) {
+    caches_.changed();
     if (topic == Topic::everything) {
         caches_.user_changed(user_id);
         if (auto it = waiters_.find(user_id); it != waiters_.end())
@@ -45,11 +46,13 @@ void Notifier::wake_waiters(const std::string& user_id, Topic topic) {
 }
 
 void Notifier::wake_room(const std::string& room_id, Topic topic) {
+    caches_.changed();
     for (const auto& u : users_of(room_id))
         wake_waiters(u, topic);
 }
 
 void Notifier::on_receipt(const std::string& room_id, const std::string& user_id) {
+    caches_.changed();
     caches_.receipt(room_id, user_id);
     for (const auto& u : users_of(room_id))
         wake_waiters(u, Topic::everything);
@@ -57,15 +60,18 @@ void Notifier::on_receipt(const std::string& room_id, const std::string& user_id
 
 void Notifier::on_push_actions(const std::string& room_id, std::int64_t pos,
                                const std::vector<store::PushAction>& actions) {
+    caches_.changed();
     caches_.push_actions(room_id, pos, actions);
 }
 
 void Notifier::on_key_counts_changed(const std::string& user_id) {
+    caches_.changed();
     caches_.key_counts_changed(user_id);
 }
 
 void Notifier::on_room_event(const std::string& room_id, const std::string* target,
                              const std::string* membership, std::optional<std::int64_t> event_pos) {
+    caches_.changed();
     if (event_pos) caches_.room_event(room_id, *event_pos);
     if (target) caches_.user_changed(*target);
     auto& users = users_of(room_id);
@@ -83,6 +89,7 @@ void Notifier::on_room_event(const std::string& room_id, const std::string* targ
 }
 
 void Notifier::wake_all() {
+    caches_.changed();
     for (auto& [u, ws] : waiters_)
         for (auto& w : ws)
             wake(*w);

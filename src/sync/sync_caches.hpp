@@ -83,6 +83,9 @@ public:
     std::function<std::int64_t()> complete_up_to;
 
     // --- Hooks: called by Notifier only ------------------------------------------------------
+    // Every Notifier entry point calls this first: something may have been written, so the
+    // remembered newest position is read again by the next sync (see max_position).
+    void changed() { max_pos_.reset(); }
     // Something per-user of this user changed (account data, a membership, to-device, devices).
     void user_changed(const std::string& user_id);
     // An event at `pos` was stored in the room (by this process or another one).
@@ -96,6 +99,17 @@ public:
     void key_counts_changed(const std::string& user_id);
 
     // --- Readers -----------------------------------------------------------------------------
+    // The store's newest durable position, remembered until the next notifier call: the
+    // thousands of syncs one change wakes read it once. A value older than the store's is
+    // still a durable position (a sync answers up to it and goes on from there later), and
+    // every write that a sync must see wakes it through the notifier, which forgets the value
+    // before the woken syncs run.
+    // A remembered value below `at_least` (a token some sync handed out after reading the
+    // store itself) is stale: it is read again.
+    std::int64_t max_position(const std::function<std::int64_t()>& read, std::int64_t at_least) {
+        if (!max_pos_ || *max_pos_ < at_least) max_pos_ = read();
+        return *max_pos_;
+    }
     // True when nothing per-user of this user can have happened in (since, pos].
     bool user_quiet(const std::string& user_id, std::int64_t since, std::int64_t pos) const;
     std::optional<UnreadCounts> unread(const std::string& user_id, const std::string& room_id,
@@ -125,6 +139,7 @@ private:
     bool complete(std::int64_t pos) const { return !complete_up_to || pos <= complete_up_to(); }
 
     std::function<std::int64_t()> position_;
+    std::optional<std::int64_t> max_pos_;
     std::int64_t start_ = 0; // positions at or before it: unknown, ask the store
     std::unordered_map<std::string, std::int64_t> user_changed_at_;
 

@@ -495,7 +495,13 @@ void SyncService::write_invite(Ctx& c, const std::string& room_id, const std::st
 
 SyncResult SyncService::compute(const SyncRequest& req) {
     Ctx c{req};
-    c.pos = store_.max_stream_position();
+    // Incremental syncs (the ones a wake-up runs by the thousand) share the position read after
+    // the last notifier call; a first sync reads the store, so it also covers writes whose
+    // wake-up is still to come (presence is announced in batches). Never below `since`: a
+    // token must not go backwards (that would deliver the range again).
+    if (!req.since) caches_.changed();
+    c.pos = caches_.max_position([this] { return store_.max_stream_position(); },
+                                 req.since.value_or(0));
     c.initial = !req.since.has_value();
     c.since = req.since.value_or(0);
     c.typing_serial = typing_.serial();
