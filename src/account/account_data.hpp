@@ -14,6 +14,10 @@ public:
     // `room_id` empty for global data.
     void put(const std::string& user_id, const std::string& room_id, const std::string& type,
              const boost::json::object& content);
+    // The users who have account data of this type.
+    std::vector<std::string> owners(const std::string& room_id, const std::string& type) {
+        return store_.account_data_owners(room_id, type);
+    }
     std::optional<boost::json::object> get(const std::string& user_id, const std::string& room_id,
                                            const std::string& type);
 

@@ -99,9 +99,21 @@ int serve(const Config& cfg) {
                         std::chrono::milliseconds timeout) {
         replicator.typing(room_id, user_id, on, timeout);
     };
-    receipts.on_change = [&](const std::string& room_id) {
-        notifier.on_room_event(room_id, nullptr, nullptr);
-        replicator.room_changed(room_id);
+    receipts.on_change = [&](const std::string& room_id, const std::string& user_id) {
+        notifier.on_receipt(room_id, user_id);
+        replicator.receipt(room_id, user_id);
+    };
+    // The sync caches (sync/sync_caches.hpp) learn of changes only through the notifier.
+    notifier.caches().set_position_source([&store] { return store->max_stream_position(); });
+    // Several processes: another process's per-user changes reach this notifier only after they
+    // are visible in the store, so the per-user caches are never trusted and syncs ask the store.
+    if (replicator.enabled()) notifier.caches().complete_up_to = [] { return std::int64_t(0); };
+    notifications.on_actions = [&](const std::string& room_id, std::int64_t pos,
+                                   const std::vector<store::PushAction>& actions) {
+        notifier.on_push_actions(room_id, pos, actions);
+    };
+    keys.on_key_counts_changed = [&](const std::string& user_id) {
+        notifier.on_key_counts_changed(user_id);
     };
     // Every stored event wakes the syncs of the room's members; a redaction changes how the
     // redacted event is served, so its cached serialization is dropped.
@@ -109,7 +121,7 @@ int serve(const Config& cfg) {
         if (e.type() == "m.room.redaction") {
             const auto* r = e.pdu.if_contains("redacts");
             if (!r) r = e.content().if_contains("redacts");
-            if (r && r->is_string()) sync.cache().invalidate(std::string(r->get_string()));
+            if (r && r->is_string()) sync.event_redacted(std::string(r->get_string()));
         }
         std::string membership;
         if (e.type() == "m.room.member")
@@ -117,7 +129,7 @@ int serve(const Config& cfg) {
                 membership = std::string(m->get_string());
         notifier.on_room_event(e.row.room_id,
                                e.type() == "m.room.member" ? &*e.row.state_key : nullptr,
-                               membership.empty() ? nullptr : &membership);
+                               membership.empty() ? nullptr : &membership, e.row.stream_ordering);
     });
     // A deleted device or logged-out token must end its streams: wake them so they re-check.
     accounts.on_device_removed = [&](const std::string& user_id, const std::string& device_id) {
@@ -168,8 +180,8 @@ int serve(const Config& cfg) {
     replicator.on_keys_changed = [wake_room_mates](const std::string& user_id) {
         wake_room_mates({user_id}, sync::Notifier::Topic::everything);
     };
-    replicator.on_room_changed = [&](const std::string& room_id) {
-        notifier.on_room_event(room_id, nullptr, nullptr);
+    replicator.on_receipt = [&](const std::string& room_id, const std::string& user_id) {
+        notifier.on_receipt(room_id, user_id);
     };
     replicator.on_presence_changed = [&](const std::vector<std::string>& users) {
         presence.apply_remote(users);

@@ -191,8 +191,8 @@ void Replicator::handle(const std::string& payload) {
                 on_user_changed(str(1));
             } else if (kind == "k" && on_keys_changed) {
                 on_keys_changed(str(1));
-            } else if (kind == "r" && on_room_changed) {
-                on_room_changed(str(1));
+            } else if (kind == "r" && on_receipt) {
+                on_receipt(str(1), str(2));
             } else if (kind == "p") {
                 presence.push_back(str(1));
             } else if (kind == "t" && on_typing && a.size() == 5 && a[3].is_bool() &&

@@ -43,7 +43,9 @@ public:
     void events_stored() { publish(boost::json::array{"e"}); }
     void user_changed(const std::string& user_id) { publish(boost::json::array{"u", user_id}); }
     void keys_changed(const std::string& user_id) { publish(boost::json::array{"k", user_id}); }
-    void room_changed(const std::string& room_id) { publish(boost::json::array{"r", room_id}); }
+    void receipt(const std::string& room_id, const std::string& user_id) {
+        publish(boost::json::array{"r", room_id, user_id});
+    }
     void presence_changed(const std::string& user_id) { publish(boost::json::array{"p", user_id}); }
     void typing(const std::string& room_id, const std::string& user_id, bool typing,
                 std::chrono::milliseconds timeout) {
@@ -53,7 +55,7 @@ public:
     // What other processes report (after this process caught up with their events).
     std::function<void(const std::string& user_id)> on_user_changed;
     std::function<void(const std::string& user_id)> on_keys_changed;
-    std::function<void(const std::string& room_id)> on_room_changed;
+    std::function<void(const std::string& room_id, const std::string& user_id)> on_receipt;
     std::function<void(const std::vector<std::string>& user_ids)> on_presence_changed;
     std::function<void(const std::string& room_id, const std::string& user_id, bool typing,
                        std::chrono::milliseconds timeout)>

@@ -75,6 +75,14 @@ void check_key_value(const std::string& key_id, const json::value& v) {
 
 json::object KeyService::upload(const std::string& user_id, const std::string& device_id,
                                 const json::object& body) {
+    // Whatever was stored before an error too: the counts are re-read either way.
+    struct CountsChanged {
+        KeyService& k;
+        const std::string& user;
+        ~CountsChanged() {
+            if (k.on_key_counts_changed) k.on_key_counts_changed(user);
+        }
+    } counts_changed{*this, user_id};
     bool keys_changed = false;
     if (const auto* dk = jf::opt_object(body, "device_keys")) {
         if (jf::req_string(*dk, "user_id") != user_id ||
@@ -190,6 +198,7 @@ json::object KeyService::claim(const json::object& one_time_keys) {
             auto key =
                 store_.claim_key(user_id, std::string(device), std::string(algorithm.get_string()));
             if (!key) continue;
+            if (on_key_counts_changed) on_key_counts_changed(user_id);
             per_user[device] = json::object{{key->key_id, json::parse(key->json)}};
         }
         if (!per_user.empty()) out[user_id] = std::move(per_user);
@@ -359,15 +368,22 @@ std::vector<std::string> KeyService::unused_fallback_key_types(const std::string
 
 void KeyService::device_deleted(const std::string& user_id, const std::string& device_id) {
     store_.delete_device_keys(user_id, device_id);
+    if (on_key_counts_changed) on_key_counts_changed(user_id);
     changed(user_id);
 }
 
 DeviceListDelta KeyService::device_list_delta(const std::string& user_id, std::int64_t from,
                                               std::int64_t to) {
+    if (from >= to) return {};
+    return device_list_delta(user_id, store_.device_list_changes(from, to),
+                             store_.member_changes(from, to));
+}
+
+DeviceListDelta
+KeyService::device_list_delta(const std::string& user_id,
+                              const std::vector<std::string>& key_changes,
+                              const std::vector<store::MemberChange>& member_changes) {
     DeviceListDelta d;
-    if (from >= to) return d;
-    auto key_changes = store_.device_list_changes(from, to);
-    auto member_changes = store_.member_changes(from, to);
     // Nothing changed anywhere: answered without reading the caller's rooms.
     if (key_changes.empty() && member_changes.empty()) return d;
     room::RoomMates mates(rooms_, user_id);

@@ -49,11 +49,19 @@ public:
     // Device-list changes visible to `user_id` in the stream range (from, to].
     DeviceListDelta device_list_delta(const std::string& user_id, std::int64_t from,
                                       std::int64_t to);
+    // The same from the range's key changes and membership changes, read by the caller (they
+    // are the same for every user, so a sync can share them).
+    DeviceListDelta device_list_delta(const std::string& user_id,
+                                      const std::vector<std::string>& key_changes,
+                                      const std::vector<store::MemberChange>& member_changes);
 
     void device_deleted(const std::string& user_id, const std::string& device_id);
 
     // Called after a user's keys changed: wakes that user's and their room-mates' syncs.
     std::function<void(const std::string& user_id)> on_keys_changed;
+    // Called after a user's one-time or fallback keys may have changed (upload, claim, device
+    // deleted): the counts every sync response carries. Wakes nothing.
+    std::function<void(const std::string& user_id)> on_key_counts_changed;
 
 private:
     // The ed25519 public key (raw 32 bytes) that `signer_key_id` ("ed25519:X") of `user_id`

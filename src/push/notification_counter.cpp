@@ -33,8 +33,11 @@ void NotificationCounter::on_event(const room::Event& e) {
     if (!state) return;
     std::vector<std::pair<std::string, const room::Event*>> members;
     event::StateMap map;
+    // The power levels need only these two (not a copy of the whole state of a big room).
+    for (const char* type : {"m.room.create", "m.room.power_levels"})
+        if (auto it = state->find({type, ""}); it != state->end())
+            map[it->first] = &it->second->pdu;
     for (const auto& [key, ev] : *state) {
-        map[key] = &ev->pdu;
         if (key.first != "m.room.member") continue;
         const auto* m = ev->content().if_contains("membership");
         if (m && m->is_string() && m->get_string() == "join")
@@ -60,6 +63,7 @@ void NotificationCounter::on_event(const room::Event& e) {
                                                 thread, outcome.highlight});
     }
     rooms_.store().put_push_actions(actions);
+    if (on_actions) on_actions(e.row.room_id, e.row.stream_ordering, actions);
 }
 
 std::map<std::string, store::UnreadCount> NotificationCounter::unread(const std::string& user_id,

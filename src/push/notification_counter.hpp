@@ -18,6 +18,10 @@ public:
     // By thread id ("main" outside threads); threads with nothing unread are left out.
     std::map<std::string, store::UnreadCount> unread(const std::string& user_id,
                                                      const std::string& room_id);
+    // After the push actions of an event are stored (also when there are none).
+    std::function<void(const std::string& room_id, std::int64_t pos,
+                       const std::vector<store::PushAction>& actions)>
+        on_actions;
 
 private:
     room::RoomService& rooms_;

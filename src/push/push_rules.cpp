@@ -54,9 +54,15 @@ json::object PushRuleService::ruleset(const std::string& user_id) {
 PushRuleService::Evaluable PushRuleService::evaluable(const std::string& user_id) {
     static const auto shared_default =
         std::shared_ptr<const json::object>(&default_ruleset_template(), [](auto*) {});
+    if (!customised_) {
+        customised_.emplace();
+        for (auto& u : data_.owners("", "m.push_rules"))
+            customised_->insert(std::move(u));
+    }
     auto it = cache_.find(user_id);
     if (it == cache_.end()) {
         std::shared_ptr<const json::object> custom;
+        if (!customised_->count(user_id)) return {shared_default, true};
         if (auto stored = data_.get(user_id, "", "m.push_rules"))
             if (auto* g = stored->if_contains("global"); g && g->is_object())
                 custom = std::make_shared<const json::object>(g->get_object());
@@ -68,6 +74,7 @@ PushRuleService::Evaluable PushRuleService::evaluable(const std::string& user_id
 
 void PushRuleService::save(const std::string& user_id, const json::object& ruleset) {
     cache_.erase(user_id);
+    if (customised_) customised_->insert(user_id);
     data_.put_managed(user_id, "", "m.push_rules", json::object{{"global", ruleset}});
 }
 

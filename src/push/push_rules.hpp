@@ -5,7 +5,9 @@
 #include <boost/json.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace myelin::push {
 
@@ -35,8 +37,12 @@ public:
                      const std::string& rule_id, bool enabled);
     void set_actions(const std::string& user_id, const std::string& kind,
                      const std::string& rule_id, const boost::json::array& actions);
-    // Another process may have changed the user's rules: read them again when next needed.
-    void forget(const std::string& user_id) { cache_.erase(user_id); }
+    // Another process may have changed the user's rules: read them again when next needed
+    // (and count the user as possibly customised, so that the store is asked).
+    void forget(const std::string& user_id) {
+        cache_.erase(user_id);
+        if (customised_) customised_->insert(user_id);
+    }
 
 private:
     void save(const std::string& user_id, const boost::json::object& ruleset);
@@ -46,6 +52,9 @@ private:
     account::AccountDataService& data_;
     // user → their changed ruleset, or null when they use the defaults.
     std::unordered_map<std::string, std::shared_ptr<const boost::json::object>> cache_;
+    // Who has stored rules at all, read once: everyone else uses the defaults without a query
+    // (the first message to a room of 10,000 would otherwise read 10,000 rulesets).
+    std::optional<std::unordered_set<std::string>> customised_;
 };
 
 } // namespace myelin::push

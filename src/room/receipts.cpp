@@ -25,7 +25,7 @@ void ReceiptService::post(const std::string& user_id, const std::string& room_id
     }
     rooms_.store().put_receipt(
         store::ReceiptRecord{room_id, user_id, type, thread_id, event_id, util::now_ms(), 0});
-    if (on_change) on_change(room_id);
+    if (on_change) on_change(room_id, user_id);
 }
 
 } // namespace myelin::room

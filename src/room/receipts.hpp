@@ -16,7 +16,7 @@ public:
     void post(const std::string& user_id, const std::string& room_id, const std::string& type,
               const std::string& event_id, const std::string& thread_id);
 
-    std::function<void(const std::string& room_id)> on_change;
+    std::function<void(const std::string& room_id, const std::string& user_id)> on_change;
 
 private:
     RoomService& rooms_;

@@ -27,7 +27,7 @@ RoomService::RoomCache* RoomService::load(const std::string& room_id) {
     if (!rec) return nullptr;
     auto version = event::room_version(rec->room_version);
     if (!version) throw std::runtime_error("room " + room_id + " has unknown version");
-    RoomCache cache{*version, {}, {}};
+    RoomCache cache{*version, {}, {}, next_state_version_++};
     // The head read before and after the state: the same head both times means no event was
     // appended in between, so the state belongs to that head. (Another process may be writing.)
     for (int attempt = 0;; ++attempt) {
@@ -70,6 +70,11 @@ const event::RoomVersion& RoomService::version_of(const std::string& room_id) {
 const std::map<event::StateKey, EventPtr>* RoomService::state(const std::string& room_id) {
     auto* r = load(room_id);
     return r ? &r->state : nullptr;
+}
+
+std::uint64_t RoomService::state_version(const std::string& room_id) {
+    auto* r = load(room_id);
+    return r ? r->state_version : 0;
 }
 
 EventPtr RoomService::state_event(const std::string& room_id, const std::string& type,
@@ -222,7 +227,10 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
 
 void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
     room.head = store::RoomHead{stored->id(), stored->row.depth, stored->row.stream_ordering};
-    if (stored->is_state()) room.state[{stored->type(), *stored->row.state_key}] = stored;
+    if (stored->is_state()) {
+        room.state[{stored->type(), *stored->row.state_key}] = stored;
+        room.state_version = next_state_version_++;
+    }
     std::optional<std::string> redacts;
     if (stored->type() == "m.room.redaction") {
         const json::value* r = room.version.redacts_in_content
@@ -231,6 +239,7 @@ void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
         if (r && r->is_string()) redacts = std::string(r->get_string());
     }
     if (redacts) {
+        room.state_version = next_state_version_++;
         // A redacted state event still counts for auth, in redacted form.
         for (auto& [k, e] : room.state)
             if (e->id() == *redacts && !e->row.redacted_by) {

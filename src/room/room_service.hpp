@@ -69,6 +69,9 @@ public:
     const event::RoomVersion& version_of(const std::string& room_id);
     // Current state (cached); null when the room does not exist.
     const std::map<event::StateKey, EventPtr>* state(const std::string& room_id);
+    // Changes whenever the room's current state does (never repeats, also across reloads):
+    // what is derived from the state alone can be cached under it.
+    std::uint64_t state_version(const std::string& room_id);
     EventPtr state_event(const std::string& room_id, const std::string& type,
                          const std::string& state_key = "");
     std::optional<std::string> membership(const std::string& room_id, const std::string& user_id);
@@ -100,6 +103,7 @@ private:
         // The head the cached state belongs to: new events name it as prev_event, and the
         // store refuses the append if it is no longer the head.
         std::optional<store::RoomHead> head;
+        std::uint64_t state_version = 0;
     };
     RoomCache* load(const std::string& room_id);
     RoomCache& require_room(const std::string& room_id);
@@ -116,6 +120,7 @@ private:
     store::Store& store_;
     event::SigningKey key_;
     std::unordered_map<std::string, RoomCache> rooms_;
+    std::uint64_t next_state_version_ = 1;
 };
 
 } // namespace myelin::room

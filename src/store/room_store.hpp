@@ -118,6 +118,9 @@ public:
                                                         const std::string& type) = 0;
     virtual std::vector<AccountDataRecord> account_data_since(const std::string& user_id,
                                                               std::int64_t after) = 0;
+    // The users who have account data of this type (in this room; "" for global).
+    virtual std::vector<std::string> account_data_owners(const std::string& room_id,
+                                                         const std::string& type) = 0;
 };
 
 } // namespace myelin::store

@@ -29,10 +29,21 @@ std::unordered_set<std::string>& Notifier::users_of(const std::string& room_id) 
 
 void Notifier::wake_user(const std::string& user_id, Topic topic) {
     if (before_wake) before_wake();
-    wake_user_now(user_id, topic);
+    wake_changed_user(user_id, topic);
 }
 
-void Notifier::wake_user_now(const std::string& user_id, Topic topic) {
+void Notifier::wake_changed_user(const std::string& user_id, Topic topic) {
+    caches_.changed();
+    if (topic == Topic::everything) {
+        caches_.user_changed(user_id);
+        if (auto it = waiters_.find(user_id); it != waiters_.end())
+            for (auto& w : it->second)
+                w->user_changed = true;
+    }
+    wake_waiters(user_id, topic);
+}
+
+void Notifier::wake_waiters(const std::string& user_id, Topic topic) {
     auto it = waiters_.find(user_id);
     if (it == waiters_.end()) return;
     for (auto& w : it->second)
@@ -41,28 +52,52 @@ void Notifier::wake_user_now(const std::string& user_id, Topic topic) {
 
 void Notifier::wake_room(const std::string& room_id, Topic topic) {
     if (before_wake) before_wake();
+    caches_.changed();
     for (const auto& u : users_of(room_id))
-        wake_user_now(u, topic);
+        wake_waiters(u, topic);
+}
+
+void Notifier::on_receipt(const std::string& room_id, const std::string& user_id) {
+    if (before_wake) before_wake();
+    caches_.changed();
+    caches_.receipt(room_id, user_id);
+    for (const auto& u : users_of(room_id))
+        wake_waiters(u, Topic::everything);
+}
+
+void Notifier::on_push_actions(const std::string& room_id, std::int64_t pos,
+                               const std::vector<store::PushAction>& actions) {
+    caches_.changed();
+    caches_.push_actions(room_id, pos, actions);
+}
+
+void Notifier::on_key_counts_changed(const std::string& user_id) {
+    caches_.changed();
+    caches_.key_counts_changed(user_id);
 }
 
 void Notifier::on_room_event(const std::string& room_id, const std::string* target,
-                             const std::string* membership) {
+                             const std::string* membership, std::optional<std::int64_t> event_pos) {
     if (before_wake) before_wake();
+    caches_.changed();
+    if (event_pos) caches_.room_event(room_id, *event_pos);
+    if (target) caches_.user_changed(*target);
     auto& users = users_of(room_id);
     if (target && membership) {
         // The target hears about their own change (invite, join, leave) either way; only
         // joined users follow the room afterwards.
-        wake_user_now(*target, Topic::everything);
+        wake_changed_user(*target, Topic::everything); // a per-user change: memberships
         if (*membership == "join")
             users.insert(*target);
         else
             users.erase(*target);
     }
     for (const auto& u : users)
-        wake_user_now(u, Topic::everything);
+        wake_waiters(u, Topic::everything);
 }
 
 void Notifier::wake_all() {
+    caches_.changed();
     for (auto& [u, ws] : waiters_)
         for (auto& w : ws)
             wake(*w);

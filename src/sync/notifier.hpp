@@ -4,8 +4,14 @@
 // request) and user → waiters, so an event wakes exactly the streams of the room's members and
 // a waiter registers once, whatever the number of rooms it covers.
 //
+// It is also the one place through which every change reaches the sync caches
+// (`sync/sync_caches.hpp`): each wake entry point below updates or invalidates them before it
+// wakes anyone. A change from another process must come in through these same calls.
+//
 // Deadlines (long-poll timeouts, SSE heartbeats) share one timer: it is armed at the earliest
 // deadline and expires every due waiter in one batch, so idle streams cost no timer each.
+#include "store/room_records.hpp"
+#include "sync/sync_caches.hpp"
 #include "sync/wake_signal.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,6 +38,9 @@ public:
         WakeSignal signal;
         bool woken = false;   // something changed (or the client went away)
         bool expired = false; // its deadline passed
+        // Woken through wake_user (Topic::everything): something of the user's own changed,
+        // which includes a revoked token (a woken room member's token cannot have changed).
+        bool user_changed = true;
         // False when the sync's filter leaves presence out: presence changes do not wake it
         // (in a big room every member coming online would otherwise wake every stream).
         bool wants_presence = true;
@@ -47,14 +56,26 @@ public:
     std::shared_ptr<Waiter> subscribe(const std::string& user_id);
     void unsubscribe(const std::string& user_id, const std::shared_ptr<Waiter>& w);
 
-    // An event was stored in `room_id`; `member` is the target of a membership event.
+    // Something in `room_id` changed: an event stored at `event_pos` (its membership target, if
+    // any, had a per-user change), or ephemeral data (typing: no position).
     void on_room_event(const std::string& room_id, const std::string* member_target,
-                       const std::string* membership);
+                       const std::string* membership,
+                       std::optional<std::int64_t> event_pos = std::nullopt);
+    // A read receipt of `user_id` in the room was stored: their unread counts changed too.
+    void on_receipt(const std::string& room_id, const std::string& user_id);
+    // The push actions of the room's event at `pos` were stored (call before on_room_event).
+    void on_push_actions(const std::string& room_id, std::int64_t pos,
+                         const std::vector<store::PushAction>& actions);
+    // A user's one-time or fallback key counts changed. Wakes nothing (counts never do).
+    void on_key_counts_changed(const std::string& user_id);
     // What changed, so that waiters whose filter leaves it out are not woken for it.
     enum class Topic { everything, presence };
+    // Something of this user's own changed (account data, to-device, devices, keys, tokens):
+    // with Topic::everything it also counts as a per-user change for the caches.
     void wake_user(const std::string& user_id, Topic topic = Topic::everything);
-    // Wakes the waiters of every local user joined to the room.
+    // Wakes the waiters of every local user joined to the room (nothing per-user changed).
     void wake_room(const std::string& room_id, Topic topic);
+    SyncCaches& caches() { return caches_; }
     static void wake(Waiter& w) {
         w.woken = true;
         w.signal.notify();
@@ -73,7 +94,8 @@ public:
 
 private:
     std::unordered_set<std::string>& users_of(const std::string& room_id);
-    void wake_user_now(const std::string& user_id, Topic topic);
+    void wake_changed_user(const std::string& user_id, Topic topic); // wake_user, no hook
+    void wake_waiters(const std::string& user_id, Topic topic);
     void arm_deadline_timer();
     void expire_due();
 
@@ -84,6 +106,7 @@ private:
     Deadlines deadlines_;
     boost::asio::steady_timer deadline_timer_;
     std::optional<Clock::time_point> armed_for_;
+    SyncCaches caches_;
 };
 
 } // namespace myelin::sync

@@ -3,6 +3,7 @@
 #include "room/stream_token.hpp"
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <utility>
 
 namespace myelin::sync {
 
@@ -58,7 +59,11 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
     bool first = true;
     bool recompute = true;
     while (ok && !sink.closed() && !sync.stopping) {
-        if (opts.still_authorized && !opts.still_authorized()) {
+        // The token is re-checked when the user had a change of their own (every way of
+        // revoking a token wakes the user so) and at heartbeats, not when a room message woke
+        // the stream: in a fan-out that would be one more query per stream.
+        bool check = std::exchange(waiter->user_changed, false) || waiter->expired;
+        if (check && opts.still_authorized && !opts.still_authorized()) {
             co_await sink.send(sse_named_event(
                 "sync_error",
                 R"({"errcode":"M_UNKNOWN_TOKEN","error":"Access token has been revoked","soft_logout":false})"));

@@ -62,6 +62,7 @@ SyncFilter SyncFilter::parse(const json::object& o) {
             throw bad_json("event_format must be 'client' or 'federation'");
         f.event_format = *fmt;
     }
+    f.cache_key = json::serialize(o);
     return f;
 }
 

@@ -17,6 +17,8 @@ struct SyncFilter {
     bool unread_thread_notifications = false; // room.timeline.unread_thread_notifications
     std::optional<std::vector<std::string>> event_fields;
     std::string event_format = "client";
+    // The filter's JSON as given: equal keys mean equal filters (shared sync caches use it).
+    std::string cache_key;
 
     std::int64_t timeline_limit() const { return timeline.limit.value_or(10); }
 

@@ -62,7 +62,27 @@ SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Not
     , keys_(keys)
     , notifications_(notifications)
     , presence_(presence)
-    , cache_(reader) {}
+    , cache_(reader)
+    , caches_(notifier.caches()) {}
+
+void SyncService::event_redacted(const std::string& event_id) {
+    cache_.invalidate(event_id);
+    timelines_.clear();
+    members_at_.clear();
+}
+
+namespace {
+std::string range_key(std::int64_t from, std::int64_t to) {
+    return std::to_string(from) + ":" + std::to_string(to);
+}
+} // namespace
+
+std::optional<store::StoredEvent>
+SyncService::member_at(const std::string& room_id, const std::string& user_id, std::int64_t at) {
+    auto key = room_id + "|" + user_id + "|" + std::to_string(at);
+    if (const auto* hit = members_at_.find(key)) return *hit;
+    return members_at_.put(key, store_.state_event_at(room_id, "m.room.member", user_id, at));
+}
 
 std::string format_token(const SyncToken& t) {
     return "s" + std::to_string(t.pos) + "_" + std::to_string(t.typing);
@@ -113,28 +133,42 @@ void SyncService::write_events(Ctx& c, const std::vector<store::StoredEvent>& ro
 }
 
 void SyncService::write_summary(Ctx& c, const std::string& room_id) {
-    const auto* state = rooms_.state(room_id);
-    std::int64_t joined = 0, invited = 0;
-    std::vector<std::pair<std::int64_t, std::string>> others;
-    for (const auto& [k, e] : *state) {
-        if (k.first != "m.room.member") continue;
-        const auto* m = e->content().if_contains("membership");
-        if (!m || !m->is_string()) continue;
-        if (m->get_string() == "join")
-            ++joined;
-        else if (m->get_string() == "invite")
-            ++invited;
-        else
-            continue;
-        if (k.second != c.req.user_id) others.emplace_back(e->row.stream_ordering, k.second);
+    // Counting a room of 10,000 members costs a walk over its state: done once per state
+    // version, not once per member's sync.
+    auto version = rooms_.state_version(room_id);
+    auto it = summaries_.find(room_id);
+    if (it == summaries_.end() || it->second.state_version != version) {
+        if (summaries_.size() > 10000) summaries_.clear();
+        RoomSummary s;
+        s.state_version = version;
+        std::vector<std::pair<std::int64_t, std::string>> members;
+        for (const auto& [k, e] : *rooms_.state(room_id)) {
+            if (k.first != "m.room.member") continue;
+            const auto* m = e->content().if_contains("membership");
+            if (!m || !m->is_string()) continue;
+            if (m->get_string() == "join")
+                ++s.joined;
+            else if (m->get_string() == "invite")
+                ++s.invited;
+            else
+                continue;
+            members.emplace_back(e->row.stream_ordering, k.second);
+        }
+        // The caller is left out of their own heroes: six oldest are enough for five others.
+        auto n = std::min<std::size_t>(members.size(), 6);
+        std::partial_sort(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(n),
+                          members.end());
+        for (std::size_t i = 0; i < n; ++i)
+            s.heroes.push_back(std::move(members[i].second));
+        it = summaries_.insert_or_assign(room_id, std::move(s)).first;
     }
-    std::sort(others.begin(), others.end());
+    const auto& s = it->second;
     json::array heroes;
-    for (std::size_t i = 0; i < others.size() && i < 5; ++i)
-        heroes.emplace_back(others[i].second);
+    for (const auto& h : s.heroes)
+        if (h != c.req.user_id && heroes.size() < 5) heroes.emplace_back(h);
     json::object summary{{"m.heroes", std::move(heroes)},
-                         {"m.joined_member_count", joined},
-                         {"m.invited_member_count", invited}};
+                         {"m.joined_member_count", s.joined},
+                         {"m.invited_member_count", s.invited}};
     c.room_json += ",\"summary\":" + json::serialize(summary);
 }
 
@@ -175,7 +209,10 @@ std::vector<store::PresenceRecord> SyncService::presence_for(Ctx& c) {
                   [](const auto& a, const auto& b) { return a.last_active_ts > b.last_active_ts; });
         if (out.size() > kInitialPresence) out.resize(kInitialPresence);
     } else {
-        auto changes = store_.presence_changes(c.since, c.pos);
+        auto key = range_key(c.since, c.pos);
+        const auto* cached = caches_.presence.find(key);
+        if (!cached) cached = &caches_.presence.put(key, store_.presence_changes(c.since, c.pos));
+        auto changes = *cached;
         std::optional<room::RoomMates> mates; // only read when something changed
         for (auto& r : changes) {
             if (!wanted(r.user_id)) continue;
@@ -189,14 +226,18 @@ std::vector<store::PresenceRecord> SyncService::presence_for(Ctx& c) {
 }
 
 void SyncService::write_unread(Ctx& c, const std::string& room_id) {
-    auto counts = notifications_.unread(c.req.user_id, room_id);
+    auto counts = caches_.unread(c.req.user_id, room_id, c.pos);
+    if (!counts) {
+        counts = notifications_.unread(c.req.user_id, room_id);
+        caches_.put_unread(c.req.user_id, room_id, c.pos, *counts);
+    }
     auto as_json = [](const store::UnreadCount& u) {
         return json::object{{"highlight_count", u.highlights},
                             {"notification_count", u.notifications}};
     };
     store::UnreadCount total;
     json::object threads;
-    for (const auto& [thread, u] : counts) {
+    for (const auto& [thread, u] : *counts) {
         if (c.req.filter.unread_thread_notifications && thread != "main") {
             threads[thread] = as_json(u);
             continue;
@@ -280,36 +321,56 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
     std::optional<room::Visibility> vis;
     if (check_visibility) vis.emplace(store_, room_id, c.req.user_id);
 
-    // Timeline: the newest `limit` matching events in (lower, upper].
+    // Timeline: the newest `limit` matching events in (lower, upper]. For an incremental room
+    // (no visibility check, not full) it is the same for every sync with this range and
+    // filter: computed once and shared (a fan-out wakes thousands of syncs with the same range).
     std::vector<store::StoredEvent> timeline;
     bool limited = false;
-    std::int64_t cursor = upper;
-    bool exhausted = limit == 0;
-    while (!exhausted && static_cast<std::int64_t>(timeline.size()) < limit) {
-        auto want = static_cast<std::size_t>(std::max<std::int64_t>(limit, 10) + 1);
-        auto batch = store_.room_events(room_id, cursor, 'b', want);
-        if (batch.size() < want) exhausted = true;
-        for (auto& r : batch) {
-            if (r.stream_ordering <= lower) {
-                exhausted = true;
-                break;
+    std::vector<store::StoredEvent> state;
+    std::vector<store::StoredEvent> state_after;
+    const bool shareable = !check_visibility && !full;
+    std::string slice_key;
+    const TimelineSlice* slice = nullptr;
+    if (shareable) {
+        slice_key = room_id + "|" + std::to_string(lower) + "|" + std::to_string(upper) + "|" +
+                    std::to_string(c.since) + (c.req.use_state_after ? "|a|" : "|s|") +
+                    filter.cache_key;
+        slice = timelines_.find(slice_key);
+    }
+    if (slice) {
+        timeline = slice->timeline;
+        limited = slice->limited;
+        state = slice->gap_state;
+        state_after = slice->state_after;
+    } else {
+        std::int64_t cursor = upper;
+        bool exhausted = limit == 0;
+        while (!exhausted && static_cast<std::int64_t>(timeline.size()) < limit) {
+            auto want = static_cast<std::size_t>(std::max<std::int64_t>(limit, 10) + 1);
+            auto batch = store_.room_events(room_id, cursor, 'b', want);
+            if (batch.size() < want) exhausted = true;
+            for (auto& r : batch) {
+                if (r.stream_ordering <= lower) {
+                    exhausted = true;
+                    break;
+                }
+                cursor = r.stream_ordering - 1;
+                if (vis && !vis->can_see(r)) continue;
+                auto e = room::parse_event(r);
+                if (!filter.timeline.matches(*e)) continue;
+                timeline.push_back(std::move(r));
+                if (static_cast<std::int64_t>(timeline.size()) >= limit) break;
             }
-            cursor = r.stream_ordering - 1;
-            if (vis && !vis->can_see(r)) continue;
-            auto e = room::parse_event(r);
-            if (!filter.timeline.matches(*e)) continue;
-            timeline.push_back(std::move(r));
-            if (static_cast<std::int64_t>(timeline.size()) >= limit) break;
         }
+        if (!exhausted) {
+            auto older = store_.room_events(room_id, cursor, 'b', 1);
+            limited = !older.empty() && older.front().stream_ordering > lower;
+        } else if (limit == 0) {
+            auto older = store_.room_events(room_id, upper, 'b', 1);
+            limited = !older.empty() && older.front().stream_ordering > lower;
+        }
+        std::reverse(timeline.begin(), timeline.end());
     }
-    if (!exhausted) {
-        auto older = store_.room_events(room_id, cursor, 'b', 1);
-        limited = !older.empty() && older.front().stream_ordering > lower;
-    } else if (limit == 0) {
-        auto older = store_.room_events(room_id, upper, 'b', 1);
-        limited = !older.empty() && older.front().stream_ordering > lower;
-    }
-    std::reverse(timeline.begin(), timeline.end());
     std::int64_t start = timeline.empty() ? upper : timeline.front().stream_ordering - 1;
 
     std::set<std::string> timeline_senders{};
@@ -325,21 +386,23 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
 
     // State at the start of the timeline: all of it for a full room, the part that changed in
     // the gap for a limited incremental one.
-    std::vector<store::StoredEvent> state;
-    if (full) {
-        state = full_state_at(start);
-    } else if (limited) {
-        for (auto& s : store_.state_at(room_id, start))
-            if (s.stream_ordering > c.since) state.push_back(std::move(s));
-    }
-    std::vector<store::StoredEvent> state_after;
-    if (c.req.use_state_after) {
+    if (!slice) {
         if (full) {
-            state_after = full_state_at(upper);
-        } else {
-            for (auto& s : store_.state_at(room_id, upper))
-                if (s.stream_ordering > c.since) state_after.push_back(std::move(s));
+            state = full_state_at(start);
+        } else if (limited) {
+            for (auto& s : store_.state_at(room_id, start))
+                if (s.stream_ordering > c.since) state.push_back(std::move(s));
         }
+        if (c.req.use_state_after) {
+            if (full) {
+                state_after = full_state_at(upper);
+            } else {
+                for (auto& s : store_.state_at(room_id, upper))
+                    if (s.stream_ordering > c.since) state_after.push_back(std::move(s));
+            }
+        }
+        if (shareable)
+            timelines_.put(slice_key, TimelineSlice{timeline, limited, state, state_after});
     }
     const auto device_key = c.req.user_id + "|" + c.req.device_id;
     if (lazy && full) lazy_members_.reset_room(device_key, room_id);
@@ -368,7 +431,7 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
             if (t.type == "m.room.member") present.insert(t.state_key.value_or(""));
         for (const auto& sender : timeline_senders) {
             if (present.count(sender)) continue;
-            auto m = store_.state_event_at(room_id, "m.room.member", sender, at);
+            auto m = member_at(room_id, sender, at);
             if (!m || (!redundant &&
                        lazy_members_.has(device_key, room_id, sender, m->event_id, c.since)))
                 continue;
@@ -434,18 +497,42 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     Ctx c{req};
     c.initial = !req.since.has_value();
     c.since = req.since.value_or(0);
-    c.pos = position ? position(c.since) : store_.max_stream_position();
+    if (position) {
+        // Several processes: up to what this one has applied (cluster::Replicator).
+        c.pos = position(c.since);
+    } else {
+        // Incremental syncs (the ones a wake-up runs by the thousand) share the position read
+        // after the last notifier call; a first sync reads the store, so it also covers writes
+        // whose wake-up is still to come (presence is announced in batches). Never below
+        // `since`: a token must not go backwards (that would deliver the range again).
+        if (!req.since) caches_.changed();
+        c.pos = caches_.max_position([this] { return store_.max_stream_position(); }, c.since);
+    }
     c.typing_serial = typing_.serial();
     bool full_all = c.initial || req.full_state;
     const auto& filter = req.filter;
     if (c.initial && req.filter.state.lazy_load_members)
         lazy_members_.reset_device(req.user_id + "|" + req.device_id);
-    if (!c.initial)
-        for (auto& r : store_.receipts_between(c.since, c.pos))
-            c.room_receipts[r.room_id].push_back(std::move(r));
+    // What is the same for every sync over (since, pos] is read once per range (sync_caches.hpp).
+    const auto range = range_key(c.since, c.pos);
+    if (!c.initial) {
+        const auto* receipts = caches_.receipts.find(range);
+        if (!receipts)
+            receipts = &caches_.receipts.put(range, store_.receipts_between(c.since, c.pos));
+        for (const auto& r : *receipts)
+            c.room_receipts[r.room_id].push_back(r);
+    }
+    // Nothing of the caller's own (account data, memberships, to-device) changed in the range:
+    // those queries are skipped. The notifier records every such change (its wake_user and
+    // membership paths); see SyncCaches::user_quiet for when this is trusted.
+    const bool quiet =
+        !c.initial && !req.full_state && caches_.user_quiet(req.user_id, c.since, c.pos);
+    if (!c.initial && !req.full_state)
+        ++(quiet ? caches_.stats.user_quiet : caches_.stats.user_asked);
 
     std::vector<store::AccountDataRecord> global_ad;
-    for (auto& r : store_.account_data_since(req.user_id, c.initial ? 0 : c.since)) {
+    for (auto& r : quiet ? std::vector<store::AccountDataRecord>{}
+                         : store_.account_data_since(req.user_id, c.initial ? 0 : c.since)) {
         if (r.stream_position > c.pos) continue;
         if (r.room_id.empty()) {
             if (!type_allowed(filter.account_data, r.type)) continue;
@@ -465,9 +552,9 @@ SyncResult SyncService::compute(const SyncRequest& req) {
             join.emplace_back(room_id, std::move(c.room_json));
     };
 
-    auto memberships = c.initial || req.full_state
-                           ? store_.memberships_of(req.user_id)
-                           : store_.membership_changes(req.user_id, c.since, c.pos);
+    auto memberships = c.initial || req.full_state ? store_.memberships_of(req.user_id)
+                       : quiet                     ? std::vector<store::MembershipRecord>{}
+                               : store_.membership_changes(req.user_id, c.since, c.pos);
     for (const auto& m : memberships) {
         if (m.stream_ordering > c.pos) continue;
         const auto& room_id = m.room_id;
@@ -500,7 +587,10 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         }
     }
     if (!c.initial && !req.full_state) {
-        for (const auto& room_id : store_.rooms_changed(c.since, c.pos))
+        const auto* changed = caches_.rooms_changed.find(range);
+        if (!changed)
+            changed = &caches_.rooms_changed.put(range, store_.rooms_changed(c.since, c.pos));
+        for (const auto& room_id : *changed)
             if (!seen.count(room_id) &&
                 rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
                 add_join(room_id, false, false);
@@ -518,11 +608,20 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     // To-device: delete what the device acknowledged, then deliver what is pending up to P.
     if (req.since && req.acknowledges) store_.ack_to_device(req.user_id, req.device_id, c.since);
     auto to_device =
-        store_.to_device_for(req.user_id, req.device_id, c.initial ? 0 : c.since, c.pos);
+        quiet ? std::vector<store::ToDeviceMessage>{}
+              : store_.to_device_for(req.user_id, req.device_id, c.initial ? 0 : c.since, c.pos);
 
     // Device lists are incremental only: an initial sync tells the client nothing changed.
     e2ee::DeviceListDelta devices;
-    if (!c.initial) devices = keys_.device_list_delta(req.user_id, c.since, c.pos);
+    if (!c.initial && c.since < c.pos) {
+        const auto* changes = caches_.device_changes.find(range);
+        if (!changes)
+            changes = &caches_.device_changes.put(
+                range, SyncCaches::DeviceChanges{store_.device_list_changes(c.since, c.pos),
+                                                 store_.member_changes(c.since, c.pos)});
+        devices =
+            keys_.device_list_delta(req.user_id, changes->key_changes, changes->member_changes);
+    }
     auto presence = presence_for(c);
 
     util::JsonWriter w;
@@ -573,11 +672,20 @@ SyncResult SyncService::compute(const SyncRequest& req) {
                 {"left", json::array(devices.left.begin(), devices.left.end())}});
     // Key counts go into every response (they never make one non-empty by themselves): clients
     // top up their one-time keys from them.
+    // Cached per device until the notifier hears of an upload, claim or deleted device.
+    const KeyCounts* key_counts = caches_.key_counts(req.user_id, req.device_id, c.pos);
+    KeyCounts loaded;
+    if (!key_counts) {
+        loaded.one_time = keys_.one_time_key_counts(req.user_id, req.device_id);
+        loaded.fallback_types = keys_.unused_fallback_key_types(req.user_id, req.device_id);
+        caches_.put_key_counts(req.user_id, req.device_id, loaded);
+        key_counts = &loaded;
+    }
     json::object counts;
-    for (const auto& [alg, n] : keys_.one_time_key_counts(req.user_id, req.device_id))
+    for (const auto& [alg, n] : key_counts->one_time)
         counts[alg] = n;
     w.key("device_one_time_keys_count").value(counts);
-    auto fallback = keys_.unused_fallback_key_types(req.user_id, req.device_id);
+    const auto& fallback = key_counts->fallback_types;
     w.key("device_unused_fallback_key_types").value(json::array(fallback.begin(), fallback.end()));
     w.end_object();
     return SyncResult{w.take(), empty, c.pos, c.typing_serial, next_batch};

@@ -74,6 +74,9 @@ public:
     SyncFilter resolve_filter(const std::string& user_id, const std::string& param);
 
     EventCache& cache() { return cache_; }
+    // An event was redacted: its serialized form and the shared timeline slices that hold its
+    // row are dropped.
+    void event_redacted(const std::string& event_id);
     Notifier& notifier() { return notifier_; }
     // Whether presence can ever be part of this request's answer (else presence changes need
     // not wake it).
@@ -111,6 +114,29 @@ private:
     presence::PresenceService& presence_;
     EventCache cache_;
     LazyMemberCache lazy_members_;
+    SyncCaches& caches_; // the notifier's: kept true by its wake paths
+
+    // A room's incremental timeline over (lower, upper] for one filter, and the state that
+    // changed in a limited gap, before any per-device (lazy-loading) trimming. Pure function of
+    // durable rows (redactions clear it), shared by every sync with the same range and filter.
+    struct TimelineSlice {
+        std::vector<store::StoredEvent> timeline; // oldest first
+        bool limited = false;
+        std::vector<store::StoredEvent> gap_state;   // state at the timeline start, after since
+        std::vector<store::StoredEvent> state_after; // use_state_after: state at upper, after since
+    };
+    SmallCache<TimelineSlice> timelines_{256};
+    // A member's membership event as of a position (lazy loading), by "room|user|pos".
+    SmallCache<std::optional<store::StoredEvent>> members_at_{4096};
+    // Member counts and the first heroes of a room, for its current state version.
+    struct RoomSummary {
+        std::uint64_t state_version = 0;
+        std::int64_t joined = 0, invited = 0;
+        std::vector<std::string> heroes; // the 6 oldest joined/invited members
+    };
+    std::unordered_map<std::string, RoomSummary> summaries_;
+    std::optional<store::StoredEvent> member_at(const std::string& room_id,
+                                                const std::string& user_id, std::int64_t at);
 };
 
 } // namespace myelin::sync

@@ -68,6 +68,8 @@ public:
     }
 
     bool step() { return d_->step(); }
+    // Ready to bind and run again (for one statement run over many rows).
+    void reset() noexcept { d_->reset(); }
     void run() {
         while (step()) {
         }

@@ -64,6 +64,13 @@ std::optional<std::string> SqlStore::get_account_data(const std::string& user_id
     return s.text(0);
 }
 
+std::vector<std::string> SqlStore::account_data_owners(const std::string& room_id,
+                                                       const std::string& type) {
+    return db_.prepare("SELECT user_id FROM account_data WHERE room_id = ?1 AND type = ?2")
+        .bind_all(room_id, type)
+        .all_text();
+}
+
 std::vector<AccountDataRecord> SqlStore::account_data_since(const std::string& user_id,
                                                             std::int64_t after) {
     auto s = db_.prepare("SELECT room_id, type, content, stream_position FROM account_data "

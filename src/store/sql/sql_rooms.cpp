@@ -184,8 +184,12 @@ std::optional<StoredEvent> SqlStore::state_event_at(const std::string& room_id,
                                                     const std::string& type,
                                                     const std::string& state_key,
                                                     std::int64_t pos) {
+    // CAST: compared bare, a bound ?2 lets SQLite's planner test it against the partial index
+    // member_history_by_stream (type = 'm.room.member'), which makes every new binding of ?2
+    // expire the cached statement, so it was re-parsed and re-planned on every call.
     auto s = db_.prepare(sql("state_history h JOIN events e ON e.event_id = h.event_id",
-                             " WHERE h.room_id = ?1 AND h.type = ?2 AND h.state_key = ?3 "
+                             " WHERE h.room_id = ?1 AND h.type = CAST(?2 AS TEXT) AND "
+                             "h.state_key = ?3 "
                              "AND h.stream_ordering <= ?4 ORDER BY h.stream_ordering DESC "
                              "LIMIT 1"));
     s.bind_all(room_id, type, state_key, pos);

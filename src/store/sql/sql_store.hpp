@@ -130,6 +130,8 @@ public:
     std::optional<std::string> get_account_data(const std::string& user_id,
                                                 const std::string& room_id,
                                                 const std::string& type) override;
+    std::vector<std::string> account_data_owners(const std::string& room_id,
+                                                 const std::string& type) override;
     std::vector<AccountDataRecord> account_data_since(const std::string& user_id,
                                                       std::int64_t after) override;
 

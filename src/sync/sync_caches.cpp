@@ -1,0 +1,125 @@
+#include "sync/sync_caches.hpp"
+
+#include <limits>
+
+namespace myelin::sync {
+
+namespace {
+// Bounds on the per-user maps: past them everything is dropped (and re-read from the store).
+constexpr std::size_t kMaxUnreadEntries = 200000;
+constexpr std::size_t kMaxKeyEntries = 100000;
+} // namespace
+
+void SyncCaches::set_position_source(std::function<std::int64_t()> f) {
+    position_ = std::move(f);
+    start_ = position_ ? position_() : 0;
+    user_changed_at_.clear();
+}
+
+void SyncCaches::user_changed(const std::string& user_id) {
+    // Without a position source the user is never quiet again (always ask the store).
+    user_changed_at_[user_id] = position_ ? position_() : std::numeric_limits<std::int64_t>::max();
+}
+
+bool SyncCaches::user_quiet(const std::string& user_id, std::int64_t since,
+                            std::int64_t pos) const {
+    if (!position_ || since < start_ || !complete(pos)) return false;
+    auto it = user_changed_at_.find(user_id);
+    return it == user_changed_at_.end() || it->second <= since;
+}
+
+void SyncCaches::room_event(const std::string& room_id, std::int64_t pos) {
+    auto it = unread_.find(room_id);
+    if (it != unread_.end()) it->second.seen = std::max(it->second.seen, pos);
+}
+
+void SyncCaches::push_actions(const std::string& room_id, std::int64_t pos,
+                              const std::vector<store::PushAction>& actions) {
+    auto it = unread_.find(room_id);
+    if (it == unread_.end()) return;
+    auto& r = it->second;
+    if (r.seen > r.accounted) {
+        // An event we did not store (another process) came in between: counts are unknown.
+        r.users.clear();
+    } else {
+        for (const auto& a : actions) {
+            auto u = r.users.find(a.user_id);
+            if (u == r.users.end()) continue;
+            auto& c = u->second[a.thread_id];
+            ++c.notifications;
+            if (a.highlight) ++c.highlights;
+        }
+    }
+    r.accounted = std::max(r.accounted, pos);
+    r.seen = std::max(r.seen, pos);
+}
+
+void SyncCaches::receipt(const std::string& room_id, const std::string& user_id) {
+    auto it = unread_.find(room_id);
+    if (it != unread_.end()) it->second.users.erase(user_id);
+}
+
+std::optional<UnreadCounts> SyncCaches::unread(const std::string& user_id,
+                                               const std::string& room_id, std::int64_t pos) {
+    if (!complete(pos)) return std::nullopt;
+    auto it = unread_.find(room_id);
+    if (it == unread_.end()) {
+        ++stats.unread_misses;
+        return std::nullopt;
+    }
+    auto& r = it->second;
+    if (r.seen > r.accounted) {
+        r.users.clear();
+        r.accounted = r.seen;
+    }
+    auto u = r.users.find(user_id);
+    if (u == r.users.end()) {
+        ++stats.unread_misses;
+        return std::nullopt;
+    }
+    ++stats.unread_hits;
+    return u->second;
+}
+
+void SyncCaches::put_unread(const std::string& user_id, const std::string& room_id,
+                            std::int64_t pos, UnreadCounts counts) {
+    if (!complete(pos)) return;
+    std::size_t total = 0;
+    for (const auto& [id, r] : unread_)
+        total += r.users.size();
+    if (total >= kMaxUnreadEntries) unread_.clear();
+    auto& r = unread_[room_id];
+    if (r.seen > r.accounted) {
+        r.users.clear();
+        r.accounted = r.seen;
+    }
+    // The counts were read from the store just now: they include every action stored so far,
+    // and every event up to `pos` has reached room_event/push_actions (complete(pos)).
+    r.accounted = std::max(r.accounted, pos);
+    r.seen = std::max(r.seen, r.accounted);
+    r.users[user_id] = std::move(counts);
+}
+
+void SyncCaches::key_counts_changed(const std::string& user_id) {
+    keys_.erase(user_id);
+}
+
+const KeyCounts* SyncCaches::key_counts(const std::string& user_id, const std::string& device_id,
+                                        std::int64_t) const {
+    // Key counts have no stream position to check completeness against: with other processes
+    // (complete_up_to set) they are always read from the store.
+    if (complete_up_to) return nullptr;
+    auto it = keys_.find(user_id);
+    if (it == keys_.end()) return nullptr;
+    auto d = it->second.find(device_id);
+    return d == it->second.end() ? nullptr : &d->second;
+}
+
+void SyncCaches::put_key_counts(const std::string& user_id, const std::string& device_id,
+                                KeyCounts counts) {
+    if (complete_up_to) return;
+    if (keys_.size() >= kMaxKeyEntries) keys_.clear();
+    keys_[user_id][device_id] = std::move(counts);
+}
+
+} // namespace myelin::sync

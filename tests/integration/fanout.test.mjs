@@ -1,0 +1,117 @@
+// Many SSE streams woken by the same change share the server's range, timeline and summary
+// caches (sync/sync_caches.hpp); what is per user or per device must stay per user: unread
+// counts, the sender's transaction_id, lazy-loaded members, account data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { Api } from './lib/client.mjs';
+import { V3, enc, createRoom, join } from './lib/rooms.mjs';
+import { SseReader } from './lib/sse.mjs';
+
+let server, api;
+before(async () => { server = await startServer(); api = new Api(server.url); });
+after(async () => { await server.stop(); });
+
+const N = 12;
+const filter = enc(JSON.stringify({ room: { state: { lazy_load_members: true }, timeline: { limit: 5 } } }));
+
+async function sendTxn(who, roomId, txn, body) {
+  const r = await who.put(`${V3}/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });
+  assert.equal(r.status, 200, r.text);
+  return r.json.event_id;
+}
+
+// The stream's event that carries the message `body`, and that message.
+function find(reader, roomId, body) {
+  for (const ev of reader.events) {
+    const m = (ev.json.rooms?.join?.[roomId]?.timeline.events ?? []).find((e) => e.content?.body === body);
+    if (m) return { ev, m, room: ev.json.rooms.join[roomId] };
+  }
+  return null;
+}
+const count = (reader, roomId, body) => reader.events.filter((ev) =>
+  (ev.json.rooms?.join?.[roomId]?.timeline.events ?? []).some((e) => e.content?.body === body)).length;
+// Every membership event of `userId` the stream has carried, in any section.
+const memberSeen = (reader, roomId, userId) => reader.events.some((ev) => {
+  const room = ev.json.rooms?.join?.[roomId];
+  return [...(room?.timeline.events ?? []), ...(room?.state?.events ?? [])]
+    .some((e) => e.type === 'm.room.member' && e.state_key === userId);
+});
+// The unread count of the last event up to and including the one that carried `body`.
+function unreadAt(reader, roomId, body) {
+  let last;
+  for (const ev of reader.events) {
+    const room = ev.json.rooms?.join?.[roomId];
+    if (room?.unread_notifications) last = room.unread_notifications.notification_count;
+    if ((room?.timeline.events ?? []).some((e) => e.content?.body === body)) return last;
+  }
+  return undefined;
+}
+
+test('one message to many streams: each gets it once, with its own unread counts, txn id and members', async () => {
+  const alice = await api.register('fan_alice');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  const members = [];
+  for (let i = 0; i < N; i++) {
+    const m = await api.register(`fan_m${i}`);
+    await join(m, roomId);
+    members.push(m);
+  }
+  const everyone = [alice, ...members];
+  const readers = everyone.map((u) => new SseReader(server.port,
+    `${V3}/sync/sse?heartbeat_interval=30&filter=${filter}`, { Authorization: `Bearer ${u.token}` }));
+  try {
+    await Promise.all(readers.map((r) => r.until(() => r.events.length >= 1, 10000, 'initial sync')));
+
+    // 1. alice → everyone.
+    await sendTxn(alice, roomId, 'fan-txn-1', 'one');
+    await Promise.all(readers.map((r) => r.until(() => find(r, roomId, 'one'), 10000, 'one')));
+    readers.forEach((r, i) => {
+      const { m } = find(r, roomId, 'one');
+      assert.equal(count(r, roomId, 'one'), 1, 'exactly once');
+      assert.equal(m.unsigned?.transaction_id, i === 0 ? 'fan-txn-1' : undefined,
+        'transaction_id only for the sender\'s own device');
+      assert.equal(unreadAt(r, roomId, 'one'), i === 0 ? 0 : 1, `unread of ${everyone[i].userId}`);
+      assert.ok(memberSeen(r, roomId, alice.userId), 'the sender\'s membership reached every device');
+    });
+
+    // 2. member 0 (readers[1]) reads up to "one"; member 1 (readers[2]) changes account data
+    // (a per-user change, which the next sync must not skip).
+    const one = find(readers[1], roomId, 'one').m.event_id;
+    let r = await members[0].post(`${V3}/rooms/${enc(roomId)}/receipt/m.read/${enc(one)}`, {});
+    assert.equal(r.status, 200, r.text);
+    r = await members[1].put(`${V3}/user/${enc(members[1].userId)}/account_data/org.example.fanout`, { n: 1 });
+    assert.equal(r.status, 200, r.text);
+    await readers[2].until(() => readers[2].events.some((ev) =>
+      ev.json.rooms?.join?.[roomId]?.ephemeral?.events.some((e) => e.type === 'm.receipt')), 10000, 'receipt');
+    await readers[2].until(() => readers[2].events.some((ev) =>
+      (ev.json.account_data?.events ?? []).some((e) => e.type === 'org.example.fanout')), 10000, 'account data');
+
+    // 3. member 5 → everyone: counts per user (member 0 read "one"; alice has one from member 5).
+    const sender = members[5];
+    await sendTxn(sender, roomId, 'fan-txn-2', 'two');
+    await Promise.all(readers.map((rd) => rd.until(() => find(rd, roomId, 'two'), 10000, 'two')));
+    readers.forEach((rd, i) => {
+      const { m } = find(rd, roomId, 'two');
+      assert.equal(count(rd, roomId, 'two'), 1, 'exactly once');
+      assert.equal(m.unsigned?.transaction_id, i === 6 ? 'fan-txn-2' : undefined);
+      const expected = i === 0 ? 1 : i === 1 ? 1 : i === 6 ? 1 : 2;
+      assert.equal(unreadAt(rd, roomId, 'two'), expected, `unread of ${everyone[i].userId} after two`);
+      // Lazy loading: every device has the sender's membership by the time it shows its message.
+      assert.ok(memberSeen(rd, roomId, sender.userId), `sender membership for ${everyone[i].userId}`);
+    });
+
+    // 4. A later message after all that still reaches everyone once.
+    await sendTxn(alice, roomId, 'fan-txn-3', 'three');
+    await Promise.all(readers.map((rd) => rd.until(() => find(rd, roomId, 'three'), 10000, 'three')));
+    readers.forEach((rd, i) => {
+      assert.equal(count(rd, roomId, 'three'), 1);
+      assert.equal(unreadAt(rd, roomId, 'three'), i === 0 ? 1 : i === 1 ? 2 : i === 6 ? 2 : 3);
+    });
+    // And /sync from scratch agrees with the streams' counts (the store, not the cache).
+    const full = await members[3].get(`${V3}/sync`);
+    assert.equal(full.json.rooms.join[roomId].unread_notifications.notification_count, 3);
+  } finally {
+    readers.forEach((rd) => rd.close());
+  }
+});

@@ -1,0 +1,105 @@
+// The sync caches as the notifier keeps them: what a wake path must change, and when an entry
+// must not be trusted.
+#include "sync/notifier.hpp"
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+using myelin::sync::Notifier;
+using myelin::sync::UnreadCounts;
+
+namespace {
+
+const std::string kRoom = "!room:example.org";
+const std::string kAlice = "@alice:example.org";
+const std::string kBob = "@bob:example.org";
+
+struct SyncCachesTest : ::testing::Test {
+    boost::asio::io_context io;
+    Notifier notifier{io.get_executor(), [](const std::string& room_id) {
+                          return room_id == kRoom ? std::vector<std::string>{kAlice, kBob}
+                                                  : std::vector<std::string>{};
+                      }};
+    std::int64_t position = 10; // the store's newest position
+    myelin::sync::SyncCaches& caches = notifier.caches();
+    SyncCachesTest() {
+        caches.set_position_source([this] { return position; });
+    }
+    static UnreadCounts one(std::int64_t n) {
+        return UnreadCounts{{"main", myelin::store::UnreadCount{n, 0}}};
+    }
+};
+
+TEST_F(SyncCachesTest, PerUserChangesComeFromWakeUserAndMembershipTargets) {
+    EXPECT_TRUE(caches.user_quiet(kAlice, 10, 12));
+    EXPECT_FALSE(caches.user_quiet(kAlice, 9, 12)) << "older than the index: ask the store";
+    position = 11;
+    notifier.wake_user(kAlice); // account data, to-device, ...
+    EXPECT_FALSE(caches.user_quiet(kAlice, 10, 12));
+    EXPECT_TRUE(caches.user_quiet(kAlice, 11, 12));
+    // A room message wakes bob but is nothing of bob's own.
+    notifier.on_room_event(kRoom, nullptr, nullptr, 12);
+    EXPECT_TRUE(caches.user_quiet(kBob, 10, 12));
+    // A membership event is the target's own change.
+    position = 13;
+    std::string join = "join";
+    notifier.on_room_event(kRoom, &kBob, &join, 13);
+    EXPECT_FALSE(caches.user_quiet(kBob, 12, 13));
+    // Presence is not per-user data (it is read by range).
+    position = 14;
+    notifier.wake_user(kAlice, Notifier::Topic::presence);
+    EXPECT_TRUE(caches.user_quiet(kAlice, 11, 14));
+}
+
+TEST_F(SyncCachesTest, NothingIsTrustedPastCompleteUpTo) {
+    caches.complete_up_to = [] { return std::int64_t{11}; };
+    EXPECT_TRUE(caches.user_quiet(kAlice, 10, 11));
+    EXPECT_FALSE(caches.user_quiet(kAlice, 10, 12));
+    caches.put_unread(kAlice, kRoom, 11, one(1));
+    EXPECT_FALSE(caches.unread(kAlice, kRoom, 12).has_value());
+    EXPECT_TRUE(caches.unread(kAlice, kRoom, 11).has_value());
+}
+
+TEST_F(SyncCachesTest, UnreadCountsFollowPushActionsReceiptsAndForeignEvents) {
+    caches.put_unread(kAlice, kRoom, 10, one(2));
+    // A local event: its push actions are counted, then the notifier hears of the event.
+    notifier.on_push_actions(kRoom, 11, {{kAlice, kRoom, 11, "main", true}});
+    notifier.on_room_event(kRoom, nullptr, nullptr, 11);
+    auto c = caches.unread(kAlice, kRoom, 11);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ((*c)["main"].notifications, 3);
+    EXPECT_EQ((*c)["main"].highlights, 1);
+    // A receipt drops the user's entry.
+    notifier.on_receipt(kRoom, kAlice);
+    EXPECT_FALSE(caches.unread(kAlice, kRoom, 11).has_value());
+    // An event whose push actions this process did not store (another process): the room's
+    // entries are dropped.
+    caches.put_unread(kBob, kRoom, 11, one(1));
+    notifier.on_room_event(kRoom, nullptr, nullptr, 12);
+    EXPECT_FALSE(caches.unread(kBob, kRoom, 12).has_value());
+}
+
+TEST_F(SyncCachesTest, KeyCountsDroppedOnChange) {
+    caches.put_key_counts(kAlice, "DEV", {{{"signed_curve25519", 5}}, {}});
+    ASSERT_NE(caches.key_counts(kAlice, "DEV", 10), nullptr);
+    notifier.on_key_counts_changed(kAlice);
+    EXPECT_EQ(caches.key_counts(kAlice, "DEV", 10), nullptr);
+}
+
+TEST_F(SyncCachesTest, MaxPositionIsReadAgainAfterAnyNotifierCallOrWhenBehindSince) {
+    int reads = 0;
+    auto read = [&] {
+        ++reads;
+        return position;
+    };
+    EXPECT_EQ(caches.max_position(read, 0), 10);
+    position = 11; // written, not yet announced
+    EXPECT_EQ(caches.max_position(read, 0), 10);
+    EXPECT_EQ(reads, 1);
+    EXPECT_EQ(caches.max_position(read, 11), 11) << "a token never goes backwards";
+    position = 12;
+    notifier.on_room_event(kRoom, nullptr, nullptr, 12);
+    EXPECT_EQ(caches.max_position(read, 0), 12);
+    EXPECT_EQ(reads, 3);
+}
+
+} // namespace
