@@ -69,8 +69,15 @@ void Replicator::catch_up() {
     while (applied_ < newest) {
         auto batch = store_.events_between(applied_, newest, kEventBatch);
         auto last = batch.empty() ? newest : batch.back().stream_ordering;
-        for (auto& e : batch)
-            rooms_.apply_stored(std::move(e));
+        for (auto& e : batch) {
+            auto id = e.event_id;
+            try {
+                rooms_.apply_stored(std::move(e));
+            } catch (const std::exception& ex) {
+                // One bad event must not stop this process from following all later ones.
+                spdlog::error("replication: cannot apply event {}: {}", id, ex.what());
+            }
+        }
         // A short batch is the end: positions after its last event up to `newest` are other
         // kinds of changes (receipts, account data, …), announced by their own payloads.
         applied_ = batch.size() < kEventBatch ? newest : last;

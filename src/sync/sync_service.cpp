@@ -498,8 +498,9 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     c.initial = !req.since.has_value();
     c.since = req.since.value_or(0);
     if (position) {
-        // Several processes: up to what this one has applied (cluster::Replicator).
-        c.pos = position(c.since);
+        // Several processes: up to what this one has applied (cluster::Replicator), and never
+        // below `since` (if catching up failed), so that a token never goes backwards.
+        c.pos = std::max(position(c.since), c.since);
     } else {
         // Incremental syncs (the ones a wake-up runs by the thousand) share the position read
         // after the last notifier call; a first sync reads the store, so it also covers writes
