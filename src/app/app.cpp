@@ -80,6 +80,7 @@ int serve(const Config& cfg) {
             }
         };
         rooms.on_head_moved = [&] { replicator.catch_up(); };
+        rooms.replicated = true;
     }
     rooms.on_local_event.push_back([&](const room::Event& e) {
         notifications.on_event(e);

@@ -217,6 +217,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     store::StoredEvent row{pos,       ne.event_id,         ne.room_id, ne.type, ne.state_key,
                            ne.sender, ne.origin_server_ts, ne.depth,   ne.json, std::nullopt};
     auto stored = std::make_shared<Event>(Event{std::move(row), std::move(pdu)});
+    if (replicated) own_positions_.insert(pos);
     apply_to_cache(room, stored);
     for (const auto& cb : on_local_event)
         cb(*stored);
@@ -251,18 +252,17 @@ void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
 }
 
 void RoomService::apply_stored(store::StoredEvent row) {
-    auto it = rooms_.find(row.room_id);
-    if (it != rooms_.end()) {
-        auto& room = it->second;
-        if (room.head && row.stream_ordering <= room.head->stream_ordering) return; // known
-        auto e = parse_event(std::move(row));
-        apply_to_cache(room, e);
-        for (const auto& cb : on_event)
-            cb(*e);
-        return;
-    }
-    // Not cached: it is loaded from the store (with this event) when first needed.
+    // Stored by this process: its cache and callbacks were done then.
+    if (own_positions_.erase(row.stream_ordering)) return;
     auto e = parse_event(std::move(row));
+    // A room loaded from the store after the event was stored has it already (and an
+    // uncached room will load it when first needed); its callbacks run either way, since
+    // nothing here has announced the event yet.
+    if (auto it = rooms_.find(e->row.room_id); it != rooms_.end()) {
+        auto& room = it->second;
+        if (!room.head || e->row.stream_ordering > room.head->stream_ordering)
+            apply_to_cache(room, e);
+    }
     for (const auto& cb : on_event)
         cb(*e);
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace myelin::room {
 
@@ -90,6 +91,9 @@ public:
     // cached state of the room, then calls on_event. Events the cache already covers are
     // skipped, so applying one twice is harmless.
     void apply_stored(store::StoredEvent row);
+    // Set when other processes share the database: events stored here are remembered until
+    // apply_stored passes them, so that they are not announced twice.
+    bool replicated = false;
     // Called when an append found the room's head moved (another process wrote to the room):
     // should apply what other processes stored. Without it the room is reloaded.
     std::function<void()> on_head_moved;
@@ -121,6 +125,7 @@ private:
     event::SigningKey key_;
     std::unordered_map<std::string, RoomCache> rooms_;
     std::uint64_t next_state_version_ = 1;
+    std::unordered_set<std::int64_t> own_positions_;
 };
 
 } // namespace myelin::room

@@ -173,6 +173,19 @@ test('typing, presence, receipts, to-device, account data and device lists cross
   assert.equal(r.status, 200, r.text);
   await s.until(() => seen((j) => (j.device_lists?.changed ?? []).includes(bob.userId)), 5000, 'device list change from B');
 
+  // A redaction through B: A serves the event redacted from then on (its cached
+  // serialization of the event is dropped).
+  const secret = await send(bob, roomId, { msgtype: 'm.text', body: 'secret' });
+  await s.until(() => seen((j) => (j.rooms?.join?.[roomId]?.timeline?.events ?? []).some((e) => e.event_id === secret)), 5000, 'message from B');
+  r = await bob.put(`${V3}/rooms/${enc(roomId)}/redact/${enc(secret)}/rd${Date.now()}`, {});
+  assert.equal(r.status, 200, r.text);
+  await s.until(() => seen((j) => (j.rooms?.join?.[roomId]?.timeline?.events ?? []).some((e) => e.type === 'm.room.redaction' && e.redacts === secret)), 5000, 'redaction from B');
+  const onA = await alice.get(`${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=10`);
+  const redacted = onA.json.chunk.find((e) => e.event_id === secret);
+  assert.deepEqual(redacted.content, {}, 'A serves the redacted event without its content');
+  const initial = await alice.get(`${V3}/sync?filter=${enc(JSON.stringify({ room: { rooms: [roomId], timeline: { limit: 20 } } }))}`);
+  assert.deepEqual(initial.json.rooms.join[roomId].timeline.events.find((e) => e.event_id === secret).content, {});
+
   // Typing stops on B: A's stream hears that too.
   r = await bob.put(`${V3}/rooms/${enc(roomId)}/typing/${enc(bob.userId)}`, { typing: false });
   assert.equal(r.status, 200, r.text);
