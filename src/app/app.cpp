@@ -21,6 +21,7 @@
 #include "sync/sse_session.hpp"
 #include "sync/sync_service.hpp"
 #include "util/blocking_pool.hpp"
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -113,6 +114,24 @@ int serve(const Config& cfg) {
                                    const std::vector<store::PushAction>& actions) {
         notifier.on_push_actions(room_id, pos, actions);
     };
+    // One process: the push actions of a message are written after the streams it woke have
+    // run (their counts come from the sync caches, which on_actions updated at once; a count
+    // read from the store writes what is queued first). Posted twice, so that it queues
+    // behind the wake-ups the same event posts after evaluating. With several processes the
+    // others read counts from the store only, so the actions are written at once.
+    if (!replicator.enabled())
+        notifications.defer = [&] {
+            asio::post(io, [&] {
+                asio::post(io, [&] {
+                    try {
+                        notifications.flush();
+                    } catch (const std::exception& e) {
+                        spdlog::warn("storing push actions failed (kept for a retry): {}",
+                                     e.what());
+                    }
+                });
+            });
+        };
     keys.on_key_counts_changed = [&](const std::string& user_id) {
         notifier.on_key_counts_changed(user_id);
     };
@@ -248,6 +267,7 @@ int serve(const Config& cfg) {
     });
     io.run();
     pool.stop();
+    notifications.flush(); // push actions still queued
     store->checkpoint();
     spdlog::info("stopped");
     return 0;

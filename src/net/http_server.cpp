@@ -180,6 +180,21 @@ asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
     if (state_->closed) co_return false;
     boost::system::error_code ec;
     auto& sock = beast::get_lowest_layer(c_->stream).socket();
+    // Most writes (an SSE event, a heartbeat) fit in the socket's send buffer: one send
+    // without a timer or a suspension (a fan-out makes one per stream). What does not fit
+    // goes on below.
+    if (!sock.non_blocking()) sock.non_blocking(true, ec);
+    std::size_t sent = ec ? 0 : sock.write_some(asio::buffer(data.data(), data.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+        sent = 0;
+    }
+    if (ec) {
+        state_->closed = true;
+        co_return false;
+    }
+    if (sent == data.size()) co_return true;
+    data.remove_prefix(sent);
     // A raw socket write with our own deadline: beast's stream timer is shared with reads.
     asio::steady_timer deadline(sock.get_executor());
     deadline.expires_after(write_timeout_);

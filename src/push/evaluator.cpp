@@ -166,7 +166,30 @@ std::string_view string_at(const json::object& o, std::string_view key) {
 struct Evaluation {
     const json::object& event;
     const PushContext& ctx;
-    std::optional<std::u32string> body; // folded content.body, if it is a string
+    const PreparedEvent& prepared;
+    const std::optional<std::u32string>& body; // folded content.body, if it is a string
+
+    // A compiled glob; shared by all recipients unless a placeholder made it theirs.
+    mutable std::u32string own_glob{}; // a pattern with a placeholder, for this recipient
+    const std::u32string& glob(std::string_view pattern) const {
+        auto resolved = resolve(pattern);
+        if (resolved.data() != pattern.data()) return own_glob = compile(resolved, false);
+        auto it = prepared.patterns.find(std::string(pattern));
+        if (it == prepared.patterns.end())
+            it = prepared.patterns.emplace(std::string(pattern), compile(pattern, false)).first;
+        return it->second;
+    }
+    // The folded string at a property path, once per event.
+    const std::optional<std::u32string>& folded(std::string_view key) const {
+        auto it = prepared.folded.find(std::string(key));
+        if (it == prepared.folded.end()) {
+            const auto* v = lookup(event, key);
+            std::optional<std::u32string> f;
+            if (v && v->is_string()) f = fold(v->get_string());
+            it = prepared.folded.emplace(std::string(key), std::move(f)).first;
+        }
+        return it->second;
+    }
 
     // The shared default ruleset names the recipient by placeholder (see PushContext).
     std::string_view resolve(std::string_view s) const {
@@ -194,10 +217,11 @@ struct Evaluation {
         if (kind == "event_match") {
             const auto* pattern = c->if_contains("pattern");
             if (!key || !key->is_string() || !pattern || !pattern->is_string()) return false;
-            auto glob = compile(resolve(std::string_view(pattern->get_string())), false);
-            if (key->get_string() == "content.body") return body && glob_match(glob, *body, true);
-            const auto* v = lookup(event, key->get_string());
-            return v && v->is_string() && glob_match(glob, fold(v->get_string()), false);
+            const auto& compiled = glob(std::string_view(pattern->get_string()));
+            if (key->get_string() == "content.body")
+                return body && glob_match(compiled, *body, true);
+            const auto& v = folded(key->get_string());
+            return v && glob_match(compiled, *v, false);
         }
         if (kind == "event_property_is") {
             if (!key || !key->is_string() || !value) return false;
@@ -233,8 +257,7 @@ struct Evaluation {
         if (kind == "content") {
             const auto* pattern = rule.if_contains("pattern");
             return pattern && pattern->is_string() && body &&
-                   glob_match(compile(resolve(std::string_view(pattern->get_string())), false),
-                              *body, true);
+                   glob_match(glob(std::string_view(pattern->get_string())), *body, true);
         }
         if (kind == "room") return !id.empty() && id == string_at(event, "room_id");
         if (kind == "sender") return !id.empty() && id == string_at(event, "sender");
@@ -282,16 +305,27 @@ bool is_legacy_mention_rule(std::string_view id) {
 
 } // namespace
 
-PushOutcome evaluate(const json::object& ruleset, const json::object& event,
-                     const PushContext& ctx) {
-    if (string_at(event, "sender") == ctx.user_id) return {};
-    Evaluation ev{event, ctx, std::nullopt};
+PreparedEvent::PreparedEvent(const json::object& e)
+    : event(e) {
     const json::object* content = nullptr;
     if (const auto* c = event.if_contains("content")) content = c->if_object();
     if (content)
-        if (const auto* body = content->if_contains("body"); body && body->is_string())
-            ev.body = fold(body->get_string());
-    const bool has_mentions = content && content->contains("m.mentions");
+        if (const auto* b = content->if_contains("body"); b && b->is_string())
+            body = fold(b->get_string());
+    has_mentions = content && content->contains("m.mentions");
+}
+
+PushOutcome evaluate(const json::object& ruleset, const json::object& event,
+                     const PushContext& ctx) {
+    return evaluate(ruleset, PreparedEvent(event), ctx);
+}
+
+PushOutcome evaluate(const json::object& ruleset, const PreparedEvent& prepared,
+                     const PushContext& ctx) {
+    const auto& event = prepared.event;
+    if (string_at(event, "sender") == ctx.user_id) return {};
+    Evaluation ev{event, ctx, prepared, prepared.body};
+    const bool has_mentions = prepared.has_mentions;
 
     auto rules_of = [&](std::string_view kind) -> const json::array* {
         const auto* v = ruleset.if_contains(kind);

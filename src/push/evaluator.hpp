@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace myelin::push {
 
@@ -29,11 +30,27 @@ struct PushOutcome {
     boost::json::object tweaks;         // the matched rule's set_tweak values, when notify
 };
 
+// An event prepared once for evaluation against many recipients' rules: its body is
+// case-folded here rather than once per recipient.
+class PreparedEvent {
+public:
+    explicit PreparedEvent(const boost::json::object& event);
+    const boost::json::object& event;
+    std::optional<std::u32string> body; // folded content.body, if it is a string
+    bool has_mentions = false;          // content has m.mentions (legacy mention rules off)
+    // What every recipient's rules would compute again: compiled patterns that name no one in
+    // particular, and folded values of event properties. Filled as evaluation asks.
+    mutable std::unordered_map<std::string, std::u32string> patterns;
+    mutable std::unordered_map<std::string, std::optional<std::u32string>> folded;
+};
+
 // `ruleset` is the "global" ruleset {override, content, room, sender, underride}; `event` is in
 // client format (type, content, sender, state_key, room_id, ...). Rules are tried in that kind
 // order, .m.rule.master first of all; the first enabled rule that matches decides. The
 // recipient's own events never notify. Malformed rules or conditions never match.
 PushOutcome evaluate(const boost::json::object& ruleset, const boost::json::object& event,
+                     const PushContext& ctx);
+PushOutcome evaluate(const boost::json::object& ruleset, const PreparedEvent& event,
                      const PushContext& ctx);
 
 } // namespace myelin::push

@@ -2,6 +2,7 @@
 
 #include "event/power_levels.hpp"
 #include "push/evaluator.hpp"
+#include <spdlog/spdlog.h>
 
 namespace myelin::push {
 
@@ -49,6 +50,7 @@ void NotificationCounter::on_event(const room::Event& e) {
     ctx.sender_power = levels.user_level(e.sender());
     ctx.notification_levels["room"] = levels.notification_level("room");
     auto thread = thread_of(e);
+    const PreparedEvent event(e.pdu); // the body is folded once, not once per member
 
     std::vector<store::PushAction> actions;
     for (const auto& [user_id, member] : members) {
@@ -57,17 +59,41 @@ void NotificationCounter::on_event(const room::Event& e) {
         ctx.user_id = user_id;
         ctx.display_name = display_name_of(*member);
         ctx.placeholders = rules.placeholders;
-        auto outcome = evaluate(*rules.rules, e.pdu, ctx);
+        auto outcome = evaluate(*rules.rules, event, ctx);
         if (outcome.notify)
             actions.push_back(store::PushAction{user_id, e.row.room_id, e.row.stream_ordering,
                                                 thread, outcome.highlight});
     }
-    rooms_.store().put_push_actions(actions);
     if (on_actions) on_actions(e.row.room_id, e.row.stream_ordering, actions);
+    pending_.insert(pending_.end(), std::make_move_iterator(actions.begin()),
+                    std::make_move_iterator(actions.end()));
+    if (!defer) {
+        flush();
+    } else if (!pending_.empty() && !flush_requested_) {
+        flush_requested_ = true;
+        defer();
+    }
+}
+
+void NotificationCounter::flush() {
+    flush_requested_ = false;
+    if (pending_.empty()) return;
+    rooms_.store().put_push_actions(pending_);
+    pending_.clear();
+}
+
+NotificationCounter::~NotificationCounter() {
+    try {
+        flush();
+    } catch (const std::exception& e) {
+        spdlog::error("push actions of {} notifications lost at shutdown: {}", pending_.size(),
+                      e.what());
+    }
 }
 
 std::map<std::string, store::UnreadCount> NotificationCounter::unread(const std::string& user_id,
                                                                       const std::string& room_id) {
+    flush();
     return rooms_.store().unread_counts(user_id, room_id);
 }
 

@@ -13,19 +13,36 @@ public:
         : rooms_(rooms)
         , rules_(rules) {}
 
-    // Call after the event is stored and the room state includes it.
+    ~NotificationCounter();
+
+    // Call after the event is stored and the room state includes it. Evaluates the push rules
+    // of every member now (on_actions hears of the result at once), and stores the actions now
+    // or, when `defer` is set, at the next flush().
     void on_event(const room::Event& e);
     // By thread id ("main" outside threads); threads with nothing unread are left out.
+    // Writes what is pending first, so the store's counts include every evaluated event.
     std::map<std::string, store::UnreadCount> unread(const std::string& user_id,
                                                      const std::string& room_id);
-    // After the push actions of an event are stored (also when there are none).
+    // After the push actions of an event are evaluated (also when there are none), before
+    // they are stored when writes are deferred: the sync caches count from this.
     std::function<void(const std::string& room_id, std::int64_t pos,
                        const std::vector<store::PushAction>& actions)>
         on_actions;
+    // When set, on_event only queues the actions and calls this (once until the next flush)
+    // to have flush() run later: a message to a big room wakes its streams without waiting
+    // for one row per member to be written. Leave unset when other processes read the counts
+    // from the store (they cannot see what this one has not written yet).
+    std::function<void()> defer;
+    // Writes the queued actions in one transaction. A failed write stays queued (the insert
+    // ignores rows already there) and is retried at the next flush or unread().
+    void flush();
+    std::size_t pending() const { return pending_.size(); }
 
 private:
     room::RoomService& rooms_;
     PushRuleService& rules_;
+    std::vector<store::PushAction> pending_;
+    bool flush_requested_ = false;
 };
 
 } // namespace myelin::push

@@ -32,11 +32,10 @@ RoomService::RoomCache* RoomService::load(const std::string& room_id) {
     // appended in between, so the state belongs to that head. (Another process may be writing.)
     for (int attempt = 0;; ++attempt) {
         cache.state.clear();
+        cache.memberships.clear();
         cache.head = store_.room_head(room_id);
-        for (auto& row : store_.current_state(room_id)) {
-            auto e = parse_event(std::move(row));
-            cache.state[{e->type(), *e->row.state_key}] = e;
-        }
+        for (auto& row : store_.current_state(room_id))
+            cache.set_state(parse_event(std::move(row)));
         auto after = store_.room_head(room_id);
         if (attempt >= 5 || (after.has_value() == cache.head.has_value() &&
                              (!after || after->event_id == cache.head->event_id)))
@@ -85,13 +84,23 @@ EventPtr RoomService::state_event(const std::string& room_id, const std::string&
     return it == r->state.end() ? nullptr : it->second;
 }
 
+void RoomService::RoomCache::set_state(const EventPtr& e) {
+    state[{e->type(), *e->row.state_key}] = e;
+    if (e->type() != "m.room.member") return;
+    // Redaction keeps `membership`, so a redacted member event never changes this.
+    if (const auto* m = e->content().if_contains("membership"); m && m->is_string())
+        memberships[*e->row.state_key] = std::string(m->get_string());
+    else
+        memberships.erase(*e->row.state_key);
+}
+
 std::optional<std::string> RoomService::membership(const std::string& room_id,
                                                    const std::string& user_id) {
-    auto e = state_event(room_id, "m.room.member", user_id);
-    if (!e) return std::nullopt;
-    if (const auto* m = e->content().if_contains("membership"); m && m->is_string())
-        return std::string(m->get_string());
-    return std::nullopt;
+    auto* r = load(room_id);
+    if (!r) return std::nullopt;
+    auto it = r->memberships.find(user_id);
+    if (it == r->memberships.end()) return std::nullopt;
+    return it->second;
 }
 
 namespace {
@@ -229,7 +238,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
 void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
     room.head = store::RoomHead{stored->id(), stored->row.depth, stored->row.stream_ordering};
     if (stored->is_state()) {
-        room.state[{stored->type(), *stored->row.state_key}] = stored;
+        room.set_state(stored);
         room.state_version = next_state_version_++;
     }
     std::optional<std::string> redacts;

@@ -108,6 +108,10 @@ private:
         // store refuses the append if it is no longer the head.
         std::optional<store::RoomHead> head;
         std::uint64_t state_version = 0;
+        // user → membership, from the member events in `state`: one hash lookup for the
+        // membership checks every sync makes (the state map compares pairs of strings).
+        std::unordered_map<std::string, std::string> memberships{};
+        void set_state(const EventPtr& e);
     };
     RoomCache* load(const std::string& room_id);
     RoomCache& require_room(const std::string& room_id);

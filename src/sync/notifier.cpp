@@ -98,9 +98,12 @@ void Notifier::on_room_event(const std::string& room_id, const std::string* targ
 
 void Notifier::wake_all() {
     caches_.changed();
+    // Anything may have changed, the user's own tokens included: streams re-check them.
     for (auto& [u, ws] : waiters_)
-        for (auto& w : ws)
+        for (auto& w : ws) {
+            w->user_changed = true;
             wake(*w);
+        }
 }
 
 void Notifier::set_deadline(Waiter& w, Clock::time_point when) {

@@ -58,11 +58,16 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
     std::optional<SyncToken> since = opts.resume;
     bool first = true;
     bool recompute = true;
+    auto next_recheck = std::chrono::steady_clock::now() + opts.token_recheck;
     while (ok && !sink.closed() && !sync.stopping) {
         // The token is re-checked when the user had a change of their own (every way of
-        // revoking a token wakes the user so) and at heartbeats, not when a room message woke
-        // the stream: in a fan-out that would be one more query per stream.
-        bool check = std::exchange(waiter->user_changed, false) || waiter->expired;
+        // revoking a token wakes the user so), not when a room message woke the stream (in a
+        // fan-out that would be one more query per stream), and at most every
+        // `token_recheck` on heartbeats, as a safety net for a token removed behind the
+        // server's back (10,000 idle streams would otherwise query 2,000 times a second).
+        bool check = std::exchange(waiter->user_changed, false);
+        if (waiter->expired && std::chrono::steady_clock::now() >= next_recheck) check = true;
+        if (check) next_recheck = std::chrono::steady_clock::now() + opts.token_recheck;
         if (check && opts.still_authorized && !opts.still_authorized()) {
             co_await sink.send(sse_named_event(
                 "sync_error",
@@ -87,7 +92,10 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
             if (must_send) {
                 ok = co_await sink.send(sse_event(result.next_batch, result.body));
                 last_sent = std::chrono::steady_clock::now();
-                continue; // more may have happened while writing
+                if (!ok) break;
+                // What happened while writing woke the signal (it keeps a wake-up that comes
+                // while nobody waits), so the wait below returns at once then; otherwise there
+                // is nothing new to compute.
             }
         }
         // Idle: wait for a change, or for the shared deadline timer to say a heartbeat is due.

@@ -23,8 +23,11 @@ struct SseOptions {
     std::chrono::milliseconds retry{2000};
     std::optional<SyncToken> resume; // from Last-Event-ID or `since`
     bool full_state_first = false;   // full_state applies to the first event only
-    // Checked on every wake-up: false when the token was logged out or the device deleted.
+    // Checked when the user had a change of their own (every way of revoking a token wakes
+    // the user) and on a heartbeat at most every `token_recheck`: false when the token was
+    // logged out or the device deleted.
     std::function<bool()> still_authorized;
+    std::chrono::seconds token_recheck{60};
 };
 
 // Counts open streams per user and per device, so one client cannot hold unbounded streams.

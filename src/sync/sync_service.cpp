@@ -68,6 +68,7 @@ SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Not
 void SyncService::event_redacted(const std::string& event_id) {
     cache_.invalidate(event_id);
     timelines_.clear();
+    room_json_.clear();
     members_at_.clear();
 }
 
@@ -162,14 +163,22 @@ void SyncService::write_summary(Ctx& c, const std::string& room_id) {
             s.heroes.push_back(std::move(members[i].second));
         it = summaries_.insert_or_assign(room_id, std::move(s)).first;
     }
-    const auto& s = it->second;
+    auto& s = it->second;
+    // The same text for everyone but the heroes themselves (who are left out of their own).
+    const bool among = std::find(s.heroes.begin(), s.heroes.end(), c.req.user_id) != s.heroes.end();
+    if (!among && !s.json_others.empty()) {
+        c.room_json += s.json_others;
+        return;
+    }
     json::array heroes;
     for (const auto& h : s.heroes)
         if (h != c.req.user_id && heroes.size() < 5) heroes.emplace_back(h);
     json::object summary{{"m.heroes", std::move(heroes)},
                          {"m.joined_member_count", s.joined},
                          {"m.invited_member_count", s.invited}};
-    c.room_json += ",\"summary\":" + json::serialize(summary);
+    auto text = ",\"summary\":" + json::serialize(summary);
+    if (!among) s.json_others = text;
+    c.room_json += text;
 }
 
 bool SyncService::wants_presence(const SyncRequest& req) const {
@@ -245,7 +254,12 @@ void SyncService::write_unread(Ctx& c, const std::string& room_id) {
         total.notifications += u.notifications;
         total.highlights += u.highlights;
     }
-    c.room_json += ",\"unread_notifications\":" + json::serialize(as_json(total));
+    // Written directly: one per woken stream.
+    c.room_json += ",\"unread_notifications\":{\"highlight_count\":";
+    c.room_json += std::to_string(total.highlights);
+    c.room_json += ",\"notification_count\":";
+    c.room_json += std::to_string(total.notifications);
+    c.room_json += '}';
     if (!threads.empty())
         c.room_json += ",\"unread_thread_notifications\":" + json::serialize(threads);
 }
@@ -454,19 +468,35 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
                     lazy_members_.record(device_key, room_id, *s.state_key, s.event_id, c.pos);
     }
     c.has_members = false;
-    c.room_json = "{\"timeline\":{\"events\":";
-    write_events(c, timeline, v);
-    c.room_json += ",\"limited\":";
-    c.room_json += limited ? "true" : "false";
-    c.room_json += ",\"prev_batch\":\"" + room::position_token(start) + "\"}";
-    if (c.req.use_state_after) {
-        c.room_json += ",\"state_after\":{\"events\":";
-        write_events(c, state_after, v);
+    // The room object up to its state section is the same for every sync of this slice when
+    // nothing of the device's went into it: no state (lazy members are per device) and no
+    // event of the caller's own (those carry their transaction_id). A fan-out serializes it
+    // once; the per-user parts below (account data, summary, unread counts, receipts) are
+    // appended per sync.
+    const bool own_event = std::any_of(timeline.begin(), timeline.end(),
+                                       [&](const auto& t) { return t.sender == c.req.user_id; });
+    const bool share_json = shareable && !own_event && state.empty() && state_after.empty() &&
+                            !filter.event_fields && filter.event_format != "federation";
+    const SharedRoomJson* shared = share_json ? room_json_.find(slice_key) : nullptr;
+    if (shared) {
+        c.room_json = shared->json;
+        c.has_members = shared->has_members;
     } else {
-        c.room_json += ",\"state\":{\"events\":";
-        write_events(c, state, v);
+        c.room_json = "{\"timeline\":{\"events\":";
+        write_events(c, timeline, v);
+        c.room_json += ",\"limited\":";
+        c.room_json += limited ? "true" : "false";
+        c.room_json += ",\"prev_batch\":\"" + room::position_token(start) + "\"}";
+        if (c.req.use_state_after) {
+            c.room_json += ",\"state_after\":{\"events\":";
+            write_events(c, state_after, v);
+        } else {
+            c.room_json += ",\"state\":{\"events\":";
+            write_events(c, state, v);
+        }
+        c.room_json += '}';
+        if (share_json) room_json_.put(slice_key, SharedRoomJson{c.room_json, c.has_members});
     }
-    c.room_json += '}';
     if (has_ad) {
         json::array events;
         for (const auto& r : ad->second)

@@ -133,7 +133,15 @@ private:
         std::uint64_t state_version = 0;
         std::int64_t joined = 0, invited = 0;
         std::vector<std::string> heroes; // the 6 oldest joined/invited members
+        std::string json_others;         // ,"summary":{...} for a caller not among the heroes
     };
+    // The serialized start of a room object (timeline and state sections) by timeline slice key,
+    // for syncs that add nothing of their device's to it (see write_joined_room).
+    struct SharedRoomJson {
+        std::string json;
+        bool has_members = false;
+    };
+    SmallCache<SharedRoomJson> room_json_{256};
     std::unordered_map<std::string, RoomSummary> summaries_;
     std::optional<store::StoredEvent> member_at(const std::string& room_id,
                                                 const std::string& user_id, std::int64_t at);

@@ -429,3 +429,32 @@ TEST(PushEvaluator, TemplateWithPlaceholdersMatchesPerUserDefaults) {
     auto ctx = room_of(3);
     EXPECT_FALSE(evaluate(default_ruleset_template(), invite, ctx).notify);
 }
+
+// One prepared event evaluated for many recipients (a message to a big room): what it caches
+// (compiled patterns, folded properties) never carries one recipient's placeholder to another.
+TEST(PushEvaluator, PreparedEventSharedAcrossRecipients) {
+    auto event = message("hello alice and carol");
+    const PreparedEvent prepared(event);
+    struct Case {
+        std::string user, display_name;
+    };
+    for (int round = 0; round < 2; ++round)
+        for (const auto& [user, name] :
+             {Case{"@alice:example.org", ""}, Case{"@bob2:example.org", ""},
+              Case{"@carol:example.org", "Carol"}, Case{"@dave:example.org", "Dave"}}) {
+            auto ctx = room_of(5);
+            ctx.user_id = user;
+            ctx.display_name = name;
+            auto expected = evaluate(default_ruleset(user), event, ctx);
+            ctx.placeholders = true;
+            auto shared = evaluate(default_ruleset_template(), prepared, ctx);
+            EXPECT_EQ(shared.notify, expected.notify) << user;
+            EXPECT_EQ(shared.highlight, expected.highlight) << user;
+            EXPECT_EQ(shared.rule_id, expected.rule_id) << user;
+        }
+    auto ctx = room_of(5);
+    ctx.placeholders = true;
+    EXPECT_TRUE(evaluate(default_ruleset_template(), prepared, ctx).highlight); // alice
+    ctx.user_id = "@dave:example.org";
+    EXPECT_FALSE(evaluate(default_ruleset_template(), prepared, ctx).highlight);
+}
