@@ -1,6 +1,7 @@
 // GET /sync (long-poll) and the filter endpoints.
 #include "api/routes.hpp"
 #include "net/response_stream.hpp"
+#include "util/gzip.hpp"
 #include "util/matrix_error.hpp"
 #include <charconv>
 
@@ -64,6 +65,12 @@ void add_sync_routes(net::Router& r, Services& s) {
                                                std::move(gone), std::move(on_gone));
         Response res;
         res.body = std::move(result.body);
+        res.headers.emplace_back("Vary", "Accept-Encoding");
+        if (s.config.sync_gzip &&
+            util::accepts_gzip(req.header(net::http::field::accept_encoding))) {
+            res.body = util::gzip(res.body);
+            res.headers.emplace_back("Content-Encoding", "gzip");
+        }
         co_return res;
     });
 

@@ -2,6 +2,7 @@
 #include "api/routes.hpp"
 #include "net/response_stream.hpp"
 #include "sync/sse_session.hpp"
+#include "util/gzip.hpp"
 #include "util/matrix_error.hpp"
 #include <charconv>
 
@@ -11,16 +12,34 @@ sync::SyncRequest sync_request(Services& s, const Request& req, const account::A
 
 namespace {
 // Adapts the HTTP connection to the sync layer's sink.
+// Adapts the HTTP connection to the sync layer's sink, gzipping when the client accepts it: one
+// compression context for the whole stream, flushed after every event, so later events
+// compress against earlier ones (the same keys, ids and rooms recur) and none waits in it.
 class ConnectionSink final : public sync::SseSink {
 public:
-    explicit ConnectionSink(net::ResponseStream& out)
-        : out_(out) {}
-    boost::asio::awaitable<bool> send(std::string_view text) override { return out_.write(text); }
+    ConnectionSink(net::ResponseStream& out, bool gzip)
+        : out_(out) {
+        // A 4 KiB window holds several sync bodies at about 24 KiB of zlib state.
+        if (gzip) gzip_.emplace(12, 4);
+    }
+    boost::asio::awaitable<bool> send(std::string_view text) override {
+        if (!gzip_) return out_.write(text);
+        return write_owned(gzip_->write(text));
+    }
+    // The gzip trailer, when the stream ends cleanly.
+    boost::asio::awaitable<void> finish() {
+        if (gzip_ && !out_.closed()) co_await write_owned(gzip_->finish());
+    }
     bool closed() const override { return out_.closed(); }
     void on_close(std::function<void()> cb) override { out_.on_close = std::move(cb); }
 
 private:
+    // The compressed bytes must live until the write completes.
+    boost::asio::awaitable<bool> write_owned(std::string bytes) {
+        co_return co_await out_.write(bytes);
+    }
     net::ResponseStream& out_;
+    std::optional<util::GzipWriter> gzip_;
 };
 
 std::chrono::seconds heartbeat_param(const Services& s, const Request& req) {
@@ -68,12 +87,17 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
         std::vector<std::pair<std::string, std::string>> headers{
             {"Content-Type", "text/event-stream"},
             {"Cache-Control", "no-cache, no-transform"},
-            {"X-Accel-Buffering", "no"}};
+            {"X-Accel-Buffering", "no"},
+            {"Vary", "Accept-Encoding"}};
+        bool gzip =
+            s.config.sync_gzip && util::accepts_gzip(req.header(net::http::field::accept_encoding));
+        if (gzip) headers.emplace_back("Content-Encoding", "gzip");
         if (!co_await req.stream->begin(200, headers)) co_return Response::already_streamed();
-        ConnectionSink sink(*req.stream);
+        ConnectionSink sink(*req.stream, gzip);
         // The stream counts as syncing for as long as it is open.
         SyncPresence presence(s.presence, auth.user_id, sr.set_presence);
         co_await sync::run_sse_session(s.sync, sink, std::move(sr), std::move(opts));
+        co_await sink.finish();
         co_return Response::already_streamed();
     };
     r.client(verb::get, "/sync/sse", handler);

@@ -75,6 +75,7 @@ void load_config_file(Config& cfg, const std::string& path) {
     if (cfg.sse_heartbeat_s < 1 || cfg.sse_heartbeat_s > 3600)
         throw std::runtime_error("sse.heartbeat_interval_s must be between 1 and 3600");
     get(t, "sse.allow_query_token", cfg.sse_allow_query_token);
+    get(t, "sse.gzip", cfg.sync_gzip);
     get(t, "sse.max_streams_per_device", cfg.sse_max_streams_per_device);
     get(t, "sse.max_streams_per_user", cfg.sse_max_streams_per_user);
     get(t, "to_device.max_pending_per_device", cfg.to_device_max_pending);
@@ -111,7 +112,8 @@ const char* config_keys_help() {
   [rate_limit.login]                   per client address: enabled = true,
   [rate_limit.register]                  per_second = 0.5, burst = 10
   [sse]   heartbeat_interval_s = 5, allow_query_token = true,
-          max_streams_per_device = 4, max_streams_per_user = 20
+          max_streams_per_device = 4, max_streams_per_user = 20,
+          gzip = true (also /sync, for clients sending Accept-Encoding: gzip)
   [http]  max_body_bytes = 1048576, max_header_bytes = 16384,
           idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60
   [presence] enabled = true, offline_after_s = 30

@@ -31,6 +31,9 @@ struct Config {
     // /sync/sse (MSC2108)
     std::int64_t sse_heartbeat_s = 5;  // default heartbeat_interval
     bool sse_allow_query_token = true; // ?access_token= for browsers' EventSource
+    // gzip /sync and /sync/sse responses for clients that accept it (a stream keeps one
+    // compression context, about 24 KiB, for its whole life).
+    bool sync_gzip = true;
     std::int64_t sse_max_streams_per_device = 4;
     std::int64_t sse_max_streams_per_user = 20;
     // To-device messages kept per device until acknowledged; the oldest go beyond this.
