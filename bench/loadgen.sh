@@ -8,6 +8,8 @@
 # Usage: bench/loadgen.sh [small|full] [idle fanout chat latency]
 #   MYELIN_BIN: server binary (default build/myelin); MYELIN_LOAD_BIN: default build/myelin-load;
 #   RESULTS_DIR: keep the JSON results, report.md and plots there.
+#   LOADGEN_EXTRA: more myelin-load options for every run, e.g. "--gzip" (both modes ask for
+#   gzip-compressed sync responses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-small}
@@ -67,7 +69,8 @@ run() { # NAME STATE ARGS...: both modes of a scenario share one world (users an
   shift 2
   echo "== $name" >&2
   local rc=0
-  "$LOAD" --url "$url" --server-pid "$pid" --state "$dir/state/$state.json" --reuse \
+  # shellcheck disable=SC2086 # LOADGEN_EXTRA is a list of options
+  "$LOAD" --url "$url" --server-pid "$pid" --state "$dir/state/$state.json" --reuse ${LOADGEN_EXTRA:-} \
     --out "$dir/$name.json" --drain 10 "$@" >/dev/null 2>"$dir/$name.log" || rc=$?
   if ((rc != 0)); then
     failed+=("$name")

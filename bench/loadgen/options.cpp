@@ -28,6 +28,7 @@ Usage: myelin-load --scenario idle|fanout|chat|latency --mode sse|longpoll [opti
   --longpoll-timeout-ms MS  /sync timeout                                       [30000]
   --timeline-limit L        timeline limit in the sync filter                   [100]
   --no-presence             filter presence out of syncs (it is otherwise part of the load)
+  --gzip                    ask for gzip (Accept-Encoding) on /sync and /sync/sse
   --server-pid PID          sample the server's CPU and memory from /proc
   --out FILE                write the results as JSON
   --state FILE              where accounts and rooms are saved
@@ -108,6 +109,8 @@ Options parse_options(int argc, char** argv) {
             o.huge_room = true;
         } else if (a == "--no-presence") {
             o.no_presence = true;
+        } else if (a == "--gzip") {
+            o.gzip = true;
         } else if (a == "--reuse") {
             o.reuse = true;
         } else if (a == "-h" || a == "--help") {
@@ -156,6 +159,7 @@ boost::json::object options_json(const Options& o) {
             {"rooms_per_user", o.rooms_per_user},
             {"huge_room", o.huge_room},
             {"no_presence", o.no_presence},
+            {"gzip", o.gzip},
             {"rate", o.rate},
             {"duration_s", o.duration},
             {"messages", o.messages},

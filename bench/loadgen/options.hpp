@@ -8,7 +8,7 @@ namespace loadgen {
 
 struct Options {
     std::string url = "http://127.0.0.1:8008";
-    std::string send_url; // messages are sent here (another process); default: url
+    std::string send_url;          // messages are sent here (another process); default: url
     std::string scenario = "chat"; // idle | fanout | chat | latency
     std::string mode = "sse";      // sse | longpoll
     std::uint32_t users = 100;
@@ -16,6 +16,7 @@ struct Options {
     std::uint32_t rooms_per_user = 1;
     bool huge_room = false;
     bool no_presence = false;   // filter presence out of every sync
+    bool gzip = false;          // Accept-Encoding: gzip on sync requests
     double rate = 50;           // messages per second, all rooms together (chat)
     double duration = 10;       // seconds of sending (chat) or holding (idle)
     std::uint32_t messages = 0; // fanout / latency: how many (0: the scenario's default)

@@ -1,8 +1,20 @@
 #include "response_parser.hpp"
 
 #include <charconv>
+#include <stdexcept>
+#include <zlib.h>
 
 namespace loadgen {
+
+struct ResponseParser::Gunzip {
+    z_stream z{};
+    Gunzip() {
+        if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2 failed");
+    }
+    ~Gunzip() { inflateEnd(&z); }
+};
+
+ResponseParser::~ResponseParser() = default;
 
 ResponseParser::ResponseParser(BodySink* sink, std::string& body)
     : sink_(sink)
@@ -13,6 +25,7 @@ ResponseParser::ResponseParser(BodySink* sink, std::string& body)
 }
 
 void ResponseParser::on_field_impl(field name, string_view, string_view value, error_code&) {
+    if (name == field::content_encoding && value == "gzip") gunzip_ = std::make_unique<Gunzip>();
     if (name != field::retry_after) return;
     long s = 0;
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), s);
@@ -23,11 +36,31 @@ void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& len
     if (length && (!sink_ || status_ != 200)) body_.reserve(static_cast<std::size_t>(*length));
 }
 
-std::size_t ResponseParser::take(string_view data) {
+void ResponseParser::deliver(std::string_view data) {
     if (sink_ && status_ == 200)
-        sink_->on_body_data(std::string_view(data.data(), data.size()));
+        sink_->on_body_data(data);
     else
         body_.append(data.data(), data.size());
+}
+
+std::size_t ResponseParser::take(string_view data) {
+    if (!gunzip_) {
+        deliver(std::string_view(data.data(), data.size()));
+        return data.size();
+    }
+    auto& z = gunzip_->z;
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = static_cast<uInt>(data.size());
+    char buf[16384];
+    do {
+        z.next_out = reinterpret_cast<Bytef*>(buf);
+        z.avail_out = sizeof buf;
+        int rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            throw std::runtime_error("bad gzip body");
+        if (sizeof buf > z.avail_out) deliver(std::string_view(buf, sizeof buf - z.avail_out));
+        if (rc == Z_STREAM_END) break;
+    } while (z.avail_out == 0);
     return data.size();
 }
 

@@ -2,6 +2,7 @@
 // An HTTP/1.1 response parser on Beast's basic_parser that hands the body of a 200 response to
 // a sink as it arrives (for an endless SSE stream) and collects any other body into a string.
 #include <boost/beast/http/basic_parser.hpp>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@ class ResponseParser : public boost::beast::http::basic_parser<false> {
 public:
     // Body bytes go to `sink` when the status is 200 and a sink is given, else into `body`.
     ResponseParser(BodySink* sink, std::string& body);
+    ~ResponseParser() override;
     int status() const { return status_; }
     // The server's Retry-After header in milliseconds, if it sent one.
     long retry_after_ms() const { return retry_after_ms_; }
@@ -38,7 +40,10 @@ private:
     void on_finish_impl(error_code&) override {}
 
     std::size_t take(string_view data);
+    void deliver(std::string_view data);
 
+    struct Gunzip; // a body sent with Content-Encoding: gzip is inflated as it arrives
+    std::unique_ptr<Gunzip> gunzip_;
     BodySink* sink_;
     std::string& body_;
     int status_ = 0;

@@ -7,7 +7,8 @@
 
 namespace loadgen {
 
-// Resolves a URL (--url or --send-url) and picks the loopback source addresses. Throws on a bad URL.
+// Resolves a URL (--url or --send-url) and picks the loopback source addresses. Throws on a bad
+// URL.
 Target make_target(asio::io_context& io, const Options& opts, const std::string& url);
 
 // Runs the scenario; fills `result`. Returns the exit status (0 ok, 2 deliveries or requests

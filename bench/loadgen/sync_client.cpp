@@ -71,8 +71,9 @@ asio::awaitable<void> SyncClient::run_longpoll() {
             target += "&timeout=" + std::to_string(o.longpoll_timeout_ms) +
                       "&since=" + url_encode(since_);
         if (!conn_.is_open() && connected_once) ++ctx_.reconnects;
-        auto r = co_await conn_.exchange(
-            format_request("GET", target, ctx_.target, account_.access_token));
+        auto r = co_await conn_.exchange(format_request(
+            "GET", target, ctx_.target, account_.access_token, "",
+            o.gzip ? std::string_view("Accept-Encoding: gzip\r\n") : std::string_view()));
         connected_once = true;
         if (ctx_.stopping) break;
         if (r.ec && r.stale) continue; // the server closed the idle keep-alive connection
@@ -118,6 +119,7 @@ asio::awaitable<void> SyncClient::run_sse() {
     std::chrono::milliseconds backoff{250};
     while (!ctx_.stopping) {
         std::string headers = "Accept: text/event-stream\r\n";
+        if (o.gzip) headers += "Accept-Encoding: gzip\r\n";
         if (!since_.empty()) headers += "Last-Event-ID: " + since_ + "\r\n";
         sse_.reset();
         seen_event_ = false;
