@@ -1,8 +1,9 @@
 // Opens N idle /sync/sse streams (or N idle long-polls) against a running server and reports
 // the server's resident memory per stream, read from /proc/PID/status.
 // Usage: node bench/idle_streams.mjs --pid PID --port PORT [--count 10000] [--users 100]
-//        [--mode sse|longpoll]
+//        [--mode sse|sse-gzip|longpoll]   (sse-gzip: streams asking for Accept-Encoding: gzip)
 import net from 'node:net';
+import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -29,22 +30,34 @@ const since = [];
 if (values.mode === 'longpoll')
   for (const t of tokens) since.push((await (await fetch(`${base}/sync`, { headers: { authorization: `Bearer ${t}` } })).json()).next_batch);
 
+const sse = values.mode !== 'longpoll';
 function open(i) {
   return new Promise((resolve, reject) => {
     const u = i % tokens.length;
     const sock = net.connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${2 + (i % 50)}` }, () => {
-      const path = values.mode === 'sse'
+      const path = sse
         ? '/_matrix/client/v3/sync/sse?heartbeat_interval=300'
         : `/_matrix/client/v3/sync?since=${since[u]}&timeout=600000`;
-      sock.write(`GET ${path} HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer ${tokens[u]}\r\n\r\n`);
-      if (values.mode !== 'sse') setTimeout(() => resolve(sock), 0);
+      const gzip = values.mode === 'sse-gzip' ? 'Accept-Encoding: gzip\r\n' : '';
+      sock.write(`GET ${path} HTTP/1.1\r\nHost: b\r\n${gzip}Authorization: Bearer ${tokens[u]}\r\n\r\n`);
+      if (!sse) setTimeout(() => resolve(sock), 0);
     });
     let got = '';
+    let gunzip;
+    const opened = () => { sock.removeAllListeners('data'); sock.on('data', () => {}); gunzip?.destroy(); resolve(sock); };
     sock.on('data', (d) => {
-      got += d.toString();
+      if (gunzip) { gunzip.write(d); return; }
+      got += d.toString('latin1');
       if (got.includes('\r\n') && !got.startsWith('HTTP/1.1 200')) { sock.destroy(); reject(new Error(got.slice(0, 300))); return; }
       // An SSE stream counts as open once its first event (the initial sync) has arrived.
-      if (values.mode === 'sse' && got.includes('\ndata: ')) { sock.removeAllListeners('data'); sock.on('data', () => {}); resolve(sock); }
+      if (values.mode === 'sse' && got.includes('\ndata: ')) opened();
+      if (values.mode === 'sse-gzip' && got.includes('\r\n\r\n')) {
+        if (!/\r\ncontent-encoding: gzip\r\n/i.test(got)) { sock.destroy(); reject(new Error('no gzip')); return; }
+        let text = '';
+        gunzip = zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH });
+        gunzip.on('data', (x) => { text += x.toString(); if (text.includes('\ndata: ')) opened(); });
+        gunzip.write(Buffer.from(got.slice(got.indexOf('\r\n\r\n') + 4), 'latin1'));
+      }
     });
     sock.on('error', reject);
   });
