@@ -32,7 +32,7 @@ struct Config {
     std::int64_t sse_heartbeat_s = 5;  // default heartbeat_interval
     bool sse_allow_query_token = true; // ?access_token= for browsers' EventSource
     // gzip /sync and /sync/sse responses for clients that accept it (a stream keeps one
-    // compression context, about 24 KiB, for its whole life).
+    // compression context, about 12 KiB, for its whole life).
     bool sync_gzip = true;
     std::int64_t sse_max_streams_per_device = 4;
     std::int64_t sse_max_streams_per_user = 20;
