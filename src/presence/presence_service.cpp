@@ -56,6 +56,7 @@ void PresenceService::change(store::PresenceRecord& r, const std::string& state,
     r.state = state;
     r.status_msg = status_msg;
     r.stream_position = store_.put_presence(r);
+    if (r.stream_position > 0) presence_only_.add(r.stream_position);
     pending_.push_back(r.user_id);
     schedule_flush();
 }

@@ -5,6 +5,7 @@
 // (not a timer per user) marks them offline. Only changes of state or message wake syncs:
 // refreshing last_active does not. Changes are batched (one flush per `kWakeBatch`) so that
 // many users coming online at once wake each room's members once per batch, not once per user.
+#include "presence/presence_positions.hpp"
 #include "store/store.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,6 +44,11 @@ public:
     // knew that their syncs there had ended).
     void apply_remote(const std::vector<std::string>& user_ids);
 
+    // The smallest y <= x such that every position in (y, x] is known to hold only a presence
+    // change this process wrote (see presence_positions.hpp): for everything but presence, a
+    // sync over (x, P] and one over (y, P] return the same.
+    std::int64_t presence_only_floor(std::int64_t x) const { return presence_only_.floor(x); }
+
     // Runs one sweep now (the timer calls this; tests may too).
     void sweep();
     // Stops the sweep timer (shutdown: the event loop must be able to run dry).
@@ -74,6 +80,7 @@ private:
     bool stopped_ = false;
     std::unordered_map<std::string, store::PresenceRecord> records_;
     std::unordered_map<std::string, Activity> active_; // users not offline, by activity
+    PresenceOnlyPositions presence_only_;              // the positions our presence writes took
 };
 
 } // namespace myelin::presence

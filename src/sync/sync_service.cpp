@@ -40,6 +40,13 @@ bool is_join(const store::StoredEvent& member_event) {
 struct SyncService::Ctx {
     const SyncRequest& req;
     std::int64_t since = 0; // 0 for an initial sync
+    // The lower bound of everything shared by range (range caches, timeline slices) but
+    // presence: `since` lowered past the positions known to hold only presence changes
+    // (PresenceService::presence_only_floor). (base, pos] holds the same rows as (since, pos]
+    // except presence, so syncs whose tokens differ only by presence writes share those caches.
+    // What is per user or per device (to-device acknowledgement, lazy members, presence) keeps
+    // `since`.
+    std::int64_t base = 0;
     bool initial = true;
     std::int64_t pos = 0; // the position this response runs up to (next_batch)
     std::map<std::string, std::vector<store::AccountDataRecord>> room_account_data{};
@@ -347,7 +354,7 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
     const TimelineSlice* slice = nullptr;
     if (shareable) {
         slice_key = room_id + "|" + std::to_string(lower) + "|" + std::to_string(upper) + "|" +
-                    std::to_string(c.since) + (c.req.use_state_after ? "|a|" : "|s|") +
+                    std::to_string(c.base) + (c.req.use_state_after ? "|a|" : "|s|") +
                     filter.cache_key;
         slice = timelines_.find(slice_key);
     }
@@ -405,14 +412,14 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
             state = full_state_at(start);
         } else if (limited) {
             for (auto& s : store_.state_at(room_id, start))
-                if (s.stream_ordering > c.since) state.push_back(std::move(s));
+                if (s.stream_ordering > c.base) state.push_back(std::move(s));
         }
         if (c.req.use_state_after) {
             if (full) {
                 state_after = full_state_at(upper);
             } else {
                 for (auto& s : store_.state_at(room_id, upper))
-                    if (s.stream_ordering > c.since) state_after.push_back(std::move(s));
+                    if (s.stream_ordering > c.base) state_after.push_back(std::move(s));
             }
         }
         if (shareable)
@@ -539,17 +546,18 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         if (!req.since) caches_.changed();
         c.pos = caches_.max_position([this] { return store_.max_stream_position(); }, c.since);
     }
+    c.base = c.initial ? 0 : presence_.presence_only_floor(c.since);
     c.typing_serial = typing_.serial();
     bool full_all = c.initial || req.full_state;
     const auto& filter = req.filter;
     if (c.initial && req.filter.state.lazy_load_members)
         lazy_members_.reset_device(req.user_id + "|" + req.device_id);
     // What is the same for every sync over (since, pos] is read once per range (sync_caches.hpp).
-    const auto range = range_key(c.since, c.pos);
+    const auto range = range_key(c.base, c.pos);
     if (!c.initial) {
         const auto* receipts = caches_.receipts.find(range);
         if (!receipts)
-            receipts = &caches_.receipts.put(range, store_.receipts_between(c.since, c.pos));
+            receipts = &caches_.receipts.put(range, store_.receipts_between(c.base, c.pos));
         for (const auto& r : *receipts)
             c.room_receipts[r.room_id].push_back(r);
     }
@@ -579,7 +587,7 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     // not only what happened since `since`.
     auto add_join = [&](const std::string& room_id, bool full, bool fresh) {
         if (!seen.insert(room_id).second || !filter.rooms.matches_room(room_id)) return;
-        if (write_joined_room(c, room_id, full, fresh, fresh ? 0 : c.since, c.pos))
+        if (write_joined_room(c, room_id, full, fresh, fresh ? 0 : c.base, c.pos))
             join.emplace_back(room_id, std::move(c.room_json));
     };
 
@@ -620,7 +628,7 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     if (!c.initial && !req.full_state) {
         const auto* changed = caches_.rooms_changed.find(range);
         if (!changed)
-            changed = &caches_.rooms_changed.put(range, store_.rooms_changed(c.since, c.pos));
+            changed = &caches_.rooms_changed.put(range, store_.rooms_changed(c.base, c.pos));
         for (const auto& room_id : *changed)
             if (!seen.count(room_id) &&
                 rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
@@ -648,8 +656,8 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         const auto* changes = caches_.device_changes.find(range);
         if (!changes)
             changes = &caches_.device_changes.put(
-                range, SyncCaches::DeviceChanges{store_.device_list_changes(c.since, c.pos),
-                                                 store_.member_changes(c.since, c.pos)});
+                range, SyncCaches::DeviceChanges{store_.device_list_changes(c.base, c.pos),
+                                                 store_.member_changes(c.base, c.pos)});
         devices =
             keys_.device_list_delta(req.user_id, changes->key_changes, changes->member_changes);
     }

@@ -115,3 +115,96 @@ test('one message to many streams: each gets it once, with its own unread counts
     readers.forEach((rd) => rd.close());
   }
 });
+
+// Streams that connected one after another each hold a different `since` (every connection
+// writes its user's presence in between), yet for everything but presence the ranges are the
+// same: the server keys its range caches by `since` lowered past positions holding only
+// presence. Every stream must still get the next message exactly once, with the same content.
+test('streams connected at different times (presence writes in between) get the next message once', async () => {
+  const owner = await api.register('stagger_owner');
+  const roomId = await createRoom(owner, { preset: 'public_chat' });
+  const users = [];
+  for (let i = 0; i < 6; i++) {
+    const u = await api.register(`stagger_m${i}`);
+    await join(u, roomId);
+    users.push(u);
+  }
+  const noPresence = enc(JSON.stringify({ presence: { not_types: ['*'] }, room: { timeline: { limit: 5 } } }));
+  const readers = [];
+  try {
+    for (const [i, u] of users.entries()) {
+      // Each connection brings its user online (a presence write); so does this explicit one.
+      const r = await owner.put(`${V3}/presence/${enc(owner.userId)}/status`,
+        { presence: i % 2 ? 'online' : 'unavailable' });
+      assert.equal(r.status, 200, r.text);
+      const rd = new SseReader(server.port, `${V3}/sync/sse?heartbeat_interval=30&filter=${noPresence}`,
+        { Authorization: `Bearer ${u.token}` });
+      readers.push(rd);
+      await rd.until(() => rd.events.length >= 1, 10000, 'initial sync');
+    }
+    const tokens = readers.map((rd) => rd.events.at(-1).json.next_batch);
+    assert.equal(new Set(tokens).size, tokens.length, `distinct since tokens: ${tokens}`);
+
+    for (const body of ['staggered one', 'staggered two']) {
+      const eventId = await sendTxn(owner, roomId, `txn-${body}`, body);
+      await Promise.all(readers.map((rd) => rd.until(() => find(rd, roomId, body), 10000, body)));
+      for (const rd of readers) {
+        assert.equal(count(rd, roomId, body), 1, 'exactly once');
+        const { room } = find(rd, roomId, body);
+        assert.deepEqual(room.timeline.events.map((e) => e.event_id), [eventId], 'only the message');
+        assert.equal(room.timeline.limited, false);
+        assert.deepEqual(room.state?.events ?? [], [], 'no state in the gap');
+        assert.equal(room.unread_notifications.notification_count, body === 'staggered one' ? 1 : 2);
+      }
+    }
+  } finally {
+    readers.forEach((rd) => rd.close());
+  }
+});
+
+// The same with /sync and tokens separated only by presence writes, over a limited timeline
+// with a state change in the gap: the room is the same from every token, and presence still
+// runs from each token's own position.
+test('tokens separated only by presence writes: same room, own presence', async () => {
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((n) => api.register(`gap_${n}`)));
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  for (const who of [bob, carol]) await join(who, roomId);
+  const filter = enc(JSON.stringify({ room: { timeline: { limit: 1 } } }));
+  // An initial sync reads the store's newest position (and set_presence=offline writes none).
+  const token = async () => {
+    const r = await bob.get(`${V3}/sync?set_presence=offline&filter=${filter}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json.next_batch;
+  };
+  const setPresence = async (who, presence) => {
+    const r = await who.put(`${V3}/presence/${enc(who.userId)}/status`, { presence });
+    assert.equal(r.status, 200, r.text);
+  };
+  const t0 = await token();
+  await setPresence(alice, 'unavailable');
+  const t1 = await token();
+  await setPresence(carol, 'unavailable');
+  const t2 = await token();
+  assert.ok(t0 !== t1 && t1 !== t2, `tokens ${t0} ${t1} ${t2}`);
+
+  let r = await alice.put(`${V3}/rooms/${enc(roomId)}/state/m.room.topic`, { topic: 'in the gap' });
+  assert.equal(r.status, 200, r.text);
+  await sendTxn(alice, roomId, 'gap-1', 'gap one');
+  const last = await sendTxn(alice, roomId, 'gap-2', 'gap two');
+
+  const presenceFrom = (sync) => (sync.presence?.events ?? []).map((e) => e.sender).sort();
+  const rooms = [];
+  for (const [since, expected] of [[t2, []], [t0, [alice.userId, carol.userId].sort()], [t1, [carol.userId]]]) {
+    r = await bob.get(`${V3}/sync?since=${since}&timeout=0&set_presence=offline&filter=${filter}`);
+    assert.equal(r.status, 200, r.text);
+    const room = r.json.rooms.join[roomId];
+    assert.deepEqual(room.timeline.events.map((e) => e.event_id), [last]);
+    assert.equal(room.timeline.limited, true);
+    assert.deepEqual(room.state.events.filter((e) => e.type === 'm.room.topic').map((e) => e.content.topic),
+      ['in the gap']);
+    assert.deepEqual(presenceFrom(r.json), expected, `presence since ${since}`);
+    rooms.push(room);
+  }
+  assert.deepEqual(rooms[1], rooms[0]);
+  assert.deepEqual(rooms[2], rooms[0]);
+});
