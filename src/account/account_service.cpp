@@ -19,22 +19,30 @@ constexpr std::int64_t kTouchIntervalMs = 5 * 60 * 1000;
 
 std::string random_localpart() {
     std::string s = util::random_letters(12);
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
 }
 
 std::string random_device_id() {
     std::string s = util::random_letters(10);
-    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
 }
 
-MatrixError bad_login() { return forbidden("Invalid username or password"); }
+MatrixError bad_login() {
+    return forbidden("Invalid username or password");
+}
 } // namespace
 
 AccountService::AccountService(const Config& cfg, store::Store& store, util::BlockingPool& pool)
-    : cfg_(cfg), store_(store), pool_(pool), login_limiter_(cfg.login_rate_limit),
-      register_limiter_(cfg.register_rate_limit), uia_(store) {}
+    : cfg_(cfg)
+    , store_(store)
+    , pool_(pool)
+    , login_limiter_(cfg.login_rate_limit)
+    , register_limiter_(cfg.register_rate_limit)
+    , uia_(store) {}
 
 std::string AccountService::check_username_available(const std::string& localpart) {
     if (!ids::valid_new_localpart(localpart))
@@ -114,8 +122,8 @@ awaitable<LoginResult> AccountService::register_user(RegisterRequest r,
     co_return result;
 }
 
-void AccountService::create_user_offline(const std::string& localpart,
-                                         const std::string& password, bool admin) {
+void AccountService::create_user_offline(const std::string& localpart, const std::string& password,
+                                         bool admin) {
     std::string user_id = check_username_available(localpart);
     store::UserRecord u;
     u.user_id = user_id;
@@ -171,12 +179,15 @@ void AccountService::forget_cached(const std::string& user_id, const std::string
     if (on_device_removed) on_device_removed(user_id, device_id);
 }
 
-void AccountService::logout(const Auth& a) { delete_devices(a.user_id, {a.device_id}); }
+void AccountService::logout(const Auth& a) {
+    delete_devices(a.user_id, {a.device_id});
+}
 
 void AccountService::logout_all(const Auth& a) {
     auto devs = store_.list_devices(a.user_id);
     store_.delete_all_devices(a.user_id, "");
-    for (const auto& d : devs) forget_cached(a.user_id, d.device_id);
+    for (const auto& d : devs)
+        forget_cached(a.user_id, d.device_id);
 }
 
 awaitable<std::string> AccountService::hash_on_pool(const std::string& password) {
@@ -224,7 +235,8 @@ awaitable<void> AccountService::change_password(const Auth& a, const std::string
 void AccountService::deactivate(const Auth& a) {
     auto devs = store_.list_devices(a.user_id);
     store_.deactivate_user(a.user_id);
-    for (const auto& d : devs) forget_cached(a.user_id, d.device_id);
+    for (const auto& d : devs)
+        forget_cached(a.user_id, d.device_id);
 }
 
 std::vector<store::DeviceRecord> AccountService::devices(const std::string& user_id) {
@@ -244,7 +256,8 @@ bool AccountService::rename_device(const std::string& user_id, const std::string
 void AccountService::delete_devices(const std::string& user_id,
                                     const std::vector<std::string>& ids) {
     store_.delete_devices(user_id, ids);
-    for (const auto& d : ids) forget_cached(user_id, d);
+    for (const auto& d : ids)
+        forget_cached(user_id, d);
 }
 
 bool AccountService::user_exists(const std::string& user_id) {
