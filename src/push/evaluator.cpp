@@ -1,8 +1,10 @@
 #include "push/evaluator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <limits>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -75,12 +77,26 @@ bool is_word(char32_t c) {
 // backtracking regex. Without `words` the whole text must match. With `words` any substring
 // may, if it starts and ends at a word boundary: the text's edge, or a non-word character on
 // either side of the cut (so "@room" is found in "x@room", but "alice" is not in "alicex").
+// A pattern without wildcards (display names, user localparts, most content rules: what every
+// member of a fanned-out room evaluates) is a substring search instead, with the same result.
 bool glob_match(const std::u32string& pat, const std::u32string& text, bool words) {
     const std::size_t m = pat.size(), n = text.size();
     auto boundary = [&](std::size_t i) {
         return i == 0 || i == n || !is_word(text[i - 1]) || !is_word(text[i]);
     };
-    std::vector<char> cur(m + 1, 0), next(m + 1, 0);
+    if (std::none_of(pat.begin(), pat.end(),
+                     [](char32_t c) { return c == kAnyOne || c == kAnyRun; })) {
+        if (!words) return pat == text;
+        for (auto at = text.find(pat); at != std::u32string::npos; at = text.find(pat, at + 1))
+            if (boundary(at) && boundary(at + m)) return true;
+        return false;
+    }
+    // The NFA's two state rows; on the stack for patterns of usual length.
+    constexpr std::size_t kInline = 64;
+    std::array<char, 2 * (kInline + 1)> inline_rows{};
+    std::vector<char> heap_rows(m + 1 > kInline + 1 ? 2 * (m + 1) : 0);
+    char* rows = heap_rows.empty() ? inline_rows.data() : heap_rows.data();
+    std::span<char> cur(rows, m + 1), next(rows + m + 1, m + 1);
     for (std::size_t i = 0;; ++i) {
         if (i == 0 || (words && boundary(i))) cur[0] = 1;
         for (std::size_t p = 0; p < m; ++p) // a run of `*` may match nothing
@@ -100,7 +116,7 @@ bool glob_match(const std::u32string& pat, const std::u32string& text, bool word
             alive = true;
         }
         if (!alive && !words) return false;
-        cur.swap(next);
+        std::swap(cur, next);
     }
 }
 

@@ -2,6 +2,8 @@
 #include "push/default_rules.hpp"
 #include "push/evaluator.hpp"
 #include <gtest/gtest.h>
+#include <tuple>
+#include <vector>
 
 using namespace myelin::push;
 namespace json = boost::json;
@@ -93,6 +95,32 @@ TEST(PushEvaluator, LocalpartNeedsWordBoundaries) {
         EXPECT_TRUE(out.notify) << body;
         EXPECT_FALSE(out.highlight) << body;
         EXPECT_EQ(out.rule_id, ".m.rule.message") << body;
+    }
+}
+
+TEST(PushEvaluator, LocalpartFoundPastAnOccurrenceWithoutBoundaries) {
+    for (const char* body : {"malice, then alice", "alicex alice", "alice_alice alice."}) {
+        auto out = defaults(message(body), room_of(3));
+        EXPECT_TRUE(out.highlight) << body;
+        EXPECT_EQ(out.rule_id, ".m.rule.contains_user_name") << body;
+    }
+}
+
+TEST(PushEvaluator, LongGlobPatterns) {
+    // Patterns longer than the NFA's inline rows, with and without wildcards.
+    const std::string word(70, 'x');
+    for (const auto& [pattern, body, hit] : std::vector<std::tuple<std::string, std::string, bool>>{
+             {word + "*", "a " + word + "yz b", true},
+             {"*" + word + "?", "a " + word + "y b", true},
+             {word + "?", "a " + word, false},
+             {word, "a " + word + " b", true},
+             {word, "a " + word + "x b", false}}) {
+        auto rules = json::parse(R"({"content": [{"rule_id": "long", "default": false,
+            "enabled": true, "actions": ["notify"]}]})")
+                         .as_object();
+        rules["content"].as_array()[0].as_object()["pattern"] = pattern;
+        auto out = evaluate(rules, message(body), room_of(3));
+        EXPECT_EQ(out.rule_id == "long", hit) << pattern << " / " << body;
     }
 }
 
