@@ -7,6 +7,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "event/redaction.hpp"
 #include "net/http_server.hpp"
 #include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
@@ -73,13 +74,7 @@ int serve(const Config& cfg) {
     if (replicator.enabled()) {
         // Wake-ups follow writes that already succeeded: a failure to catch up (the database
         // went away) must not fail that request; the poll catches up later.
-        notifier.before_wake = [&] {
-            try {
-                replicator.catch_up();
-            } catch (const std::exception& e) {
-                spdlog::warn("replication: catching up failed: {}", e.what());
-            }
-        };
+        notifier.before_wake = [&] { replicator.try_catch_up(); };
         rooms.on_head_moved = [&] { replicator.catch_up(); };
         rooms.replicated = true;
     }
@@ -138,11 +133,9 @@ int serve(const Config& cfg) {
     // Every stored event wakes the syncs of the room's members; a redaction changes how the
     // redacted event is served, so its cached serialization is dropped.
     rooms.on_event.push_back([&](const room::Event& e) {
-        if (e.type() == "m.room.redaction") {
-            const auto* r = e.pdu.if_contains("redacts");
-            if (!r) r = e.content().if_contains("redacts");
-            if (r && r->is_string()) sync.event_redacted(std::string(r->get_string()));
-        }
+        if (e.type() == "m.room.redaction")
+            if (auto target = event::redaction_target(e.pdu, rooms.version_of(e.row.room_id)))
+                sync.event_redacted(*target);
         std::string membership;
         if (e.type() == "m.room.member")
             if (const auto* m = e.content().if_contains("membership"); m && m->is_string())
@@ -157,8 +150,6 @@ int serve(const Config& cfg) {
         notifier.wake_user(user_id);
         replicator.user_changed(user_id);
     };
-    // A user's keys changed: that user's other devices and everyone sharing a room with them
-    // learn it through device_lists.changed.
     // These users' keys or presence changed: wake them and, once per room, everyone sharing a
     // room with them (the notifier's room index, no query per member).
     auto wake_room_mates = [&](const std::vector<std::string>& users, sync::Notifier::Topic topic) {

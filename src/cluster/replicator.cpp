@@ -84,6 +84,14 @@ void Replicator::catch_up() {
     }
 }
 
+void Replicator::try_catch_up() {
+    try {
+        catch_up();
+    } catch (const std::exception& e) {
+        spdlog::warn("replication: catching up failed: {}", e.what());
+    }
+}
+
 void Replicator::publish(json::array item) {
     if (!enabled_ || stopped_) return;
     outbox_.push_back(std::move(item));
@@ -129,6 +137,9 @@ void Replicator::wait_readable() {
                                 reconnect();
                                 return;
                             }
+                            // What the payloads announce is stored at or before the newest
+                            // position: catch up once, then act on them.
+                            if (!payloads.empty()) try_catch_up();
                             for (const auto& p : payloads)
                                 handle(p);
                             wait_readable();
@@ -153,7 +164,7 @@ void Replicator::reconnect() {
         spdlog::info("replication: listening again");
         wait_readable();
         arm_poll();
-        catch_up();
+        try_catch_up();
         if (on_resync) on_resync();
     });
 }
@@ -162,11 +173,7 @@ void Replicator::arm_poll() {
     poll_.expires_after(kPollInterval);
     poll_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopped_) return;
-        try {
-            catch_up();
-        } catch (const std::exception& e) {
-            spdlog::warn("replication: catching up failed: {}", e.what());
-        }
+        try_catch_up();
         arm_poll();
     });
 }
@@ -174,7 +181,6 @@ void Replicator::arm_poll() {
 void Replicator::handle(const std::string& payload) {
     ++received_;
     try {
-        catch_up(); // first: what the payload announces is stored at or before the newest
         boost::system::error_code ec;
         auto v = json::parse(payload, ec);
         if (ec || !v.is_object()) return;

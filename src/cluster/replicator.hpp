@@ -38,6 +38,8 @@ public:
     std::int64_t position(std::int64_t at_least = 0);
     // Applies the events other processes stored since the last call.
     void catch_up();
+    // The same, logging a failure instead of throwing it (a later call catches up).
+    void try_catch_up();
 
     // News for the other processes (sent at the end of this loop turn, batched).
     void events_stored() { publish(boost::json::array{"e"}); }

@@ -67,4 +67,15 @@ json::object redact_event(const json::object& event, const RoomVersion& v) {
     return out;
 }
 
+std::optional<std::string> redaction_target(const boost::json::object& pdu, const RoomVersion& v) {
+    const boost::json::value* r = pdu.if_contains("redacts");
+    if (v.redacts_in_content) {
+        const auto* content = pdu.if_contains("content");
+        r = content && content->is_object() ? content->get_object().if_contains("redacts")
+                                            : nullptr;
+    }
+    if (r && r->is_string()) return std::string(r->get_string());
+    return std::nullopt;
+}
+
 } // namespace myelin::event

@@ -209,11 +209,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     if (ne.type == "m.room.member")
         if (auto* m = content.if_contains("membership"); m && m->is_string())
             ne.membership = std::string(m->get_string());
-    if (ne.type == "m.room.redaction") {
-        const json::value* r =
-            v.redacts_in_content ? content.if_contains("redacts") : pdu.if_contains("redacts");
-        if (r && r->is_string()) ne.redacts = std::string(r->get_string());
-    }
+    if (ne.type == "m.room.redaction") ne.redacts = event::redaction_target(pdu, v);
     if (auto* rel = content.if_contains("m.relates_to"); rel && rel->is_object()) {
         auto* t = rel->get_object().if_contains("rel_type");
         auto* id = rel->get_object().if_contains("event_id");
@@ -242,12 +238,8 @@ void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
         room.state_version = next_state_version_++;
     }
     std::optional<std::string> redacts;
-    if (stored->type() == "m.room.redaction") {
-        const json::value* r = room.version.redacts_in_content
-                                   ? stored->content().if_contains("redacts")
-                                   : stored->pdu.if_contains("redacts");
-        if (r && r->is_string()) redacts = std::string(r->get_string());
-    }
+    if (stored->type() == "m.room.redaction")
+        redacts = event::redaction_target(stored->pdu, room.version);
     if (redacts) {
         room.state_version = next_state_version_++;
         // A redacted state event still counts for auth, in redacted form.
