@@ -109,24 +109,29 @@ int serve(const Config& cfg) {
                                    const std::vector<store::PushAction>& actions) {
         notifier.on_push_actions(room_id, pos, actions);
     };
-    // One process: the push actions of a message are written after the streams it woke have
-    // run (their counts come from the sync caches, which on_actions updated at once; a count
-    // read from the store writes what is queued first). Posted twice, so that it queues
-    // behind the wake-ups the same event posts after evaluating. With several processes the
-    // others read counts from the store only, so the actions are written at once.
-    if (!replicator.enabled())
+    // One process: the push actions of messages are written in one transaction at most every
+    // kPushActionsFlush, after the streams they woke have run (their counts come from the sync
+    // caches, which on_actions updated at once; a count read from the store writes what is
+    // queued first). Each write records the position it covers, and recover() evaluates what
+    // a crash left queued again. With several processes the others read counts from the
+    // store only, so the actions are written at once.
+    constexpr auto kPushActionsFlush = std::chrono::milliseconds(200);
+    asio::steady_timer push_flush_timer(io);
+    if (!replicator.enabled()) {
         notifications.defer = [&] {
-            asio::post(io, [&] {
-                asio::post(io, [&] {
-                    try {
-                        notifications.flush();
-                    } catch (const std::exception& e) {
-                        spdlog::warn("storing push actions failed (kept for a retry): {}",
-                                     e.what());
-                    }
-                });
+            push_flush_timer.expires_after(kPushActionsFlush);
+            push_flush_timer.async_wait([&](const boost::system::error_code& ec) {
+                if (ec) return;
+                try {
+                    notifications.flush();
+                } catch (const std::exception& e) {
+                    spdlog::warn("storing push actions failed (kept for a retry): {}", e.what());
+                }
             });
         };
+        if (auto n = notifications.recover())
+            spdlog::info("push actions: evaluated {} events again (queued at the last stop)", n);
+    }
     keys.on_key_counts_changed = [&](const std::string& user_id) {
         notifier.on_key_counts_changed(user_id);
     };

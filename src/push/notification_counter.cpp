@@ -40,6 +40,8 @@ void NotificationCounter::on_event(const room::Event& e) {
             map[it->first] = &it->second->pdu;
     for (const auto& [key, ev] : *state) {
         if (key.first != "m.room.member") continue;
+        // Joined after the event (only when recover() evaluates an older one): not notified.
+        if (ev->row.stream_ordering > e.row.stream_ordering) continue;
         const auto* m = ev->content().if_contains("membership");
         if (m && m->is_string() && m->get_string() == "join")
             members.emplace_back(key.second, ev.get());
@@ -67,9 +69,12 @@ void NotificationCounter::on_event(const room::Event& e) {
     if (on_actions) on_actions(e.row.room_id, e.row.stream_ordering, actions);
     pending_.insert(pending_.end(), std::make_move_iterator(actions.begin()),
                     std::make_move_iterator(actions.end()));
+    evaluated_through_ = std::max(evaluated_through_, e.row.stream_ordering);
     if (!defer) {
         flush();
-    } else if (!pending_.empty() && !flush_requested_) {
+    } else if (!flush_requested_) {
+        // Also with nothing to write: the recorded position moves on (recover() then has
+        // less to evaluate again).
         flush_requested_ = true;
         defer();
     }
@@ -77,9 +82,48 @@ void NotificationCounter::on_event(const room::Event& e) {
 
 void NotificationCounter::flush() {
     flush_requested_ = false;
-    if (pending_.empty()) return;
-    rooms_.store().put_push_actions(pending_);
+    if (!defer) {
+        if (pending_.empty()) return;
+        rooms_.store().put_push_actions(pending_);
+    } else {
+        if (pending_.empty() && evaluated_through_ <= written_through_) return;
+        auto through = std::max(evaluated_through_, written_through_);
+        rooms_.store().put_push_actions(pending_, through);
+        written_through_ = through;
+    }
     pending_.clear();
+}
+
+std::size_t NotificationCounter::recover() {
+    auto& store = rooms_.store();
+    auto max = store.max_stream_position();
+    auto recorded = store.get_meta("push_actions_through");
+    std::int64_t from = max;
+    if (recorded) {
+        try {
+            from = std::stoll(*recorded);
+        } catch (const std::exception&) {
+            spdlog::warn("push_actions_through is not a position: '{}'", *recorded);
+        }
+    }
+    // No record yet (a new database, or one from before the record existed): nothing queued
+    // can have been lost by this code, so start from here.
+    if (!recorded) store.put_meta("push_actions_through", std::to_string(max));
+    std::size_t evaluated = 0;
+    while (from < max) {
+        auto rows = store.events_between(from, max, 1000);
+        if (rows.empty()) break;
+        for (auto& row : rows) {
+            from = row.stream_ordering;
+            auto e = room::parse_event(std::move(row));
+            on_event(*e);
+            ++evaluated;
+        }
+    }
+    evaluated_through_ = std::max(evaluated_through_, max);
+    flush_requested_ = false;
+    flush();
+    return evaluated;
 }
 
 NotificationCounter::~NotificationCounter() {

@@ -30,12 +30,18 @@ public:
         on_actions;
     // When set, on_event only queues the actions and calls this (once until the next flush)
     // to have flush() run later: a message to a big room wakes its streams without waiting
-    // for one row per member to be written. Leave unset when other processes read the counts
-    // from the store (they cannot see what this one has not written yet).
+    // for one row per member to be written, and the rows of many messages share one
+    // transaction. Each flush also records the position evaluated through, and recover()
+    // re-evaluates what a crash left unwritten. Leave unset when other processes read the
+    // counts from the store (they cannot see what this one has not written yet).
     std::function<void()> defer;
     // Writes the queued actions in one transaction. A failed write stays queued (the insert
     // ignores rows already there) and is retried at the next flush or unread().
     void flush();
+    // At startup, with deferred writes: evaluates again the events stored after the recorded
+    // position (their actions were still queued when the process stopped), against the
+    // room's current members. Returns how many events it evaluated.
+    std::size_t recover();
     std::size_t pending() const { return pending_.size(); }
 
 private:
@@ -43,6 +49,8 @@ private:
     PushRuleService& rules_;
     std::vector<store::PushAction> pending_;
     bool flush_requested_ = false;
+    std::int64_t evaluated_through_ = 0; // the newest event position run through on_event
+    std::int64_t written_through_ = 0;   // ... whose actions are stored
 };
 
 } // namespace myelin::push

@@ -49,7 +49,7 @@ void RoomDirectory::delete_alias(const std::string& user_id, const std::string& 
     if (!a) throw not_found("Room alias not found");
     // The alias's creator, or anyone who may change the room's canonical alias.
     bool allowed = a->second == user_id;
-    if (!allowed && rooms_.membership(a->first, user_id) == std::optional<std::string>("join"))
+    if (!allowed && rooms_.joined(a->first, user_id))
         allowed = rooms_.user_power(a->first, user_id) >=
                   rooms_.required_power(a->first, "m.room.canonical_alias", true);
     if (!allowed) throw forbidden("You may not remove this alias");

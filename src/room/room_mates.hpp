@@ -24,7 +24,7 @@ public:
         auto [it, fresh] = known_.emplace(other, false);
         if (fresh)
             for (const auto& r : joined_)
-                if (rooms_.membership(r, other) == std::optional<std::string>("join")) {
+                if (rooms_.joined(r, other)) {
                     it->second = true;
                     break;
                 }

@@ -103,6 +103,13 @@ std::optional<std::string> RoomService::membership(const std::string& room_id,
     return it->second;
 }
 
+bool RoomService::joined(const std::string& room_id, const std::string& user_id) {
+    auto* r = load(room_id);
+    if (!r) return false;
+    auto it = r->memberships.find(user_id);
+    return it != r->memberships.end() && it->second == "join";
+}
+
 namespace {
 // A view of the state for the auth rules; redacted state events count in redacted form.
 struct AuthView {

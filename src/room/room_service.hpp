@@ -8,6 +8,7 @@
 #include "room/event.hpp"
 #include "store/store.hpp"
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <functional>
 #include <map>
 #include <unordered_map>
@@ -76,6 +77,8 @@ public:
     EventPtr state_event(const std::string& room_id, const std::string& type,
                          const std::string& state_key = "");
     std::optional<std::string> membership(const std::string& room_id, const std::string& user_id);
+    // membership() == "join" without copying: asked for every changed room of every sync.
+    bool joined(const std::string& room_id, const std::string& user_id);
     // The user's power level and the level an action needs, from current state.
     std::int64_t user_power(const std::string& room_id, const std::string& user_id);
     std::int64_t invite_power(const std::string& room_id);
@@ -109,8 +112,10 @@ private:
         std::optional<store::RoomHead> head;
         std::uint64_t state_version = 0;
         // user → membership, from the member events in `state`: one hash lookup for the
-        // membership checks every sync makes (the state map compares pairs of strings).
-        std::unordered_map<std::string, std::string> memberships{};
+        // membership checks every sync makes (the state map compares pairs of strings). A flat
+        // map: libstdc++'s unordered_map compares keys one by one below 21 entries instead of
+        // hashing, and member IDs share long prefixes.
+        boost::unordered_flat_map<std::string, std::string> memberships{};
         void set_state(const EventPtr& e);
     };
     RoomCache* load(const std::string& room_id);

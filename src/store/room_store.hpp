@@ -2,6 +2,7 @@
 // Storage for rooms, events, room state, memberships, aliases and account data.
 #include "store/room_records.hpp"
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace myelin::store {
@@ -42,6 +43,10 @@ public:
     // Timeline pages: dir 'b' returns positions <= from, newest first; 'f' returns > from.
     virtual std::vector<StoredEvent> room_events(const std::string& room_id, std::int64_t from,
                                                  char dir, std::size_t limit) = 0;
+    // Positions in (after, upto], newest first: a sync's timeline reads only its range.
+    virtual std::vector<StoredEvent> room_events_between(const std::string& room_id,
+                                                         std::int64_t after, std::int64_t upto,
+                                                         std::size_t limit) = 0;
 
     virtual std::optional<std::string> membership(const std::string& room_id,
                                                   const std::string& user_id) = 0;
@@ -106,7 +111,10 @@ public:
 
     // Push actions and the unread counts they add up to after the user's read receipts
     // (m.read and m.read.private; an unthreaded receipt covers every thread), by thread id.
-    virtual void put_push_actions(const std::vector<PushAction>& actions) = 0;
+    // With `through`, the same transaction records (meta `push_actions_through`) that the
+    // actions of every event up to that position are now stored.
+    virtual void put_push_actions(const std::vector<PushAction>& actions,
+                                  std::optional<std::int64_t> through = std::nullopt) = 0;
     virtual std::map<std::string, UnreadCount> unread_counts(const std::string& user_id,
                                                              const std::string& room_id) = 0;
 

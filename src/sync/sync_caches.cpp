@@ -1,6 +1,9 @@
 #include "sync/sync_caches.hpp"
 
+#include <algorithm>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <limits>
+#include <string_view>
 
 namespace myelin::sync {
 
@@ -8,12 +11,17 @@ namespace {
 // Bounds on the per-user maps: past them everything is dropped (and re-read from the store).
 constexpr std::size_t kMaxUnreadEntries = 200000;
 constexpr std::size_t kMaxKeyEntries = 100000;
+// Recent events' rooms: a sync whose `since` is older than the last this many events asks the
+// store.
+constexpr std::size_t kMaxRoomLog = 100000;
 } // namespace
 
 void SyncCaches::set_position_source(std::function<std::int64_t()> f) {
     position_ = std::move(f);
     start_ = position_ ? position_() : 0;
     user_changed_at_.clear();
+    room_log_.clear();
+    room_log_floor_ = start_;
 }
 
 void SyncCaches::user_changed(const std::string& user_id) {
@@ -31,6 +39,31 @@ bool SyncCaches::user_quiet(const std::string& user_id, std::int64_t since,
 void SyncCaches::room_event(const std::string& room_id, std::int64_t pos) {
     auto it = unread_.find(room_id);
     if (it != unread_.end()) it->second.seen = std::max(it->second.seen, pos);
+    if (pos <= room_log_floor_) return;
+    // Events arrive in position order (one process stores and announces each in turn); an
+    // out-of-order one is put in its place.
+    auto at = room_log_.end();
+    if (!room_log_.empty() && room_log_.back().first >= pos)
+        at = std::lower_bound(room_log_.begin(), room_log_.end(), pos,
+                              [](const auto& e, std::int64_t p) { return e.first < p; });
+    if (at != room_log_.end() && at->first == pos) return;
+    room_log_.emplace(at, pos, room_id);
+    while (room_log_.size() > kMaxRoomLog) {
+        room_log_floor_ = room_log_.front().first;
+        room_log_.pop_front();
+    }
+}
+
+std::optional<std::vector<std::string>> SyncCaches::rooms_changed_between(std::int64_t from,
+                                                                          std::int64_t to) const {
+    if (!position_ || from < room_log_floor_ || !complete(to)) return std::nullopt;
+    std::vector<std::string> out;
+    boost::unordered_flat_set<std::string_view> seen;
+    auto it = std::upper_bound(room_log_.begin(), room_log_.end(), from,
+                               [](std::int64_t p, const auto& e) { return p < e.first; });
+    for (; it != room_log_.end() && it->first <= to; ++it)
+        if (seen.insert(it->second).second) out.push_back(it->second);
+    return out;
 }
 
 void SyncCaches::push_actions(const std::string& room_id, std::int64_t pos,

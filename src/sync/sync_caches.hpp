@@ -17,6 +17,7 @@
 #include "store/key_store.hpp"
 #include "store/records.hpp"
 #include "store/room_records.hpp"
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -110,6 +111,12 @@ public:
         if (!max_pos_ || *max_pos_ < at_least) max_pos_ = read();
         return *max_pos_;
     }
+    // The rooms with events at positions in (from, to], in the order of their first event
+    // there, from memory (a log of recent events' rooms fed by room_event); nullopt when the
+    // log does not cover the range (ask the store). Chat streams wake at different `since`
+    // values, so these ranges are rarely shared; the log answers each one without a query.
+    std::optional<std::vector<std::string>> rooms_changed_between(std::int64_t from,
+                                                                  std::int64_t to) const;
     // True when nothing per-user of this user can have happened in (since, pos].
     bool user_quiet(const std::string& user_id, std::int64_t since, std::int64_t pos) const;
     std::optional<UnreadCounts> unread(const std::string& user_id, const std::string& room_id,
@@ -141,14 +148,18 @@ private:
     std::function<std::int64_t()> position_;
     std::optional<std::int64_t> max_pos_;
     std::int64_t start_ = 0; // positions at or before it: unknown, ask the store
-    std::unordered_map<std::string, std::int64_t> user_changed_at_;
+    boost::unordered_flat_map<std::string, std::int64_t> user_changed_at_;
+    // (position, room) of every event heard of through room_event, in position order, and the
+    // position at or below which it is incomplete (process start, or what was trimmed).
+    std::deque<std::pair<std::int64_t, std::string>> room_log_;
+    std::int64_t room_log_floor_ = 0;
 
     struct RoomUnread {
         std::int64_t seen = 0;      // newest event position heard of through room_event
         std::int64_t accounted = 0; // push actions up to here are in `users`
-        std::unordered_map<std::string, UnreadCounts> users;
+        boost::unordered_flat_map<std::string, UnreadCounts> users;
     };
-    std::unordered_map<std::string, RoomUnread> unread_;
+    boost::unordered_flat_map<std::string, RoomUnread> unread_;
     std::unordered_map<std::string, std::unordered_map<std::string, KeyCounts>> keys_;
 };
 

@@ -368,7 +368,8 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         bool exhausted = limit == 0;
         while (!exhausted && static_cast<std::int64_t>(timeline.size()) < limit) {
             auto want = static_cast<std::size_t>(std::max<std::int64_t>(limit, 10) + 1);
-            auto batch = store_.room_events(room_id, cursor, 'b', want);
+            // Only the range: a sync woken by one message reads that message, not a page.
+            auto batch = store_.room_events_between(room_id, lower, cursor, want);
             if (batch.size() < want) exhausted = true;
             for (auto& r : batch) {
                 if (r.stream_ordering <= lower) {
@@ -380,7 +381,11 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
                 auto e = room::parse_event(r);
                 if (!filter.timeline.matches(*e)) continue;
                 timeline.push_back(std::move(r));
-                if (static_cast<std::int64_t>(timeline.size()) >= limit) break;
+                if (static_cast<std::int64_t>(timeline.size()) >= limit) {
+                    // Full: whether anything older is left in the range decides `limited`.
+                    exhausted = false;
+                    break;
+                }
             }
         }
         if (!exhausted) {
@@ -513,8 +518,7 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         c.room_json += ",\"account_data\":" + json::serialize(json::object{{"events", events}});
     }
     if (full || c.has_members) write_summary(c, room_id);
-    if (rooms_.membership(room_id, c.req.user_id) == std::optional<std::string>("join"))
-        write_unread(c, room_id);
+    if (rooms_.joined(room_id, c.req.user_id)) write_unread(c, room_id);
     if (upper == c.pos) write_ephemeral(c, room_id, full && lower == 0);
     c.room_json += '}';
     return true;
@@ -626,12 +630,12 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         }
     }
     if (!c.initial && !req.full_state) {
-        const auto* changed = caches_.rooms_changed.find(range);
+        auto logged = caches_.rooms_changed_between(c.base, c.pos);
+        const auto* changed = logged ? &*logged : caches_.rooms_changed.find(range);
         if (!changed)
             changed = &caches_.rooms_changed.put(range, store_.rooms_changed(c.base, c.pos));
         for (const auto& room_id : *changed)
-            if (!seen.count(room_id) &&
-                rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
+            if (!seen.count(room_id) && rooms_.joined(room_id, req.user_id))
                 add_join(room_id, false, false);
         std::vector<std::string> ephemeral_rooms = typing_.rooms_changed_since(req.since_typing);
         for (const auto& [room_id, records] : c.room_account_data)
@@ -639,8 +643,7 @@ SyncResult SyncService::compute(const SyncRequest& req) {
         for (const auto& [room_id, records] : c.room_receipts)
             ephemeral_rooms.push_back(room_id);
         for (const auto& room_id : ephemeral_rooms)
-            if (!seen.count(room_id) &&
-                rooms_.membership(room_id, req.user_id) == std::optional<std::string>("join"))
+            if (!seen.count(room_id) && rooms_.joined(room_id, req.user_id))
                 add_join(room_id, false, false);
     }
 

@@ -52,7 +52,13 @@ std::string GzipWriter::finish() {
 }
 
 std::string gzip(std::string_view data) {
-    GzipWriter w;
+    // The window need not be larger than the data (a longer one finds nothing more), and zlib's
+    // default state (256 KiB, a 64 KiB hash table cleared for each stream) would cost a short
+    // /sync answer more than compressing it: window and hash table sized to the data.
+    int window_bits = 9;
+    while (window_bits < 15 && (std::size_t{1} << window_bits) < data.size())
+        ++window_bits;
+    GzipWriter w(window_bits, std::clamp(window_bits - 7, 1, 8));
     auto out = w.write(data);
     out += w.finish();
     return out;

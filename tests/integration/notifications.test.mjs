@@ -2,7 +2,7 @@
 // per room, highlights, per thread with unread_thread_notifications, and the user's own rules.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { startServer, Server } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
 import { V3, enc, createRoom, send, join } from './lib/rooms.mjs';
 
@@ -103,4 +103,31 @@ test("a user's own push rules change what counts", async () => {
   ok(await bob.put(`${V3}/pushrules/global/content/kw`, { pattern: 'pineapple', actions: ['notify', { set_tweak: 'highlight' }] }));
   await send(alice, roomId, { msgtype: 'm.text', body: 'who likes PINEAPPLE?' });
   assert.deepEqual((await unread(bob, roomId)).unread_notifications, { highlight_count: 1, notification_count: 2 });
+});
+
+test('counts survive a crash right after the messages (push actions evaluated again at start)', async () => {
+  // Push actions are written in batches after the wake-ups; a process killed before the batch
+  // is written must count those messages again when it starts.
+  const own = new Server();
+  await own.start();
+  try {
+    const ownApi = new Api(own.url);
+    const alice = await ownApi.register('nk_alice');
+    const bob = await ownApi.register('nk_bob');
+    const roomId = await createRoom(alice, { preset: 'public_chat' });
+    await join(bob, roomId);
+    for (const body of ['one', 'two', 'three']) await send(alice, roomId, { msgtype: 'm.text', body });
+    own.proc.kill('SIGKILL');
+    assert.equal((await own.exited).signal, 'SIGKILL');
+    own.proc = null;
+    await own.start();
+    const bobAgain = new Api(own.url, bob.token);
+    assert.deepEqual((await unread(bobAgain, roomId)).unread_notifications,
+      { highlight_count: 0, notification_count: 3 });
+    // Evaluated once: a further message adds one, not a second copy of the first three.
+    await send(new Api(own.url, alice.token), roomId, { msgtype: 'm.text', body: 'four' });
+    assert.equal((await unread(bobAgain, roomId)).unread_notifications.notification_count, 4);
+  } finally {
+    await own.stop();
+  }
 });

@@ -95,6 +95,23 @@ test('a gap larger than the timeline limit is limited and carries the hidden sta
   assert.deepEqual(gap.json.chunk.map((e) => e.content.body), ['g1', 'g0']);
 });
 
+test('a range one event over the limit is limited, exactly the limit is not (small room)', async () => {
+  // Fewer events in the whole room than one read of the store returns: `limited` must still
+  // come from what is left in the range, not from reaching the room's start.
+  const alice = await api.register('s_small_gap');
+  const roomId = await createRoom(alice, {});
+  const base = await sync(alice);
+  await send(alice, roomId, { msgtype: 'm.text', body: 'a' });
+  await send(alice, roomId, { msgtype: 'm.text', body: 'b' });
+  const filter = (limit) => JSON.stringify({ room: { timeline: { limit } } });
+  const over = (await sync(alice, { since: base.next_batch, filter: filter(1) })).rooms.join[roomId];
+  assert.equal(over.timeline.limited, true);
+  assert.deepEqual(bodies(over), ['b']);
+  const exact = (await sync(alice, { since: base.next_batch, filter: filter(2) })).rooms.join[roomId];
+  assert.equal(exact.timeline.limited, false);
+  assert.deepEqual(bodies(exact), ['a', 'b']);
+});
+
 test('invites arrive with stripped state; joining brings full state and limited', async () => {
   const alice = await api.register('s_inv_a');
   const bob = await api.register('s_inv_b');

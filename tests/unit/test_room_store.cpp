@@ -79,6 +79,15 @@ TEST(RoomStore, PagesRunBothWaysFromAPosition) {
     auto fwd = db.s->room_events("!r:x", pos[3], 'f', 10);
     ASSERT_EQ(fwd.size(), 1u);
     EXPECT_EQ(fwd[0].event_id, "$4");
+    // (pos[1], pos[3]]: $3 and $2, newest first; the limit cuts from the oldest end.
+    auto between = db.s->room_events_between("!r:x", pos[1], pos[3], 10);
+    ASSERT_EQ(between.size(), 2u);
+    EXPECT_EQ(between[0].event_id, "$3");
+    EXPECT_EQ(between[1].event_id, "$2");
+    auto newest = db.s->room_events_between("!r:x", pos[0], pos[4], 1);
+    ASSERT_EQ(newest.size(), 1u);
+    EXPECT_EQ(newest[0].event_id, "$4");
+    EXPECT_TRUE(db.s->room_events_between("!r:x", pos[4], pos[4], 10).empty());
 }
 
 TEST(RoomStore, TransactionIdsAndRedactionsAreRecorded) {

@@ -103,3 +103,20 @@ TEST_F(SyncCachesTest, MaxPositionIsReadAgainAfterAnyNotifierCallOrWhenBehindSin
 }
 
 } // namespace
+
+TEST_F(SyncCachesTest, RoomsChangedComeFromTheLogOnlyWhereItIsComplete) {
+    const std::string other = "!other:example.org";
+    notifier.on_room_event(kRoom, nullptr, nullptr, 11);
+    notifier.on_room_event(other, nullptr, nullptr, 13);
+    notifier.on_room_event(kRoom, nullptr, nullptr, 14);
+    notifier.on_room_event(other, nullptr, nullptr, 12); // out of order: put in its place
+    using Rooms = std::vector<std::string>;
+    EXPECT_EQ(caches.rooms_changed_between(10, 14), (Rooms{kRoom, other}));
+    EXPECT_EQ(caches.rooms_changed_between(11, 13), (Rooms{other}));
+    EXPECT_EQ(caches.rooms_changed_between(12, 14), (Rooms{other, kRoom}));
+    EXPECT_EQ(caches.rooms_changed_between(14, 14), Rooms{});
+    EXPECT_FALSE(caches.rooms_changed_between(9, 14)) << "before the process started: the store";
+    caches.complete_up_to = [] { return std::int64_t{13}; };
+    EXPECT_TRUE(caches.rooms_changed_between(10, 13));
+    EXPECT_FALSE(caches.rooms_changed_between(10, 14)) << "not every event up to 14 heard of";
+}

@@ -3,9 +3,15 @@
 
 namespace myelin::store::sql {
 
-void SqlStore::put_push_actions(const std::vector<PushAction>& actions) {
-    if (actions.empty()) return;
+void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
+                                std::optional<std::int64_t> through) {
+    if (actions.empty() && !through) return;
     Transaction tx(db_);
+    if (through)
+        db_.prepare("INSERT INTO meta (key, value) VALUES ('push_actions_through', ?1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind_all(std::to_string(*through))
+            .run();
     // One statement for every row (a message to a room of 10,000 stores up to 10,000 rows).
     auto s =
         db_.prepare("INSERT INTO event_push_actions (user_id, room_id, stream_ordering, "

@@ -217,6 +217,16 @@ std::vector<StoredEvent> SqlStore::room_events(const std::string& room_id, std::
     return read_events(s);
 }
 
+std::vector<StoredEvent> SqlStore::room_events_between(const std::string& room_id,
+                                                       std::int64_t after, std::int64_t upto,
+                                                       std::size_t limit) {
+    auto s = db_.prepare(sql("events e", " WHERE e.room_id = ?1 AND e.stream_ordering > ?2 AND "
+                                         "e.stream_ordering <= ?3 "
+                                         "ORDER BY e.stream_ordering DESC LIMIT ?4"));
+    s.bind_all(room_id, after, upto, static_cast<std::int64_t>(limit));
+    return read_events(s);
+}
+
 std::optional<std::string> SqlStore::membership(const std::string& room_id,
                                                 const std::string& user_id) {
     auto s = db_.prepare("SELECT membership FROM memberships WHERE user_id = ?1 AND room_id = ?2");

@@ -79,6 +79,8 @@ public:
                       std::int64_t pos) override;
     std::vector<StoredEvent> room_events(const std::string& room_id, std::int64_t from, char dir,
                                          std::size_t limit) override;
+    std::vector<StoredEvent> room_events_between(const std::string& room_id, std::int64_t after,
+                                                 std::int64_t upto, std::size_t limit) override;
     std::optional<std::string> membership(const std::string& room_id,
                                           const std::string& user_id) override;
     std::vector<std::string> rooms_for_user(const std::string& user_id,
@@ -122,7 +124,8 @@ public:
     std::vector<std::string> aliases_for_room(const std::string& room_id) override;
     void set_room_public(const std::string& room_id, bool is_public) override;
     std::vector<std::string> public_rooms() override;
-    void put_push_actions(const std::vector<PushAction>& actions) override;
+    void put_push_actions(const std::vector<PushAction>& actions,
+                          std::optional<std::int64_t> through) override;
     std::map<std::string, UnreadCount> unread_counts(const std::string& user_id,
                                                      const std::string& room_id) override;
     std::int64_t put_account_data(const std::string& user_id, const std::string& room_id,
