@@ -122,11 +122,18 @@ int serve(const Config& cfg) {
             push_flush_timer.expires_after(kPushActionsFlush);
             push_flush_timer.async_wait([&](const boost::system::error_code& ec) {
                 if (ec) return;
-                try {
-                    notifications.flush();
-                } catch (const std::exception& e) {
-                    spdlog::warn("storing push actions failed (kept for a retry): {}", e.what());
-                }
+                // Behind the handlers already queued: a fan-out to 10,000 streams may still be
+                // delivering, and writing 10,000 rows in its middle would delay the rest.
+                asio::post(io, [&] {
+                    asio::post(io, [&] {
+                        try {
+                            notifications.flush();
+                        } catch (const std::exception& e) {
+                            spdlog::warn("storing push actions failed (kept for a retry): {}",
+                                         e.what());
+                        }
+                    });
+                });
             });
         };
         if (auto n = notifications.recover())

@@ -6,9 +6,9 @@
 // response that never arrived does not count. In memory and bounded per device: after a
 // restart or when a device's entry overflows, members are simply sent again (redundant, not
 // wrong).
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 namespace myelin::sync {
 
@@ -45,14 +45,11 @@ private:
         std::string event_id;
         std::int64_t pos = 0; // next_batch of the response that carried it
     };
-    // Flat maps: asked for every timeline sender of every woken sync, and libstdc++'s
-    // unordered_map compares keys one by one (no hashing) below 21 entries.
-    template <class V> using Map = boost::unordered_flat_map<std::string, V>;
     struct Device {
-        Map<Map<Sent>> rooms;
+        std::unordered_map<std::string, std::unordered_map<std::string, Sent>> rooms;
         std::size_t entries = 0;
     };
-    Map<Device> devices_;
+    std::unordered_map<std::string, Device> devices_;
 };
 
 } // namespace myelin::sync

@@ -14,6 +14,7 @@ constexpr std::size_t kMaxKeyEntries = 100000;
 // Recent events' rooms: a sync whose `since` is older than the last this many events asks the
 // store.
 constexpr std::size_t kMaxRoomLog = 100000;
+constexpr std::size_t kMaxJoinedEntries = 100000;
 } // namespace
 
 void SyncCaches::set_position_source(std::function<std::int64_t()> f) {
@@ -22,9 +23,12 @@ void SyncCaches::set_position_source(std::function<std::int64_t()> f) {
     user_changed_at_.clear();
     room_log_.clear();
     room_log_floor_ = start_;
+    room_last_.clear();
+    joined_.clear();
 }
 
 void SyncCaches::user_changed(const std::string& user_id) {
+    joined_.erase(user_id);
     // Without a position source the user is never quiet again (always ask the store).
     user_changed_at_[user_id] = position_ ? position_() : std::numeric_limits<std::int64_t>::max();
 }
@@ -48,19 +52,31 @@ void SyncCaches::room_event(const std::string& room_id, std::int64_t pos) {
                               [](const auto& e, std::int64_t p) { return e.first < p; });
     if (at != room_log_.end() && at->first == pos) return;
     room_log_.emplace(at, pos, room_id);
+    auto& last = room_last_[room_id];
+    last = std::max(last, pos);
     while (room_log_.size() > kMaxRoomLog) {
         room_log_floor_ = room_log_.front().first;
         room_log_.pop_front();
     }
 }
 
-std::optional<std::vector<std::string>> SyncCaches::rooms_changed_between(std::int64_t from,
-                                                                          std::int64_t to) const {
+std::optional<std::vector<std::string>>
+SyncCaches::rooms_changed_between(std::int64_t from, std::int64_t to,
+                                  const std::vector<std::string>* among) const {
     if (!position_ || from < room_log_floor_ || !complete(to)) return std::nullopt;
     std::vector<std::string> out;
-    boost::unordered_flat_set<std::string_view> seen;
     auto it = std::upper_bound(room_log_.begin(), room_log_.end(), from,
                                [](std::int64_t p, const auto& e) { return p < e.first; });
+    // A chat user's stream wakes for one of their few rooms while the range holds the events
+    // of every room since its last wake-up: the smaller side is walked.
+    if (among && among->size() < static_cast<std::size_t>(room_log_.end() - it)) {
+        for (const auto& room_id : *among)
+            if (auto last = room_last_.find(room_id);
+                last != room_last_.end() && last->second > from)
+                out.push_back(room_id);
+        return out;
+    }
+    boost::unordered_flat_set<std::string_view> seen;
     for (; it != room_log_.end() && it->first <= to; ++it)
         if (seen.insert(it->second).second) out.push_back(it->second);
     return out;
@@ -85,6 +101,28 @@ void SyncCaches::push_actions(const std::string& room_id, std::int64_t pos,
     }
     r.accounted = std::max(r.accounted, pos);
     r.seen = std::max(r.seen, pos);
+}
+
+std::optional<std::size_t> SyncCaches::room_log_entries(std::int64_t from, std::int64_t to) const {
+    if (!position_ || from < room_log_floor_ || !complete(to)) return std::nullopt;
+    auto by_pos = [](const auto& e, std::int64_t p) { return e.first <= p; };
+    auto first = std::lower_bound(room_log_.begin(), room_log_.end(), from, by_pos);
+    auto end = std::lower_bound(first, room_log_.end(), to, by_pos);
+    return static_cast<std::size_t>(end - first);
+}
+
+const std::vector<std::string>* SyncCaches::joined_rooms(const std::string& user_id,
+                                                         std::int64_t pos) const {
+    if (!position_ || !complete(pos)) return nullptr;
+    auto it = joined_.find(user_id);
+    return it == joined_.end() ? nullptr : &it->second;
+}
+
+void SyncCaches::put_joined_rooms(const std::string& user_id, std::int64_t pos,
+                                  std::vector<std::string> rooms) {
+    if (!position_ || !complete(pos)) return;
+    if (joined_.size() >= kMaxJoinedEntries) joined_.clear();
+    joined_[user_id] = std::move(rooms);
 }
 
 void SyncCaches::receipt(const std::string& room_id, const std::string& user_id) {

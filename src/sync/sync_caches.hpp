@@ -115,8 +115,20 @@ public:
     // there, from memory (a log of recent events' rooms fed by room_event); nullopt when the
     // log does not cover the range (ask the store). Chat streams wake at different `since`
     // values, so these ranges are rarely shared; the log answers each one without a query.
-    std::optional<std::vector<std::string>> rooms_changed_between(std::int64_t from,
-                                                                  std::int64_t to) const;
+    // With `among` (rooms the caller is joined to), when there are fewer of them than events
+    // in the range: those of them with an event after `from` (an event after `to` may make one
+    // appear that has none in the range; its timeline for the range is then simply empty).
+    std::optional<std::vector<std::string>>
+    rooms_changed_between(std::int64_t from, std::int64_t to,
+                          const std::vector<std::string>* among = nullptr) const;
+    // How many events the log holds in (from, to]; nullopt when it does not cover the range.
+    std::optional<std::size_t> room_log_entries(std::int64_t from, std::int64_t to) const;
+    // The rooms the user is joined to, remembered until something of the user's own changes
+    // (user_changed: every membership change of theirs passes there). Null when not known.
+    const std::vector<std::string>* joined_rooms(const std::string& user_id,
+                                                 std::int64_t pos) const;
+    void put_joined_rooms(const std::string& user_id, std::int64_t pos,
+                          std::vector<std::string> rooms);
     // True when nothing per-user of this user can have happened in (since, pos].
     bool user_quiet(const std::string& user_id, std::int64_t since, std::int64_t pos) const;
     std::optional<UnreadCounts> unread(const std::string& user_id, const std::string& room_id,
@@ -148,18 +160,20 @@ private:
     std::function<std::int64_t()> position_;
     std::optional<std::int64_t> max_pos_;
     std::int64_t start_ = 0; // positions at or before it: unknown, ask the store
-    boost::unordered_flat_map<std::string, std::int64_t> user_changed_at_;
+    std::unordered_map<std::string, std::int64_t> user_changed_at_;
     // (position, room) of every event heard of through room_event, in position order, and the
     // position at or below which it is incomplete (process start, or what was trimmed).
     std::deque<std::pair<std::int64_t, std::string>> room_log_;
     std::int64_t room_log_floor_ = 0;
+    boost::unordered_flat_map<std::string, std::int64_t> room_last_; // room → newest in the log
+    boost::unordered_flat_map<std::string, std::vector<std::string>> joined_;
 
     struct RoomUnread {
         std::int64_t seen = 0;      // newest event position heard of through room_event
         std::int64_t accounted = 0; // push actions up to here are in `users`
-        boost::unordered_flat_map<std::string, UnreadCounts> users;
+        std::unordered_map<std::string, UnreadCounts> users;
     };
-    boost::unordered_flat_map<std::string, RoomUnread> unread_;
+    std::unordered_map<std::string, RoomUnread> unread_;
     std::unordered_map<std::string, std::unordered_map<std::string, KeyCounts>> keys_;
 };
 

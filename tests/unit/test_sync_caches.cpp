@@ -120,3 +120,29 @@ TEST_F(SyncCachesTest, RoomsChangedComeFromTheLogOnlyWhereItIsComplete) {
     EXPECT_TRUE(caches.rooms_changed_between(10, 13));
     EXPECT_FALSE(caches.rooms_changed_between(10, 14)) << "not every event up to 14 heard of";
 }
+
+TEST_F(SyncCachesTest, AUsersFewRoomsAreWalkedInsteadOfAManyEventRange) {
+    const std::string other = "!other:example.org";
+    for (std::int64_t p = 11; p <= 20; ++p)
+        notifier.on_room_event(p == 15 ? kRoom : other, nullptr, nullptr, p);
+    EXPECT_EQ(caches.room_log_entries(10, 20), 10u);
+    EXPECT_EQ(caches.room_log_entries(15, 17), 2u);
+    EXPECT_FALSE(caches.room_log_entries(9, 20));
+    using Rooms = std::vector<std::string>;
+    const Rooms mine{kRoom, "!quiet:example.org"};
+    EXPECT_EQ(caches.rooms_changed_between(10, 20, &mine), Rooms{kRoom});
+    EXPECT_EQ(caches.rooms_changed_between(15, 20, &mine), Rooms{}) << "kRoom's event is at 15";
+    const Rooms many{kRoom, other, "!a:x", "!b:x", "!c:x", "!d:x"};
+    EXPECT_EQ(caches.rooms_changed_between(16, 20, &many), Rooms{other}) << "range walked";
+
+    // The joined rooms are forgotten when a membership of the user's changes.
+    caches.put_joined_rooms(kAlice, 20, mine);
+    ASSERT_NE(caches.joined_rooms(kAlice, 20), nullptr);
+    EXPECT_EQ(*caches.joined_rooms(kAlice, 20), mine);
+    std::string leave = "leave";
+    notifier.on_room_event(kRoom, &kAlice, &leave, 21);
+    EXPECT_EQ(caches.joined_rooms(kAlice, 21), nullptr);
+    caches.put_joined_rooms(kBob, 21, mine);
+    caches.complete_up_to = [] { return std::int64_t{20}; };
+    EXPECT_EQ(caches.joined_rooms(kBob, 21), nullptr) << "not every change up to 21 heard of";
+}
