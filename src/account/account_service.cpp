@@ -40,9 +40,9 @@ AccountService::AccountService(const Config& cfg, store::Store& store, util::Blo
     : cfg_(cfg)
     , store_(store)
     , pool_(pool)
+    , uia_(store)
     , login_limiter_(cfg.login_rate_limit)
-    , register_limiter_(cfg.register_rate_limit)
-    , uia_(store) {}
+    , register_limiter_(cfg.register_rate_limit) {}
 
 std::string AccountService::check_username_available(const std::string& localpart) {
     if (!ids::valid_new_localpart(localpart))
