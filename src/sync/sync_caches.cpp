@@ -40,6 +40,15 @@ bool SyncCaches::user_quiet(const std::string& user_id, std::int64_t since,
     return it == user_changed_at_.end() || it->second <= since;
 }
 
+bool SyncCaches::room_log_covers(std::int64_t from, std::int64_t to) const {
+    return position_ && from >= room_log_floor_ && complete(to);
+}
+
+SyncCaches::RoomLog::const_iterator SyncCaches::room_log_after(std::int64_t from) const {
+    return std::upper_bound(room_log_.begin(), room_log_.end(), from,
+                            [](std::int64_t p, const auto& e) { return p < e.first; });
+}
+
 void SyncCaches::room_event(const std::string& room_id, std::int64_t pos) {
     auto it = unread_.find(room_id);
     if (it != unread_.end()) it->second.seen = std::max(it->second.seen, pos);
@@ -63,10 +72,9 @@ void SyncCaches::room_event(const std::string& room_id, std::int64_t pos) {
 std::optional<std::vector<std::string>>
 SyncCaches::rooms_changed_between(std::int64_t from, std::int64_t to,
                                   const std::vector<std::string>* among) const {
-    if (!position_ || from < room_log_floor_ || !complete(to)) return std::nullopt;
+    if (!room_log_covers(from, to)) return std::nullopt;
     std::vector<std::string> out;
-    auto it = std::upper_bound(room_log_.begin(), room_log_.end(), from,
-                               [](std::int64_t p, const auto& e) { return p < e.first; });
+    auto it = room_log_after(from);
     // A chat user's stream wakes for one of their few rooms while the range holds the events
     // of every room since its last wake-up: the smaller side is walked.
     if (among && among->size() < static_cast<std::size_t>(room_log_.end() - it)) {
@@ -104,10 +112,10 @@ void SyncCaches::push_actions(const std::string& room_id, std::int64_t pos,
 }
 
 std::optional<std::size_t> SyncCaches::room_log_entries(std::int64_t from, std::int64_t to) const {
-    if (!position_ || from < room_log_floor_ || !complete(to)) return std::nullopt;
-    auto by_pos = [](const auto& e, std::int64_t p) { return e.first <= p; };
-    auto first = std::lower_bound(room_log_.begin(), room_log_.end(), from, by_pos);
-    auto end = std::lower_bound(first, room_log_.end(), to, by_pos);
+    if (!room_log_covers(from, to)) return std::nullopt;
+    auto first = room_log_after(from);
+    auto end = std::upper_bound(first, room_log_.end(), to,
+                                [](std::int64_t p, const auto& e) { return p < e.first; });
     return static_cast<std::size_t>(end - first);
 }
 

@@ -155,7 +155,11 @@ public:
     Stats stats;
 
 private:
+    using RoomLog = std::deque<std::pair<std::int64_t, std::string>>;
     bool complete(std::int64_t pos) const { return !complete_up_to || pos <= complete_up_to(); }
+    // Whether the room log holds every event in (from, to]; its first entry after `from`.
+    bool room_log_covers(std::int64_t from, std::int64_t to) const;
+    RoomLog::const_iterator room_log_after(std::int64_t from) const;
 
     std::function<std::int64_t()> position_;
     std::optional<std::int64_t> max_pos_;
@@ -163,7 +167,7 @@ private:
     std::unordered_map<std::string, std::int64_t> user_changed_at_;
     // (position, room) of every event heard of through room_event, in position order, and the
     // position at or below which it is incomplete (process start, or what was trimmed).
-    std::deque<std::pair<std::int64_t, std::string>> room_log_;
+    RoomLog room_log_;
     std::int64_t room_log_floor_ = 0;
     boost::unordered_flat_map<std::string, std::int64_t> room_last_; // room → newest in the log
     boost::unordered_flat_map<std::string, std::vector<std::string>> joined_;
