@@ -179,11 +179,31 @@ std::string_view string_at(const json::object& o, std::string_view key) {
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
 }
 
+bool is_placeholder(const json::value* v) {
+    return v && v->is_string() &&
+           (v->get_string() == "USER_ID" || v->get_string() == "USER_LOCALPART");
+}
+
+// Whether a condition's result depends on the recipient, with the shared template's
+// placeholders (see SharedEvaluation).
+bool depends_on_recipient(const json::object& c) {
+    const std::string_view kind = string_at(c, "kind");
+    if (kind == "contains_display_name") return true;
+    if (kind == "event_match") return is_placeholder(c.if_contains("pattern"));
+    if (kind == "event_property_is" || kind == "event_property_contains")
+        return is_placeholder(c.if_contains("value"));
+    return false;
+}
+
 struct Evaluation {
     const json::object& event;
     const PushContext& ctx;
     const PreparedEvent& prepared;
     const std::optional<std::u32string>& body; // folded content.body, if it is a string
+    // Set while SharedEvaluation runs the rules for nobody in particular: conditions that
+    // depend on the recipient count as false, and the rule holding one is noted here.
+    bool* recipient_dependent = nullptr;
+    bool* uses_display_name = nullptr;
 
     // A compiled glob; shared by all recipients unless a placeholder made it theirs.
     mutable std::u32string own_glob{}; // a pattern with a placeholder, for this recipient
@@ -227,6 +247,11 @@ struct Evaluation {
     bool holds(const json::value& condition) const {
         const auto* c = condition.if_object();
         if (!c) return false;
+        if (recipient_dependent && depends_on_recipient(*c)) {
+            *recipient_dependent = true;
+            if (string_at(*c, "kind") == "contains_display_name") *uses_display_name = true;
+            return false;
+        }
         const std::string_view kind = string_at(*c, "kind");
         const auto* key = c->if_contains("key");
         const auto* value = c->if_contains("value");
@@ -272,6 +297,10 @@ struct Evaluation {
         const std::string_view id = string_at(rule, "rule_id");
         if (kind == "content") {
             const auto* pattern = rule.if_contains("pattern");
+            if (recipient_dependent && ctx.placeholders && is_placeholder(pattern)) {
+                *recipient_dependent = true;
+                return false;
+            }
             return pattern && pattern->is_string() && body &&
                    glob_match(glob(std::string_view(pattern->get_string())), *body, true);
         }
@@ -336,13 +365,11 @@ PushOutcome evaluate(const json::object& ruleset, const json::object& event,
     return evaluate(ruleset, PreparedEvent(event), ctx);
 }
 
-PushOutcome evaluate(const json::object& ruleset, const PreparedEvent& prepared,
-                     const PushContext& ctx) {
-    const auto& event = prepared.event;
-    if (string_at(event, "sender") == ctx.user_id) return {};
-    Evaluation ev{event, ctx, prepared, prepared.body};
-    const bool has_mentions = prepared.has_mentions;
-
+namespace {
+// The enabled rules in evaluation order (.m.rule.master first; legacy mention rules left out
+// for events with m.mentions) until `visit(kind, rule)` returns true.
+template <typename Visit>
+void walk_rules(const json::object& ruleset, bool has_mentions, Visit&& visit) {
     auto rules_of = [&](std::string_view kind) -> const json::array* {
         const auto* v = ruleset.if_contains(kind);
         return v ? v->if_array() : nullptr;
@@ -352,7 +379,7 @@ PushOutcome evaluate(const json::object& ruleset, const PreparedEvent& prepared,
         for (const auto& r : *overrides)
             if (const auto* rule = r.if_object();
                 rule && string_at(*rule, "rule_id") == ".m.rule.master")
-                if (enabled(*rule) && ev.matches("override", *rule)) return outcome_of(*rule);
+                if (enabled(*rule) && visit(std::string_view("override"), *rule)) return;
 
     for (std::string_view kind : {"override", "content", "room", "sender", "underride"}) {
         const auto* rules = rules_of(kind);
@@ -363,10 +390,55 @@ PushOutcome evaluate(const json::object& ruleset, const PreparedEvent& prepared,
             const std::string_view id = string_at(*rule, "rule_id");
             if (id.empty() || id == ".m.rule.master") continue;
             if (has_mentions && is_legacy_mention_rule(id)) continue;
-            if (ev.matches(kind, *rule)) return outcome_of(*rule);
+            if (visit(kind, *rule)) return;
         }
     }
-    return {};
+}
+} // namespace
+
+PushOutcome evaluate(const json::object& ruleset, const PreparedEvent& prepared,
+                     const PushContext& ctx) {
+    const auto& event = prepared.event;
+    if (string_at(event, "sender") == ctx.user_id) return {};
+    Evaluation ev{event, ctx, prepared, prepared.body};
+    PushOutcome out;
+    walk_rules(ruleset, prepared.has_mentions, [&](std::string_view kind, const json::object& r) {
+        if (!ev.matches(kind, r)) return false;
+        out = outcome_of(r);
+        return true;
+    });
+    return out;
+}
+
+SharedEvaluation::SharedEvaluation(const json::object& ruleset, const PreparedEvent& prepared,
+                                   const PushContext& ctx)
+    : event_(prepared) {
+    PushContext nobody = ctx;
+    nobody.user_id.clear();
+    nobody.display_name.clear();
+    Evaluation ev{prepared.event, nobody, prepared, prepared.body};
+    bool dependent = false;
+    ev.recipient_dependent = &dependent;
+    ev.uses_display_name = &needs_display_name_;
+    walk_rules(ruleset, prepared.has_mentions, [&](std::string_view kind, const json::object& r) {
+        dependent = false;
+        if (ev.matches(kind, r)) {
+            common_ = outcome_of(r);
+            return true;
+        }
+        // This rule may match for some recipient; rules that matched for nobody here match
+        // for nobody anywhere, as nothing else in their conditions names a recipient.
+        if (dependent) per_recipient_.emplace_back(kind, &r);
+        return false;
+    });
+}
+
+PushOutcome SharedEvaluation::evaluate(const PushContext& ctx) const {
+    if (string_at(event_.event, "sender") == ctx.user_id) return {};
+    Evaluation ev{event_.event, ctx, event_, event_.body};
+    for (const auto& [kind, rule] : per_recipient_)
+        if (ev.matches(kind, *rule)) return outcome_of(*rule);
+    return common_;
 }
 
 } // namespace myelin::push

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace myelin::push {
 
@@ -52,5 +53,28 @@ PushOutcome evaluate(const boost::json::object& ruleset, const boost::json::obje
                      const PushContext& ctx);
 PushOutcome evaluate(const boost::json::object& ruleset, const PreparedEvent& event,
                      const PushContext& ctx);
+
+// One event against a ruleset many recipients share (the default template): the rules are
+// run once with every condition that depends on the recipient (a USER_ID or USER_LOCALPART
+// placeholder, contains_display_name) taken as false. That gives the outcome for everyone
+// whom no such condition concerns, and the few rules, before the deciding one, that hold
+// such a condition: only those are tried per recipient. A message to 10,000 members thus
+// runs three rules per member instead of every rule. Same results as evaluate().
+class SharedEvaluation {
+public:
+    // `ctx` as for evaluate() but for the recipient fields (user_id, display_name), which are
+    // ignored here; the ruleset must outlive this object.
+    SharedEvaluation(const boost::json::object& ruleset, const PreparedEvent& event,
+                     const PushContext& ctx);
+    PushOutcome evaluate(const PushContext& ctx) const;
+    // Whether evaluate() needs the recipient's display name (else it may be left empty).
+    bool needs_display_name() const { return needs_display_name_; }
+
+private:
+    const PreparedEvent& event_;
+    PushOutcome common_;
+    std::vector<std::pair<std::string_view, const boost::json::object*>> per_recipient_;
+    bool needs_display_name_ = false;
+};
 
 } // namespace myelin::push

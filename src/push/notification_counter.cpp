@@ -55,13 +55,26 @@ void NotificationCounter::on_event(const room::Event& e) {
     const PreparedEvent event(e.pdu); // the body is folded once, not once per member
 
     std::vector<store::PushAction> actions;
+    // Members who never changed their rules share the default template: run once for all.
+    std::optional<SharedEvaluation> shared;
+    std::shared_ptr<const json::object> shared_rules;
     for (const auto& [user_id, member] : members) {
         if (user_id == e.sender()) continue;
         auto rules = rules_.evaluable(user_id);
         ctx.user_id = user_id;
-        ctx.display_name = display_name_of(*member);
         ctx.placeholders = rules.placeholders;
-        auto outcome = evaluate(*rules.rules, event, ctx);
+        PushOutcome outcome;
+        if (rules.placeholders) {
+            if (!shared) {
+                shared_rules = rules.rules;
+                shared.emplace(*shared_rules, event, ctx);
+            }
+            ctx.display_name = shared->needs_display_name() ? display_name_of(*member) : "";
+            outcome = shared->evaluate(ctx);
+        } else {
+            ctx.display_name = display_name_of(*member);
+            outcome = evaluate(*rules.rules, event, ctx);
+        }
         if (outcome.notify)
             actions.push_back(store::PushAction{user_id, e.row.room_id, e.row.stream_ordering,
                                                 thread, outcome.highlight});

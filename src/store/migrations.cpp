@@ -271,6 +271,37 @@ CREATE TABLE uia_sessions (
     created_ts BIGINT NOT NULL
 );
 )SQL",
+        // 10: push actions kept in room order, with a running count per (user, room, thread).
+        // Keyed by user first, every message added one row at a random place of an index that
+        // grows with history: the pages a message touched, and so its cost, grew as the server
+        // aged. Rows now go to the end of their room; the counts table is as big as the number
+        // of (user, room, thread) triples, not as the history.
+        R"SQL(
+CREATE TABLE push_actions (
+    room_id TEXT NOT NULL,
+    stream_ordering BIGINT NOT NULL,
+    user_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    highlight INTEGER NOT NULL,
+    PRIMARY KEY (room_id, stream_ordering, user_id)
+)/*CLUSTERED*/;
+INSERT INTO push_actions (room_id, stream_ordering, user_id, thread_id, highlight)
+    SELECT room_id, stream_ordering, user_id, thread_id, highlight FROM event_push_actions;
+-- notifications and highlights: the user's actions in that room and thread after from_pos.
+CREATE TABLE push_counts (
+    user_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    from_pos BIGINT NOT NULL,
+    notifications BIGINT NOT NULL,
+    highlights BIGINT NOT NULL,
+    PRIMARY KEY (user_id, room_id, thread_id)
+)/*CLUSTERED*/;
+INSERT INTO push_counts (user_id, room_id, thread_id, from_pos, notifications, highlights)
+    SELECT user_id, room_id, thread_id, 0, COUNT(*), SUM(highlight) FROM event_push_actions
+    GROUP BY user_id, room_id, thread_id;
+DROP TABLE event_push_actions;
+)SQL",
     };
     return list;
 }

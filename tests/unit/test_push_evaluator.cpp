@@ -2,6 +2,7 @@
 #include "push/default_rules.hpp"
 #include "push/evaluator.hpp"
 #include <gtest/gtest.h>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -485,4 +486,67 @@ TEST(PushEvaluator, PreparedEventSharedAcrossRecipients) {
     EXPECT_TRUE(evaluate(default_ruleset_template(), prepared, ctx).highlight); // alice
     ctx.user_id = "@dave:example.org";
     EXPECT_FALSE(evaluate(default_ruleset_template(), prepared, ctx).highlight);
+}
+
+// SharedEvaluation runs the template once per event and only the recipient-dependent rules
+// per member: for every event and recipient it must agree with a full evaluation of that
+// recipient's own default ruleset, whichever rule decides.
+TEST(PushEvaluator, SharedEvaluationAgreesWithFullEvaluation) {
+    auto invite = [](const std::string& who) {
+        return json::object{{"type", "m.room.member"},
+                            {"sender", "@bob:example.org"},
+                            {"room_id", kRoom},
+                            {"state_key", who},
+                            {"content", {{"membership", "invite"}}}};
+    };
+    auto mentions = [](const std::string& ids) {
+        return with_content(message("hi"),
+                            json::parse(R"({"m.mentions": {"user_ids": )" + ids + "}}"));
+    };
+    std::vector<json::object> events{
+        message("hello alice"),
+        message("hello Carol Ann!"),
+        message("plain"),
+        message("@room look", "m.text"),
+        message("dave", "m.notice"),
+        invite(kAlice),
+        invite("@carol:example.org"),
+        mentions(R"(["@alice:example.org"])"),
+        mentions(R"(["@zed:example.org"])"),
+        with_content(message("hello alice"), json::parse(R"({"m.mentions": {}})"))};
+    struct Recipient {
+        std::string user, display_name;
+    };
+    const std::vector<Recipient> recipients{{kAlice, ""},
+                                            {"@carol:example.org", "Carol Ann"},
+                                            {"@dave:example.org", "Dave"},
+                                            {"@bob:example.org", "Bob"}, // the sender
+                                            {"@zed:example.org", ""}};
+    int events_that_tell_recipients_apart = 0;
+    for (std::int64_t members : {2, 7})
+        for (std::int64_t power : {0, 100})
+            for (const auto& event : events) {
+                const PreparedEvent prepared(event);
+                auto ctx = room_of(members, power);
+                ctx.placeholders = true;
+                const SharedEvaluation shared(default_ruleset_template(), prepared, ctx);
+                std::set<std::optional<std::string>> deciding_rules;
+                for (const auto& r : recipients) {
+                    auto own = room_of(members, power);
+                    own.user_id = r.user;
+                    own.display_name = r.display_name;
+                    auto expected = evaluate(default_ruleset(r.user), event, own);
+                    own.placeholders = true;
+                    auto got = shared.evaluate(own);
+                    auto where = json::serialize(event) + " for " + r.user;
+                    EXPECT_EQ(got.notify, expected.notify) << where;
+                    EXPECT_EQ(got.highlight, expected.highlight) << where;
+                    EXPECT_EQ(got.rule_id, expected.rule_id) << where;
+                    deciding_rules.insert(expected.rule_id);
+                }
+                // Events whose recipients are decided by different rules: the per-recipient
+                // part of the shared run is what is being tested there.
+                if (deciding_rules.size() > 1) ++events_that_tell_recipients_apart;
+            }
+    EXPECT_GE(events_that_tell_recipients_apart, 20);
 }

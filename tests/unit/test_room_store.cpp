@@ -104,3 +104,41 @@ TEST(RoomStore, TransactionIdsAndRedactionsAreRecorded) {
     EXPECT_ANY_THROW(db.s->append_event(ev("$m", "m.room.message"), std::nullopt));
     EXPECT_EQ(db.s->room_head("!r:x")->event_id, "$r");
 }
+
+namespace {
+store::PushAction action(std::int64_t pos, std::string thread = "main", bool highlight = false) {
+    return store::PushAction{"@b:x", "!r:x", pos, std::move(thread), highlight};
+}
+void read_to(store::Store& s, const std::string& event_id, const std::string& thread = "") {
+    s.put_receipt(store::ReceiptRecord{"!r:x", "@b:x", "m.read", thread, event_id, 1, 0});
+}
+std::string counts(store::Store& s) {
+    std::string out;
+    for (const auto& [thread, n] : s.unread_counts("@b:x", "!r:x"))
+        out += thread + "=" + std::to_string(n.notifications) + "/" + std::to_string(n.highlights) +
+               " ";
+    return out;
+}
+} // namespace
+
+TEST(RoomStore, PushCountsFollowReceiptsThreadsAndRepeats) {
+    TempRoomDb db;
+    std::vector<std::int64_t> pos;
+    for (int i = 0; i < 6; ++i)
+        pos.push_back(
+            db.s->append_event(ev("$" + std::to_string(i), "m.room.message"), std::nullopt));
+    db.s->put_push_actions({action(pos[0]), action(pos[1], "main", true), action(pos[2])});
+    // Two flushes, the second repeating an action (recovery evaluates again): counted once.
+    db.s->put_push_actions({action(pos[2]), action(pos[3]), action(pos[4], "$root")});
+    EXPECT_EQ(counts(*db.s), "$root=1/0 main=4/1 ");
+    read_to(*db.s, "$1"); // unthreaded: covers every thread
+    EXPECT_EQ(counts(*db.s), "$root=1/0 main=2/0 ");
+    read_to(*db.s, "$2", "main"); // a thread's own receipt further along narrows that thread
+    EXPECT_EQ(counts(*db.s), "$root=1/0 main=1/0 ");
+    read_to(*db.s, "$4"); // past the thread's message too
+    EXPECT_EQ(counts(*db.s), "");
+    db.s->put_push_actions({action(pos[5], "main", true)});
+    EXPECT_EQ(counts(*db.s), "main=1/1 ");
+    read_to(*db.s, "$0"); // a receipt that moves back: the main thread's receipt still holds
+    EXPECT_EQ(counts(*db.s), "$root=1/0 main=2/1 ");
+}

@@ -1,7 +1,9 @@
 // The SQLite store against a real database file in a temporary directory.
+#include "store/migrations.hpp"
 #include "store/store.hpp"
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 using namespace myelin;
@@ -93,4 +95,41 @@ TEST(SqliteStore, RegistrationTokensCountUses) {
     EXPECT_FALSE(s->consume_registration_token("expired", 200));
     EXPECT_FALSE(s->consume_registration_token("missing", 0));
     EXPECT_EQ(s->get_registration_token("once")->completed, 1);
+}
+
+// Schema 10 moved push actions into room order with running counts: a database written by an
+// older build keeps its unread counts.
+TEST(SqliteStore, PushActionsOfAnOlderSchemaKeepTheirCounts) {
+    auto dir =
+        std::filesystem::temp_directory_path() / ("myelin-migrate-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto path = (dir / "old.db").string();
+    {
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+        auto run = [&](const std::string& sql) {
+            char* err = nullptr;
+            ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+                << (err ? err : "");
+        };
+        run("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)");
+        for (int v = 1; v <= 9; ++v) {
+            run(store::migrations()[static_cast<std::size_t>(v - 1)]);
+            run("INSERT INTO schema_migrations (version) VALUES (" + std::to_string(v) + ")");
+        }
+        run("INSERT INTO event_push_actions VALUES ('@b:x', '!r:x', 7, 'main', 0), "
+            "('@b:x', '!r:x', 9, 'main', 1), ('@b:x', '!r:x', 12, '$t', 0), "
+            "('@c:x', '!r:x', 7, 'main', 0)");
+        sqlite3_close(raw);
+    }
+    {
+        auto s = store::open_store("sqlite:" + path);
+        auto b = s->unread_counts("@b:x", "!r:x");
+        ASSERT_EQ(b.size(), 2u);
+        EXPECT_EQ(b["main"].notifications, 2);
+        EXPECT_EQ(b["main"].highlights, 1);
+        EXPECT_EQ(b["$t"].notifications, 1);
+        EXPECT_EQ(s->unread_counts("@c:x", "!r:x")["main"].notifications, 1);
+    }
+    std::filesystem::remove_all(dir);
 }

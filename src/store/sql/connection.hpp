@@ -113,6 +113,10 @@ public:
     virtual std::int64_t changes() const = 0;
     // Flushes what the engine buffers outside the database proper (SQLite's WAL).
     virtual void checkpoint() {}
+    // What follows CREATE TABLE's closing parenthesis for a table stored in primary-key order
+    // (migrations write the marker /*CLUSTERED*/ there): SQLite's WITHOUT ROWID, nothing on
+    // PostgreSQL.
+    virtual const char* clustered_table_suffix() const { return ""; }
 
 protected:
     friend class Transaction;

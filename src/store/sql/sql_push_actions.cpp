@@ -1,7 +1,28 @@
 // Push actions and unread notification counts.
+//
+// `push_actions` holds one row per notified member per event, in room order, so a message's
+// rows land together at the end of its room. `push_counts` keeps, per (user, room, thread),
+// how many of those rows (and how many highlights) lie after `from_pos`. Appending adds to the
+// counts; a read receipt moves `from_pos` to where the receipt points and counts again what
+// lies after it (usually nothing: clients acknowledge the newest event). Reading the counts is
+// then one small indexed read; only a receipt changed behind the store's back (or counts
+// carried over from schema 9, which start at position 0) makes a read count rows.
 #include "store/sql/sql_store.hpp"
 
+#include <tuple>
+
 namespace myelin::store::sql {
+
+namespace {
+// Where a thread's count starts: after the unthreaded receipt, or after the thread's own
+// receipt when that is further along (an unthreaded receipt covers every thread).
+std::int64_t effective_read_position(const std::map<std::string, std::int64_t>& read_up_to,
+                                     const std::string& thread_id) {
+    auto unthreaded = read_up_to.count("") ? read_up_to.at("") : 0;
+    auto it = read_up_to.find(thread_id);
+    return it == read_up_to.end() ? unthreaded : std::max(unthreaded, it->second);
+}
+} // namespace
 
 void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
                                 std::optional<std::int64_t> through) {
@@ -13,51 +34,106 @@ void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
             .bind_all(std::to_string(*through))
             .run();
     // One statement for every row (a message to a room of 10,000 stores up to 10,000 rows).
-    auto s =
-        db_.prepare("INSERT INTO event_push_actions (user_id, room_id, stream_ordering, "
-                    "thread_id, highlight) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
+    auto rows = db_.prepare("INSERT INTO push_actions (room_id, stream_ordering, user_id, "
+                            "thread_id, highlight) VALUES (?1, ?2, ?3, ?4, ?5) "
+                            "ON CONFLICT DO NOTHING");
+    // A batch (one flush) often holds several messages of a room: one update per triple.
+    std::map<std::tuple<std::string, std::string, std::string>, UnreadCount> added;
     for (const auto& a : actions) {
-        s.bind_all(a.user_id, a.room_id, a.stream_ordering, a.thread_id, a.highlight).run();
-        s.reset();
+        rows.bind_all(a.room_id, a.stream_ordering, a.user_id, a.thread_id, a.highlight).run();
+        auto inserted = db_.changes() > 0; // an action evaluated twice (recover) counts once
+        rows.reset();
+        if (!inserted) continue;
+        auto& n = added[{a.user_id, a.room_id, a.thread_id}];
+        ++n.notifications;
+        if (a.highlight) ++n.highlights;
+    }
+    // A triple without a row has had no action before: counting from position 0 is exact.
+    auto counts = db_.prepare(
+        "INSERT INTO push_counts (user_id, room_id, thread_id, from_pos, notifications, "
+        "highlights) VALUES (?1, ?2, ?3, 0, ?4, ?5) ON CONFLICT (user_id, room_id, thread_id) "
+        "DO UPDATE SET notifications = push_counts.notifications + excluded.notifications, "
+        "highlights = push_counts.highlights + excluded.highlights");
+    for (const auto& [key, n] : added) {
+        const auto& [user_id, room_id, thread_id] = key;
+        counts.bind_all(user_id, room_id, thread_id, n.notifications, n.highlights).run();
+        counts.reset();
     }
     tx.commit();
 }
 
+std::map<std::string, std::int64_t> SqlStore::read_positions(const std::string& user_id,
+                                                             const std::string& room_id) {
+    std::map<std::string, std::int64_t> read_up_to;
+    auto s = db_.prepare("SELECT r.thread_id, MAX(e.stream_ordering) FROM receipts r "
+                         "JOIN events e ON e.event_id = r.event_id WHERE r.room_id = ?1 AND "
+                         "r.user_id = ?2 AND r.receipt_type IN ('m.read', 'm.read.private') "
+                         "GROUP BY r.thread_id");
+    s.bind_all(room_id, user_id);
+    while (s.step())
+        read_up_to[s.text(0)] = s.int64(1);
+    return read_up_to;
+}
+
+UnreadCount SqlStore::count_push_actions(const std::string& user_id, const std::string& room_id,
+                                         const std::string& thread_id, std::int64_t after) {
+    // The room's rows after `after`, in key order: what has not been read yet.
+    auto s = db_.prepare("SELECT COUNT(*), COALESCE(SUM(highlight), 0) FROM push_actions "
+                         "WHERE room_id = ?1 AND stream_ordering > ?2 AND user_id = ?3 AND "
+                         "thread_id = ?4");
+    s.bind_all(room_id, after, user_id, thread_id);
+    s.step();
+    return UnreadCount{s.int64(0), s.int64(1)};
+}
+
 std::map<std::string, UnreadCount> SqlStore::unread_counts(const std::string& user_id,
                                                            const std::string& room_id) {
-    // Where each read receipt points, by thread ("" for unthreaded receipts).
-    std::map<std::string, std::int64_t> read_up_to;
+    auto read_up_to = read_positions(user_id, room_id);
+    std::vector<std::tuple<std::string, std::int64_t, UnreadCount>> rows;
     {
-        auto s = db_.prepare("SELECT r.thread_id, MAX(e.stream_ordering) FROM receipts r "
-                             "JOIN events e ON e.event_id = r.event_id WHERE r.room_id = ?1 AND "
-                             "r.user_id = ?2 AND r.receipt_type IN ('m.read', 'm.read.private') "
-                             "GROUP BY r.thread_id");
-        s.bind_all(room_id, user_id);
+        auto s = db_.prepare("SELECT thread_id, from_pos, notifications, highlights FROM "
+                             "push_counts WHERE user_id = ?1 AND room_id = ?2");
+        s.bind_all(user_id, room_id);
         while (s.step())
-            read_up_to[s.text(0)] = s.int64(1);
+            rows.emplace_back(s.text(0), s.int64(1), UnreadCount{s.int64(2), s.int64(3)});
     }
-    auto unthreaded = read_up_to.count("") ? read_up_to[""] : 0;
     std::map<std::string, UnreadCount> out;
-    {
-        auto s = db_.prepare("SELECT thread_id, COUNT(*), SUM(highlight) FROM event_push_actions "
-                             "WHERE user_id = ?1 AND room_id = ?2 AND stream_ordering > ?3 "
-                             "GROUP BY thread_id");
-        s.bind_all(user_id, room_id, unthreaded);
-        while (s.step())
-            out[s.text(0)] = UnreadCount{s.int64(1), s.int64(2)};
-    }
-    // A threaded receipt further along than the unthreaded one narrows its thread's count.
-    for (const auto& [thread, pos] : read_up_to) {
-        if (thread.empty() || pos <= unthreaded || !out.count(thread)) continue;
-        auto s = db_.prepare("SELECT COUNT(*), COALESCE(SUM(highlight), 0) FROM "
-                             "event_push_actions WHERE user_id = ?1 AND room_id = ?2 AND "
-                             "thread_id = ?3 AND stream_ordering > ?4");
-        s.bind_all(user_id, room_id, thread, pos);
-        s.step();
-        out[thread] = UnreadCount{s.int64(0), s.int64(1)};
+    for (auto& [thread, from, n] : rows) {
+        auto read = effective_read_position(read_up_to, thread);
+        out[thread] = read == from ? n : count_push_actions(user_id, room_id, thread, read);
     }
     std::erase_if(out, [](const auto& kv) { return kv.second.notifications == 0; });
     return out;
+}
+
+void SqlStore::refresh_push_counts(const std::string& user_id, const std::string& room_id) {
+    Transaction tx(db_);
+    // Lock the user's rows first (PostgreSQL: an append that already added to them commits
+    // before the count below runs, and one that has not yet waits for this transaction and
+    // then adds to the new count, so no action is counted twice or lost).
+    db_.prepare("UPDATE push_counts SET from_pos = from_pos WHERE user_id = ?1 AND room_id = ?2")
+        .bind_all(user_id, room_id)
+        .run();
+    auto read_up_to = read_positions(user_id, room_id);
+    std::vector<std::pair<std::string, std::int64_t>> rows;
+    {
+        auto s = db_.prepare(
+            "SELECT thread_id, from_pos FROM push_counts WHERE user_id = ?1 AND room_id = ?2");
+        s.bind_all(user_id, room_id);
+        while (s.step())
+            rows.emplace_back(s.text(0), s.int64(1));
+    }
+    auto update = db_.prepare("UPDATE push_counts SET from_pos = ?4, notifications = ?5, "
+                              "highlights = ?6 WHERE user_id = ?1 AND room_id = ?2 AND "
+                              "thread_id = ?3");
+    for (const auto& [thread, from] : rows) {
+        auto read = effective_read_position(read_up_to, thread);
+        if (read == from) continue;
+        auto n = count_push_actions(user_id, room_id, thread, read);
+        update.bind_all(user_id, room_id, thread, read, n.notifications, n.highlights).run();
+        update.reset();
+    }
+    tx.commit();
 }
 
 } // namespace myelin::store::sql

@@ -26,6 +26,9 @@ std::int64_t SqlStore::put_receipt(const ReceiptRecord& r) {
                 "stream_position = excluded.stream_position")
         .bind_all(r.room_id, r.user_id, r.receipt_type, r.thread_id, r.event_id, r.ts, pos)
         .run();
+    // Read receipts move where the user's unread counts start.
+    if (r.receipt_type == "m.read" || r.receipt_type == "m.read.private")
+        refresh_push_counts(r.user_id, r.room_id);
     tx.commit();
     return pos;
 }

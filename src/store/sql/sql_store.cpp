@@ -47,7 +47,11 @@ void SqlStore::migrate() {
         throw std::runtime_error("database schema is newer than this Myelin build");
     for (auto v = current; v < static_cast<std::int64_t>(list.size()); ++v) {
         Transaction tx(db_);
-        db_.exec(list[static_cast<size_t>(v)]);
+        auto script = list[static_cast<size_t>(v)];
+        const std::string marker = "/*CLUSTERED*/";
+        for (auto at = script.find(marker); at != std::string::npos; at = script.find(marker))
+            script.replace(at, marker.size(), db_.clustered_table_suffix());
+        db_.exec(script);
         db_.prepare("INSERT INTO schema_migrations (version) VALUES (?1)").bind_all(v + 1).run();
         tx.commit();
         spdlog::info("database migrated to schema version {}", v + 1);

@@ -190,6 +190,14 @@ private:
     void migrate();
     std::int64_t next_stream_position();                        // call inside a transaction
     void record_device_list_change(const std::string& user_id); // inside a transaction
+    // Push counts: where the user's read receipts in the room point, by thread ("" for
+    // unthreaded), the count of their actions after a position, and (inside a receipt's
+    // transaction) the counts moved to the new read positions.
+    std::map<std::string, std::int64_t> read_positions(const std::string& user_id,
+                                                       const std::string& room_id);
+    UnreadCount count_push_actions(const std::string& user_id, const std::string& room_id,
+                                   const std::string& thread_id, std::int64_t after);
+    void refresh_push_counts(const std::string& user_id, const std::string& room_id);
     std::unique_ptr<Connection> conn_;
     Connection& db_;
     ListenerFactory listener_;

@@ -36,6 +36,7 @@ public:
     sql::Statement prepare(const std::string& sql) override;
     std::int64_t changes() const override { return sqlite3_changes(db_); }
     void checkpoint() override { exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+    const char* clustered_table_suffix() const override { return " WITHOUT ROWID"; }
 
 protected:
     // IMMEDIATE: take the write lock up front, so two writers never deadlock upgrading.
