@@ -72,7 +72,9 @@ TEST(Gzip, OneShotWindowFollowsTheSize) {
         EXPECT_EQ(g.feed(z), body);
         EXPECT_EQ(g.last, Z_STREAM_END);
         // Without the repetitions 40,000 random letters would take about 23,500 bytes.
-        if (body.size() > noise.size()) EXPECT_LT(z.size(), noise.size());
+        if (body.size() > noise.size()) {
+            EXPECT_LT(z.size(), noise.size());
+        }
     }
 }
 

@@ -22,6 +22,23 @@ std::int64_t effective_read_position(const std::map<std::string, std::int64_t>& 
     auto it = read_up_to.find(thread_id);
     return it == read_up_to.end() ? unthreaded : std::max(unthreaded, it->second);
 }
+
+struct CountRow {
+    std::string thread_id;
+    std::int64_t from_pos;
+    UnreadCount counts; // after from_pos
+};
+
+std::vector<CountRow> count_rows(Connection& db, const std::string& user_id,
+                                 const std::string& room_id) {
+    std::vector<CountRow> rows;
+    auto s = db.prepare("SELECT thread_id, from_pos, notifications, highlights FROM push_counts "
+                        "WHERE user_id = ?1 AND room_id = ?2");
+    s.bind_all(user_id, room_id);
+    while (s.step())
+        rows.push_back(CountRow{s.text(0), s.int64(1), UnreadCount{s.int64(2), s.int64(3)}});
+    return rows;
+}
 } // namespace
 
 void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
@@ -89,18 +106,12 @@ UnreadCount SqlStore::count_push_actions(const std::string& user_id, const std::
 std::map<std::string, UnreadCount> SqlStore::unread_counts(const std::string& user_id,
                                                            const std::string& room_id) {
     auto read_up_to = read_positions(user_id, room_id);
-    std::vector<std::tuple<std::string, std::int64_t, UnreadCount>> rows;
-    {
-        auto s = db_.prepare("SELECT thread_id, from_pos, notifications, highlights FROM "
-                             "push_counts WHERE user_id = ?1 AND room_id = ?2");
-        s.bind_all(user_id, room_id);
-        while (s.step())
-            rows.emplace_back(s.text(0), s.int64(1), UnreadCount{s.int64(2), s.int64(3)});
-    }
     std::map<std::string, UnreadCount> out;
-    for (auto& [thread, from, n] : rows) {
-        auto read = effective_read_position(read_up_to, thread);
-        out[thread] = read == from ? n : count_push_actions(user_id, room_id, thread, read);
+    for (const auto& row : count_rows(db_, user_id, room_id)) {
+        auto read = effective_read_position(read_up_to, row.thread_id);
+        out[row.thread_id] = read == row.from_pos
+                                 ? row.counts
+                                 : count_push_actions(user_id, room_id, row.thread_id, read);
     }
     std::erase_if(out, [](const auto& kv) { return kv.second.notifications == 0; });
     return out;
@@ -115,22 +126,14 @@ void SqlStore::refresh_push_counts(const std::string& user_id, const std::string
         .bind_all(user_id, room_id)
         .run();
     auto read_up_to = read_positions(user_id, room_id);
-    std::vector<std::pair<std::string, std::int64_t>> rows;
-    {
-        auto s = db_.prepare(
-            "SELECT thread_id, from_pos FROM push_counts WHERE user_id = ?1 AND room_id = ?2");
-        s.bind_all(user_id, room_id);
-        while (s.step())
-            rows.emplace_back(s.text(0), s.int64(1));
-    }
     auto update = db_.prepare("UPDATE push_counts SET from_pos = ?4, notifications = ?5, "
                               "highlights = ?6 WHERE user_id = ?1 AND room_id = ?2 AND "
                               "thread_id = ?3");
-    for (const auto& [thread, from] : rows) {
-        auto read = effective_read_position(read_up_to, thread);
-        if (read == from) continue;
-        auto n = count_push_actions(user_id, room_id, thread, read);
-        update.bind_all(user_id, room_id, thread, read, n.notifications, n.highlights).run();
+    for (const auto& row : count_rows(db_, user_id, room_id)) {
+        auto read = effective_read_position(read_up_to, row.thread_id);
+        if (read == row.from_pos) continue;
+        auto n = count_push_actions(user_id, room_id, row.thread_id, read);
+        update.bind_all(user_id, room_id, row.thread_id, read, n.notifications, n.highlights).run();
         update.reset();
     }
     tx.commit();
