@@ -96,6 +96,7 @@ void load_config_file(Config& cfg, const std::string& path) {
     get_seconds(t, "http.idle_timeout_s", cfg.http.idle_timeout);
     get_seconds(t, "http.request_timeout_s", cfg.http.request_timeout);
     get_seconds(t, "http.write_timeout_s", cfg.http.write_timeout);
+    get(t, "http.send_thread", cfg.http.send_thread);
 }
 
 const char* config_keys_help() {
@@ -115,7 +116,8 @@ const char* config_keys_help() {
           max_streams_per_device = 4, max_streams_per_user = 20,
           gzip = true (also /sync, for clients sending Accept-Encoding: gzip)
   [http]  max_body_bytes = 1048576, max_header_bytes = 16384,
-          idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60
+          idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60,
+          send_thread = true (a fan-out's socket writes on a second thread)
   [presence] enabled = true, offline_after_s = 30
   [to_device] max_pending_per_device = 10000
 )";

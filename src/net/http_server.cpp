@@ -3,6 +3,7 @@
 #include "net/cors.hpp"
 #include "net/response_stream.hpp"
 #include "util/matrix_error.hpp"
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -33,9 +34,11 @@ namespace {
 // an SSE client never sends anything after its request, so any completion means it is gone.
 class ConnectionStream final : public ResponseStream {
 public:
-    ConnectionStream(std::shared_ptr<HttpServer::Connection> c, std::chrono::seconds write_timeout)
+    ConnectionStream(std::shared_ptr<HttpServer::Connection> c, std::chrono::seconds write_timeout,
+                     SocketWriter* writer)
         : c_(std::move(c))
-        , write_timeout_(write_timeout) {}
+        , write_timeout_(write_timeout)
+        , writer_(writer) {}
     ~ConnectionStream() override {
         // The read watcher may complete after the handler is done; it must not call back.
         state_->on_close = nullptr;
@@ -56,6 +59,7 @@ private:
     };
     std::shared_ptr<HttpServer::Connection> c_;
     std::chrono::seconds write_timeout_;
+    SocketWriter* writer_; // null: every send() on the event loop
     std::shared_ptr<State> state_ = std::make_shared<State>();
     bool watching_ = false;
 };
@@ -65,6 +69,7 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpLimits li
     : io_(io)
     , router_(router)
     , limits_(limits)
+    , writer_(limits.send_thread ? std::make_unique<SocketWriter>() : nullptr)
     , acceptor_(io) {}
 
 HttpServer::~HttpServer() = default;
@@ -184,7 +189,17 @@ asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
     // without a timer or a suspension (a fan-out makes one per stream). What does not fit
     // goes on below.
     if (!sock.non_blocking()) sock.non_blocking(true, ec);
-    std::size_t sent = ec ? 0 : sock.write_some(asio::buffer(data.data(), data.size()), ec);
+    std::size_t sent = 0;
+    if (!ec && writer_ && writer_->take_this_one()) {
+        // A burst (a fan-out): the send runs on the writer thread while the loop goes on.
+        auto [n, err] = co_await writer_->async_send(sock.get_executor(), sock.native_handle(),
+                                                     data, asio::as_tuple(use_awaitable));
+        sent = n;
+        if (err) ec = boost::system::error_code(err, boost::system::system_category());
+        if (state_->closed) co_return false;
+    } else if (!ec) {
+        sent = sock.write_some(asio::buffer(data.data(), data.size()), ec);
+    }
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
         ec = {};
         sent = 0;
@@ -337,7 +352,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     req.body = std::move(msg.body());
     req.remote_ip = c.remote_ip;
     stream.expires_never(); // long-polls and streams wait as long as they need
-    ConnectionStream body_stream(c.shared_from_this(), limits_.write_timeout);
+    ConnectionStream body_stream(c.shared_from_this(), limits_.write_timeout, writer_.get());
     req.stream = &body_stream;
     Response r = co_await dispatch(req, msg);
     if (r.streamed) {

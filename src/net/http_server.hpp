@@ -2,6 +2,7 @@
 // HTTP/1.1 server on one Asio event loop: one coroutine per connection, no thread per
 // connection. Keep-alive and pipelining come from reading requests in a loop off one buffer.
 #include "net/router.hpp"
+#include "net/socket_writer.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -17,6 +18,9 @@ struct HttpLimits {
     std::chrono::seconds idle_timeout{75};    // keep-alive connection waiting for a request
     std::chrono::seconds request_timeout{30}; // a whole request must arrive within this
     std::chrono::seconds write_timeout{60};
+    // Streamed responses' send() calls in a burst (a fan-out) run on a second thread
+    // (net/socket_writer.hpp).
+    bool send_thread = true;
 };
 
 class HttpServer {
@@ -47,6 +51,7 @@ private:
     boost::asio::io_context& io_;
     const Router& router_;
     HttpLimits limits_;
+    std::unique_ptr<SocketWriter> writer_; // with limits_.send_thread
     boost::asio::ip::tcp::acceptor acceptor_;
     std::list<std::weak_ptr<Connection>> connections_;
     bool stopping_ = false;
