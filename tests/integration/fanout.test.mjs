@@ -208,3 +208,42 @@ test('tokens separated only by presence writes: same room, own presence', async 
   assert.deepEqual(rooms[1], rooms[0]);
   assert.deepEqual(rooms[2], rooms[0]);
 });
+
+// More than 32 stream writes within a millisecond go to the server's writer thread
+// (net/socket_writer.hpp): 300 streams woken by each of several quick messages must still get
+// every message exactly once, in order, each event's id equal to its next_batch and rising.
+test('a burst of stream writes (the writer thread): every stream gets every message once, in order', async () => {
+  const s = await startServer({ extraConfig: '\n[sse]\nmax_streams_per_device = 1000\nmax_streams_per_user = 1000\n' });
+  const a = new Api(s.url);
+  const readers = [];
+  try {
+    const sender = await a.register('burst_sender');
+    const watcher = await a.register('burst_watcher');
+    const roomId = await createRoom(sender, { preset: 'public_chat' });
+    await join(watcher, roomId);
+    for (let i = 0; i < 300; i++)
+      readers.push(new SseReader(s.port, `${V3}/sync/sse?heartbeat_interval=30&filter=${filter}`,
+        { Authorization: `Bearer ${watcher.token}` }));
+    await Promise.all(readers.map((r) => r.until(() => r.events.length >= 1, 20000, 'initial sync')));
+    const bodies = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5'];
+    await Promise.all(bodies.map((b, i) => sendTxn(sender, roomId, `burst-${i}`, b)));
+    await Promise.all(readers.map((r) => r.until(() => bodies.every((b) => find(r, roomId, b)), 20000, 'all messages')));
+    const order = (r) => r.events.flatMap((ev) => ev.json.rooms?.join?.[roomId]?.timeline.events ?? [])
+      .filter((e) => bodies.includes(e.content?.body)).map((e) => e.event_id);
+    const reference = order(readers[0]);
+    assert.equal(reference.length, bodies.length);
+    for (const r of readers) {
+      assert.equal(r.status, 200);
+      for (const b of bodies) assert.equal(count(r, roomId, b), 1, `${b} exactly once`);
+      assert.deepEqual(order(r), reference, 'the same order on every stream');
+      const positions = r.events.map((ev) => {
+        assert.equal(ev.id, ev.json.next_batch, 'id is the next_batch');
+        return Number(/^s(\d+)/.exec(ev.id)[1]);
+      });
+      for (let i = 1; i < positions.length; i++) assert.ok(positions[i] > positions[i - 1], 'ids rise');
+    }
+  } finally {
+    for (const r of readers) r.sock.destroy();
+    await s.stop();
+  }
+});
