@@ -10,6 +10,10 @@
 #   RESULTS_DIR: keep the JSON results, report.md and plots there.
 #   LOADGEN_EXTRA: more myelin-load options for every run, e.g. "--gzip" (both modes ask for
 #   gzip-compressed sync responses).
+#   MODES: the modes and their order (default "sse longpoll").
+#   WARMUP_S: seconds of unmeasured chat, in the first mode, before chat's measured runs
+#   (default 20 for full, 0 for small). A fresh server's first minute costs more (its files
+#   and caches grow), which without a warm-up is charged to whichever mode runs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-small}
@@ -103,9 +107,22 @@ else
   chat=(--users 1000 --rooms 100 --rooms-per-user 2 --rate 100 --duration 60)
   latency=(--messages 200 --interval-ms 50)
 fi
+modes=(${MODES:-sse longpoll})
+for m in "${modes[@]}"; do
+  [[ "$m" == sse || "$m" == longpoll ]] || { echo "unknown mode: $m" >&2; exit 64; }
+done
+warmup=${WARMUP_S:-$([[ "$profile" == full ]] && echo 20 || echo 0)}
 for scenario in "${scenarios[@]}"; do
   declare -n sizes=$scenario
-  for mode in sse longpoll; do
+  if [[ "$scenario" == chat && "$warmup" != 0 ]]; then
+    echo "== chat warm-up, ${warmup} s, not measured" >&2
+    mkdir -p "$dir/warmup"
+    # shellcheck disable=SC2086 # LOADGEN_EXTRA is a list of options
+    "$LOAD" --url "$url" --server-pid "$pid" --state "$dir/state/chat.json" --reuse ${LOADGEN_EXTRA:-} \
+      --out "$dir/warmup/chat.json" --drain 5 --mode "${modes[0]}" --scenario chat "${sizes[@]}" \
+      --duration "$warmup" >/dev/null 2>"$dir/warmup/chat.log" || echo "loadgen: the warm-up failed" >&2
+  fi
+  for mode in "${modes[@]}"; do
     run "$scenario-$mode" "$scenario" --mode "$mode" --scenario "$scenario" "${sizes[@]}"
   done
 done
