@@ -100,9 +100,8 @@ void NotificationCounter::flush() {
         rooms_.store().put_push_actions(pending_);
     } else {
         if (pending_.empty() && evaluated_through_ <= written_through_) return;
-        auto through = std::max(evaluated_through_, written_through_);
-        rooms_.store().put_push_actions(pending_, through);
-        written_through_ = through;
+        rooms_.store().put_push_actions(pending_, evaluated_through_);
+        written_through_ = evaluated_through_;
     }
     pending_.clear();
 }

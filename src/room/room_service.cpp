@@ -94,20 +94,23 @@ void RoomService::RoomCache::set_state(const EventPtr& e) {
         memberships.erase(*e->row.state_key);
 }
 
+const std::string* RoomService::cached_membership(const std::string& room_id,
+                                                  const std::string& user_id) {
+    auto* r = load(room_id);
+    if (!r) return nullptr;
+    auto it = r->memberships.find(user_id);
+    return it == r->memberships.end() ? nullptr : &it->second;
+}
+
 std::optional<std::string> RoomService::membership(const std::string& room_id,
                                                    const std::string& user_id) {
-    auto* r = load(room_id);
-    if (!r) return std::nullopt;
-    auto it = r->memberships.find(user_id);
-    if (it == r->memberships.end()) return std::nullopt;
-    return it->second;
+    const auto* m = cached_membership(room_id, user_id);
+    return m ? std::optional<std::string>(*m) : std::nullopt;
 }
 
 bool RoomService::joined(const std::string& room_id, const std::string& user_id) {
-    auto* r = load(room_id);
-    if (!r) return false;
-    auto it = r->memberships.find(user_id);
-    return it != r->memberships.end() && it->second == "join";
+    const auto* m = cached_membership(room_id, user_id);
+    return m && *m == "join";
 }
 
 namespace {

@@ -119,6 +119,8 @@ private:
         void set_state(const EventPtr& e);
     };
     RoomCache* load(const std::string& room_id);
+    // The user's membership in the cached state, or null; valid until the room next changes.
+    const std::string* cached_membership(const std::string& room_id, const std::string& user_id);
     RoomCache& require_room(const std::string& room_id);
     void set_membership(const Actor& actor, const std::string& room_id, const std::string& target,
                         const std::string& membership, const std::optional<std::string>& reason);

@@ -37,6 +37,14 @@ store::NewEvent ev(const std::string& id, const std::string& type,
     e.membership = std::move(membership);
     return e;
 }
+
+// Messages $0 … $(n-1), appended in order; their positions.
+std::vector<std::int64_t> append_messages(store::Store& s, int n) {
+    std::vector<std::int64_t> pos;
+    for (int i = 0; i < n; ++i)
+        pos.push_back(s.append_event(ev("$" + std::to_string(i), "m.room.message"), std::nullopt));
+    return pos;
+}
 } // namespace
 
 TEST(RoomStore, StreamPositionsIncreaseAndAreShared) {
@@ -68,10 +76,7 @@ TEST(RoomStore, StateHistoryAnswersStateAtAnyPosition) {
 
 TEST(RoomStore, PagesRunBothWaysFromAPosition) {
     TempRoomDb db;
-    std::vector<std::int64_t> pos;
-    for (int i = 0; i < 5; ++i)
-        pos.push_back(
-            db.s->append_event(ev("$" + std::to_string(i), "m.room.message"), std::nullopt));
+    auto pos = append_messages(*db.s, 5);
     auto back = db.s->room_events("!r:x", pos[3], 'b', 2);
     ASSERT_EQ(back.size(), 2u);
     EXPECT_EQ(back[0].event_id, "$3");
@@ -123,10 +128,7 @@ std::string counts(store::Store& s) {
 
 TEST(RoomStore, PushCountsFollowReceiptsThreadsAndRepeats) {
     TempRoomDb db;
-    std::vector<std::int64_t> pos;
-    for (int i = 0; i < 6; ++i)
-        pos.push_back(
-            db.s->append_event(ev("$" + std::to_string(i), "m.room.message"), std::nullopt));
+    auto pos = append_messages(*db.s, 6);
     db.s->put_push_actions({action(pos[0]), action(pos[1], "main", true), action(pos[2])});
     // Two flushes, the second repeating an action (recovery evaluates again): counted once.
     db.s->put_push_actions({action(pos[2]), action(pos[3]), action(pos[4], "$root")});
