@@ -11,7 +11,7 @@ std::shared_ptr<Notifier::Waiter> Notifier::subscribe(const std::string& user_id
 }
 
 void Notifier::unsubscribe(const std::string& user_id, const std::shared_ptr<Waiter>& w) {
-    clear_deadline(*w);
+    drop_deadline(*w);
     auto it = waiters_.find(user_id);
     if (it == waiters_.end()) return;
     std::erase(it->second, w);
@@ -107,17 +107,23 @@ void Notifier::wake_all() {
 }
 
 void Notifier::set_deadline(Waiter& w, Clock::time_point when) {
-    clear_deadline(w);
     w.expired = false;
     // Rounded up to 10 ms so that streams due at nearly the same moment share one firing.
     auto tick = std::chrono::milliseconds(10);
     auto since_epoch = std::chrono::ceil<std::chrono::milliseconds>(when.time_since_epoch());
     when = Clock::time_point((since_epoch + tick - std::chrono::milliseconds(1)) / tick * tick);
+    if (w.deadline && (*w.deadline)->first <= when) {
+        w.due = when; // the entry is moved here when it comes up
+        return;
+    }
+    drop_deadline(w);
+    w.due = when;
     w.deadline = deadlines_.emplace(when, &w);
     if (!armed_for_ || when < *armed_for_) arm_deadline_timer();
 }
 
-void Notifier::clear_deadline(Waiter& w) {
+void Notifier::drop_deadline(Waiter& w) {
+    w.due.reset();
     if (!w.deadline) return;
     deadlines_.erase(*w.deadline);
     w.deadline.reset();
@@ -147,6 +153,12 @@ void Notifier::expire_due() {
         auto* w = deadlines_.begin()->second;
         deadlines_.erase(deadlines_.begin());
         w->deadline.reset();
+        if (!w->due) continue; // cleared since
+        if (*w->due > now) {
+            w->deadline = deadlines_.emplace(*w->due, w); // moved later since
+            continue;
+        }
+        w->due.reset();
         w->expired = true;
         w->signal.notify();
     }

@@ -44,7 +44,10 @@ public:
         // False when the sync's filter leaves presence out: presence changes do not wake it
         // (in a big room every member coming online would otherwise wake every stream).
         bool wants_presence = true;
+        // Its place in the deadline queue, and when it is really due. The place may be
+        // earlier than `due` (set_deadline moves it lazily, see there); it never is later.
         std::optional<Deadlines::iterator> deadline;
+        std::optional<Clock::time_point> due;
     };
     using RoomUsersLoader = std::function<std::vector<std::string>(const std::string& room_id)>;
 
@@ -81,8 +84,12 @@ public:
         w.signal.notify();
     }
     // Sets (or moves) the waiter's deadline; when it passes, the waiter wakes with `expired`.
+    // Moving a deadline later, or clearing it, leaves its queue entry where it is: when that
+    // entry comes up it is moved to the real deadline or dropped. A stream that writes an
+    // event every few hundred milliseconds then touches the queue once per heartbeat
+    // interval, not twice per event.
     void set_deadline(Waiter& w, Clock::time_point when);
-    void clear_deadline(Waiter& w);
+    void clear_deadline(Waiter& w) { w.due.reset(); }
     std::size_t deadlines() const { return deadlines_.size(); }
     // Wake everyone (shutdown; or notifications from other processes may have been missed).
     void wake_all();
@@ -96,6 +103,7 @@ private:
     std::unordered_set<std::string>& users_of(const std::string& room_id);
     void wake_changed_user(const std::string& user_id, Topic topic); // wake_user, no hook
     void wake_waiters(const std::string& user_id, Topic topic);
+    void drop_deadline(Waiter& w); // removes its queue entry (before the waiter goes)
     void arm_deadline_timer();
     void expire_due();
 

@@ -72,3 +72,42 @@ TEST_F(NotifierTest, UnsubscribedWaitersAreNotWoken) {
 }
 
 } // namespace
+
+// Deadlines move lazily (a stream pushes its heartbeat back after every event): a deadline
+// moved later must not fire at its old time, a cleared one must not fire at all, and the queue
+// must not grow with every move.
+TEST_F(NotifierTest, DeadlinesMovedLaterOrClearedFireOnlyWhenReallyDue) {
+    using namespace std::chrono;
+    auto moved = notifier.subscribe(kAlice);
+    auto cleared = notifier.subscribe(kBob);
+    auto start = Notifier::Clock::now();
+    notifier.set_deadline(*moved, start + milliseconds(30));
+    notifier.set_deadline(*cleared, start + milliseconds(30));
+    for (int i = 1; i <= 20; ++i) // moved later again and again, like a stream's heartbeat
+        notifier.set_deadline(*moved, start + milliseconds(30 + 10 * i));
+    notifier.clear_deadline(*cleared);
+    EXPECT_EQ(notifier.deadlines(), 2u) << "moving a deadline later leaves its entry in place";
+
+    io.run_for(milliseconds(150));
+    EXPECT_FALSE(moved->expired) << "fired at a deadline it had moved away from";
+    EXPECT_FALSE(cleared->expired) << "fired after it was cleared";
+    EXPECT_EQ(notifier.deadlines(), 1u) << "the cleared entry is dropped when it comes up";
+
+    io.restart();
+    io.run_for(milliseconds(200));
+    EXPECT_TRUE(moved->expired) << "the moved deadline (start + 230 ms) has passed";
+    EXPECT_GE(Notifier::Clock::now() - start, milliseconds(230));
+
+    // Moving a deadline earlier takes effect at once.
+    notifier.set_deadline(*cleared, Notifier::Clock::now() + seconds(60));
+    notifier.set_deadline(*cleared, Notifier::Clock::now() + milliseconds(20));
+    io.restart();
+    io.run_for(milliseconds(100));
+    EXPECT_TRUE(cleared->expired);
+
+    // A waiter that goes leaves no entry behind (the entry points at it).
+    notifier.set_deadline(*moved, Notifier::Clock::now() + seconds(60));
+    notifier.unsubscribe(kAlice, moved);
+    notifier.unsubscribe(kBob, cleared);
+    EXPECT_EQ(notifier.deadlines(), 0u);
+}
