@@ -6,7 +6,9 @@
 // response that never arrived does not count. In memory and bounded per device: after a
 // restart or when a device's entry overflows, members are simply sent again (redundant, not
 // wrong).
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -16,39 +18,50 @@ class LazyMemberCache {
 public:
     void reset_device(const std::string& device_key) { devices_.erase(device_key); }
     void reset_room(const std::string& device_key, const std::string& room_id) {
-        if (auto it = devices_.find(device_key); it != devices_.end())
-            it->second.rooms.erase(room_id);
+        auto d = devices_.find(device_key);
+        if (d == devices_.end()) return;
+        boost::unordered::erase_if(d->second, [room = hash_of(room_id)](const auto& kv) {
+            return kv.second.room == room;
+        });
     }
     bool has(const std::string& device_key, const std::string& room_id, const std::string& member,
              const std::string& event_id, std::int64_t since) const {
         auto d = devices_.find(device_key);
         if (d == devices_.end()) return false;
-        auto r = d->second.rooms.find(room_id);
-        if (r == d->second.rooms.end()) return false;
-        auto m = r->second.find(member);
-        return m != r->second.end() && m->second.event_id == event_id && m->second.pos <= since;
+        auto m = d->second.find(key_of(room_id, member));
+        return m != d->second.end() && m->second.event_id == event_id && m->second.pos <= since;
     }
     void record(const std::string& device_key, const std::string& room_id,
                 const std::string& member, const std::string& event_id, std::int64_t pos) {
         auto& d = devices_[device_key];
-        if (d.entries >= kMaxPerDevice) d = Device{};
-        auto& sent = d.rooms[room_id];
-        if (auto it = sent.find(member); it != sent.end() && it->second.event_id == event_id)
+        if (d.size() >= kMaxPerDevice) d.clear();
+        auto [it, fresh] = d.try_emplace(key_of(room_id, member));
+        if (!fresh && it->second.event_id == event_id)
             return; // keep the earlier (already acknowledged) position
-        auto [it, fresh] = sent.insert_or_assign(member, Sent{event_id, pos});
-        if (fresh) ++d.entries;
+        it->second = Sent{event_id, pos, hash_of(room_id)};
+    }
+    std::size_t entries(const std::string& device_key) const {
+        auto d = devices_.find(device_key);
+        return d == devices_.end() ? 0 : d->second.size();
     }
 
 private:
     static constexpr std::size_t kMaxPerDevice = 20000;
+    // Keyed by a hash of (room, member): one flat lookup per check instead of a map per room
+    // of string-keyed maps (a check per woken sync was three cache-missing string lookups).
+    // Two pairs that share a hash share an entry and evict each other, which only makes a
+    // member event be sent again: an entry answers "has" only for the exact event id stored,
+    // and a member event belongs to one (room, member) pair.
+    static std::uint64_t hash_of(const std::string& s) { return std::hash<std::string>{}(s); }
+    static std::uint64_t key_of(const std::string& room_id, const std::string& member) {
+        return hash_of(room_id) * 0x9E3779B97F4A7C15ull ^ hash_of(member);
+    }
     struct Sent {
         std::string event_id;
-        std::int64_t pos = 0; // next_batch of the response that carried it
+        std::int64_t pos = 0;   // next_batch of the response that carried it
+        std::uint64_t room = 0; // hash_of(room_id), for reset_room
     };
-    struct Device {
-        std::unordered_map<std::string, std::unordered_map<std::string, Sent>> rooms;
-        std::size_t entries = 0;
-    };
+    using Device = boost::unordered_flat_map<std::uint64_t, Sent>;
     std::unordered_map<std::string, Device> devices_;
 };
 
