@@ -144,3 +144,39 @@ TEST(RoomStore, PushCountsFollowReceiptsThreadsAndRepeats) {
     read_to(*db.s, "$0"); // a receipt that moves back: the main thread's receipt still holds
     EXPECT_EQ(counts(*db.s), "$root=1/0 main=2/1 ");
 }
+
+// The range reads every woken sync makes (receipts, member changes, device-list changes) skip
+// the database when this process wrote nothing of the kind after the range's start: each write
+// must move that mark, and a reopened database must not trust ranges from before it opened.
+TEST(RoomStore, RangeReadsFindEveryWriteAndSkipOnlyWhereNothingWasWritten) {
+    TempRoomDb db;
+    auto& s = *db.s;
+    auto start = s.append_event(ev("$c", "m.room.create", ""), std::nullopt);
+    EXPECT_TRUE(s.receipts_between(start, s.max_stream_position()).empty());
+
+    auto receipt = s.put_receipt(store::ReceiptRecord{"!r:x", "@a:x", "m.read", "", "$c", 1, 0});
+    auto join = s.append_event(ev("$j", "m.room.member", "@b:x", "join"), std::nullopt);
+    ASSERT_TRUE(s.put_device_keys("@b:x", "DEV", R"({"device_id":"DEV"})"));
+    auto keys = s.max_stream_position();
+    ASSERT_GT(keys, join);
+
+    EXPECT_EQ(s.receipts_between(receipt - 1, keys).size(), 1u);
+    EXPECT_TRUE(s.receipts_between(receipt, keys).empty());
+    ASSERT_EQ(s.member_changes(join - 1, keys).size(), 1u);
+    EXPECT_EQ(s.member_changes(join - 1, keys)[0].user_id, "@b:x");
+    EXPECT_TRUE(s.member_changes(join, keys).empty());
+    EXPECT_EQ(s.device_list_changes(join, keys), std::vector<std::string>{"@b:x"});
+    EXPECT_TRUE(s.device_list_changes(keys, keys).empty());
+
+    // A receipt moved to a later event is found again after its new position.
+    auto moved = s.put_receipt(store::ReceiptRecord{"!r:x", "@a:x", "m.read", "", "$j", 2, 0});
+    EXPECT_EQ(s.receipts_between(keys, moved).size(), 1u);
+
+    // Reopened: the rows written before are still found.
+    auto path = (db.dir / "t.db").string();
+    db.s.reset();
+    db.s = store::open_store("sqlite:" + path);
+    EXPECT_EQ(db.s->receipts_between(keys, moved).size(), 1u);
+    EXPECT_EQ(db.s->member_changes(join - 1, moved).size(), 1u);
+    EXPECT_EQ(db.s->device_list_changes(join, moved), std::vector<std::string>{"@b:x"});
+}

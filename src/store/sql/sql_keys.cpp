@@ -14,6 +14,7 @@ void SqlStore::record_device_list_change(const std::string& user_id) {
     db_.prepare("INSERT INTO device_list_changes (stream_position, user_id) VALUES (?1, ?2)")
         .bind_all(pos, user_id)
         .run();
+    mark(marks_, &WriteMarks::device_lists, pos);
 }
 
 std::optional<std::string> SqlStore::device_keys(const std::string& user_id,
@@ -196,6 +197,7 @@ std::vector<KeySignature> SqlStore::key_signatures(const std::string& target_use
 }
 
 std::vector<std::string> SqlStore::device_list_changes(std::int64_t from, std::int64_t to) {
+    if (none_after(&WriteMarks::device_lists, from)) return {};
     auto s = db_.prepare("SELECT DISTINCT user_id FROM device_list_changes WHERE "
                          "stream_position > ?1 AND stream_position <= ?2");
     s.bind_all(from, to);
@@ -203,6 +205,7 @@ std::vector<std::string> SqlStore::device_list_changes(std::int64_t from, std::i
 }
 
 std::vector<MemberChange> SqlStore::member_changes(std::int64_t from, std::int64_t to) {
+    if (none_after(&WriteMarks::members, from)) return {};
     auto s = db_.prepare("SELECT room_id, state_key, COALESCE(membership, ''), stream_ordering "
                          "FROM state_history WHERE type = 'm.room.member' AND "
                          "stream_ordering > ?1 AND stream_ordering <= ?2 "

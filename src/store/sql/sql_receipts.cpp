@@ -26,6 +26,7 @@ std::int64_t SqlStore::put_receipt(const ReceiptRecord& r) {
                 "stream_position = excluded.stream_position")
         .bind_all(r.room_id, r.user_id, r.receipt_type, r.thread_id, r.event_id, r.ts, pos)
         .run();
+    mark(marks_, &WriteMarks::receipts, pos);
     // Read receipts move where the user's unread counts start.
     if (r.receipt_type == "m.read" || r.receipt_type == "m.read.private")
         refresh_push_counts(r.user_id, r.room_id);
@@ -34,6 +35,7 @@ std::int64_t SqlStore::put_receipt(const ReceiptRecord& r) {
 }
 
 std::vector<ReceiptRecord> SqlStore::receipts_between(std::int64_t from, std::int64_t to) {
+    if (none_after(&WriteMarks::receipts, from)) return {};
     auto s =
         db_.prepare(std::string(kCols) + "WHERE stream_position > ?1 AND stream_position <= ?2 "
                                          "ORDER BY stream_position");

@@ -11,6 +11,11 @@ SqlStore::SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener)
     , db_(*conn_)
     , listener_(std::move(listener)) {
     migrate();
+    // Rows from before this process are at or below the newest position so far.
+    if (!shared()) {
+        auto now = max_stream_position();
+        marks_ = WriteMarks{now, now, now};
+    }
 }
 
 // The channel every Myelin process on one database listens on.

@@ -1,8 +1,10 @@
 #pragma once
 #include "store/sql/connection.hpp"
 #include "store/store.hpp"
+#include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace myelin::store::sql {
 
@@ -201,6 +203,21 @@ private:
     std::unique_ptr<Connection> conn_;
     Connection& db_;
     ListenerFactory listener_;
+    // The newest position this process wrote a receipt, a member state event or a device-list
+    // change at (at least; never less). Only when no other process writes to the database
+    // (SQLite): then a range starting at or after it holds none, and the range queries that
+    // every woken sync makes (a chat stream's range is its own) are answered without a read.
+    struct WriteMarks {
+        std::int64_t receipts = 0, members = 0, device_lists = 0;
+    };
+    std::optional<WriteMarks> marks_;
+    static void mark(std::optional<WriteMarks>& marks, std::int64_t WriteMarks::*kind,
+                     std::int64_t pos) {
+        if (marks) (*marks).*kind = std::max((*marks).*kind, pos);
+    }
+    bool none_after(std::int64_t WriteMarks::*kind, std::int64_t from) const {
+        return marks_ && (*marks_).*kind <= from;
+    }
 };
 
 } // namespace myelin::store::sql
