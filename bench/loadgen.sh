@@ -14,6 +14,9 @@
 #   WARMUP_S: seconds of unmeasured chat, in the first mode, before chat's measured runs
 #   (default 20 for full, 0 for small). A fresh server's first minute costs more (its files
 #   and caches grow), which without a warm-up is charged to whichever mode runs first.
+#   REPEAT: run each scenario's modes this many times in turn (default 1), e.g. REPEAT=6
+#   MODES="sse longpoll" gives six SSE/long-poll pairs against one server; repeats.md then
+#   lists each pair's ratios and their median (one pair moves by ±10 % on a shared machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-small}
@@ -112,6 +115,8 @@ for m in "${modes[@]}"; do
   [[ "$m" == sse || "$m" == longpoll ]] || { echo "unknown mode: $m" >&2; exit 64; }
 done
 warmup=${WARMUP_S:-$([[ "$profile" == full ]] && echo 20 || echo 0)}
+repeat=${REPEAT:-1}
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive number" >&2; exit 64; }
 for scenario in "${scenarios[@]}"; do
   declare -n sizes=$scenario
   if [[ "$scenario" == chat && "$warmup" != 0 ]]; then
@@ -122,8 +127,12 @@ for scenario in "${scenarios[@]}"; do
       --out "$dir/warmup/chat.json" --drain 5 --mode "${modes[0]}" --scenario chat "${sizes[@]}" \
       --duration "$warmup" >/dev/null 2>"$dir/warmup/chat.log" || echo "loadgen: the warm-up failed" >&2
   fi
-  for mode in "${modes[@]}"; do
-    run "$scenario-$mode" "$scenario" --mode "$mode" --scenario "$scenario" "${sizes[@]}"
+  for ((k = 1; k <= repeat; k++)); do
+    for mode in "${modes[@]}"; do
+      name="$scenario-$mode"
+      ((repeat > 1)) && name+="-$k"
+      run "$name" "$scenario" --mode "$mode" --scenario "$scenario" "${sizes[@]}"
+    done
   done
 done
 
@@ -132,11 +141,16 @@ if ! kill -0 "$pid" 2>/dev/null; then
   tail -n 20 "$dir/server.log" >&2
   failed+=(server)
 fi
-python3 bench/report.py "$dir"/*.json --out "$dir/report.md" --plots "$dir/plots" 2>/dev/null &&
-  cat "$dir/report.md"
+if ((repeat > 1)); then
+  python3 bench/repeats.py "$dir"/*.json --out "$dir/repeats.md" && cat "$dir/repeats.md"
+else
+  python3 bench/report.py "$dir"/*.json --out "$dir/report.md" --plots "$dir/plots" 2>/dev/null &&
+    cat "$dir/report.md"
+fi
 if [[ -n "${RESULTS_DIR:-}" ]]; then
   mkdir -p "$RESULTS_DIR"
-  cp -r "$dir"/*.json "$dir/report.md" "$RESULTS_DIR"/
+  cp -r "$dir"/*.json "$RESULTS_DIR"/
+  for f in report.md repeats.md; do [[ -f "$dir/$f" ]] && cp "$dir/$f" "$RESULTS_DIR"/; done
   [[ -d "$dir/plots" ]] && cp -r "$dir/plots" "$RESULTS_DIR"/
 fi
 if ((${#failed[@]})); then

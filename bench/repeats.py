@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Pairs repeated myelin-load runs (SCENARIO-MODE-K.json, from REPEAT=N bench/loadgen.sh) and
+lists each pair's SSE/long-poll ratios with their median.
+
+Usage: bench/repeats.py RESULT.json... [--out REPEATS.md]
+
+A pair is run K of each mode of one scenario, in the order they ran against one server. Ratios
+rather than absolute figures: both runs of a pair see the same machine and the same server age.
+Python standard library only.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+
+NAME = re.compile(r"^(?P<scenario>[a-z]+)-(?P<mode>sse|longpoll)-(?P<k>\d+)\.json$")
+
+
+def cpu(r):
+    return r["server"]["cpu_s_per_1k_deliveries"]
+
+
+def wire(r):
+    return r["wire"]["bytes_per_delivery"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results", nargs="+")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+
+    runs = {}  # (scenario, k) -> {mode: result}
+    for path in args.results:
+        m = NAME.match(os.path.basename(path))
+        if not m:
+            continue
+        with open(path) as f:
+            runs.setdefault((m["scenario"], int(m["k"])), {})[m["mode"]] = json.load(f)
+
+    lines = []
+    for scenario in sorted({s for s, _ in runs}):
+        pairs = [(k, runs[(s, k)]) for s, k in sorted(runs) if s == scenario]
+        pairs = [(k, p) for k, p in pairs if "sse" in p and "longpoll" in p]
+        if not pairs:
+            continue
+        lines += [f"### {scenario}: {len(pairs)} SSE/long-poll pairs against one server", "",
+                  "| pair | long-poll CPU s / 1k | SSE CPU s / 1k | CPU ratio | "
+                  "long-poll bytes / delivery | SSE bytes / delivery | bytes ratio | "
+                  "missing / duplicates |",
+                  "|---|---|---|---|---|---|---|---|"]
+        cpu_ratios, byte_ratios = [], []
+        for k, p in pairs:
+            lp, sse = p["longpoll"], p["sse"]
+            cr, br = cpu(sse) / cpu(lp), wire(sse) / wire(lp)
+            cpu_ratios.append(cr)
+            byte_ratios.append(br)
+            lost = sum(r["deliveries"]["missing"] for r in (lp, sse))
+            dup = sum(r["deliveries"]["duplicates"] for r in (lp, sse))
+            lines.append(f"| {k} | {cpu(lp):.3f} | {cpu(sse):.3f} | {cr:.2f}× | {wire(lp):,.0f} | "
+                         f"{wire(sse):,.0f} | {br:.2f}× | {lost} / {dup} |")
+        lines += ["", f"Median CPU ratio **{statistics.median(cpu_ratios):.2f}×** "
+                      f"(from {min(cpu_ratios):.2f}× to {max(cpu_ratios):.2f}×); "
+                      f"median bytes ratio {statistics.median(byte_ratios):.2f}×.", ""]
+    if not lines:
+        print("repeats.py: no SCENARIO-MODE-K.json pairs among the results", file=sys.stderr)
+        return 1
+    text = "\n".join(lines)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
