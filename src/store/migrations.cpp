@@ -302,6 +302,24 @@ INSERT INTO push_counts (user_id, room_id, thread_id, from_pos, notifications, h
     GROUP BY user_id, room_id, thread_id;
 DROP TABLE event_push_actions;
 )SQL",
+        // 11: push counts in room order. A message adds to the count of each member of its
+        // room: keyed by user first, those rows lay on as many pages as the room has members;
+        // now they lie together.
+        R"SQL(
+CREATE TABLE push_counts_by_room (
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    from_pos BIGINT NOT NULL,
+    notifications BIGINT NOT NULL,
+    highlights BIGINT NOT NULL,
+    PRIMARY KEY (room_id, user_id, thread_id)
+)/*CLUSTERED*/;
+INSERT INTO push_counts_by_room (room_id, user_id, thread_id, from_pos, notifications, highlights)
+    SELECT room_id, user_id, thread_id, from_pos, notifications, highlights FROM push_counts;
+DROP TABLE push_counts;
+ALTER TABLE push_counts_by_room RENAME TO push_counts;
+)SQL",
     };
     return list;
 }

@@ -1,8 +1,9 @@
 // Push actions and unread notification counts.
 //
 // `push_actions` holds one row per notified member per event, in room order, so a message's
-// rows land together at the end of its room. `push_counts` keeps, per (user, room, thread),
-// how many of those rows (and how many highlights) lie after `from_pos`. Appending adds to the
+// rows land together at the end of its room. `push_counts` keeps, per (room, user, thread), in
+// that order (so a message's updates land together too), how many of those rows (and how many
+// highlights) lie after `from_pos`. Appending adds to the
 // counts; a read receipt moves `from_pos` to where the receipt points and counts again what
 // lies after it (usually nothing: clients acknowledge the newest event). Reading the counts is
 // then one small indexed read; only a receipt changed behind the store's back (or counts
@@ -54,26 +55,27 @@ void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
     auto rows = db_.prepare("INSERT INTO push_actions (room_id, stream_ordering, user_id, "
                             "thread_id, highlight) VALUES (?1, ?2, ?3, ?4, ?5) "
                             "ON CONFLICT DO NOTHING");
-    // A batch (one flush) often holds several messages of a room: one update per triple.
+    // A batch (one flush) often holds several messages of a room: one update per triple, in
+    // the table's (room, user, thread) order.
     std::map<std::tuple<std::string, std::string, std::string>, UnreadCount> added;
     for (const auto& a : actions) {
         rows.bind_all(a.room_id, a.stream_ordering, a.user_id, a.thread_id, a.highlight).run();
         auto inserted = db_.changes() > 0; // an action evaluated twice (recover) counts once
         rows.reset();
         if (!inserted) continue;
-        auto& n = added[{a.user_id, a.room_id, a.thread_id}];
+        auto& n = added[{a.room_id, a.user_id, a.thread_id}];
         ++n.notifications;
         if (a.highlight) ++n.highlights;
     }
     // A triple without a row has had no action before: counting from position 0 is exact.
     auto counts = db_.prepare(
-        "INSERT INTO push_counts (user_id, room_id, thread_id, from_pos, notifications, "
-        "highlights) VALUES (?1, ?2, ?3, 0, ?4, ?5) ON CONFLICT (user_id, room_id, thread_id) "
+        "INSERT INTO push_counts (room_id, user_id, thread_id, from_pos, notifications, "
+        "highlights) VALUES (?1, ?2, ?3, 0, ?4, ?5) ON CONFLICT (room_id, user_id, thread_id) "
         "DO UPDATE SET notifications = push_counts.notifications + excluded.notifications, "
         "highlights = push_counts.highlights + excluded.highlights");
     for (const auto& [key, n] : added) {
-        const auto& [user_id, room_id, thread_id] = key;
-        counts.bind_all(user_id, room_id, thread_id, n.notifications, n.highlights).run();
+        const auto& [room_id, user_id, thread_id] = key;
+        counts.bind_all(room_id, user_id, thread_id, n.notifications, n.highlights).run();
         counts.reset();
     }
     tx.commit();
