@@ -61,3 +61,15 @@ TEST(LazyMemberCache, ADeviceThatOverflowsStartsAgain) {
     EXPECT_TRUE(c.has(kDevice, kRoom, kCarol, "$carol", 1));
     EXPECT_FALSE(c.has(kDevice, kRoom, "@m0:x", "$e0", 1)) << "sent again (redundant, not wrong)";
 }
+
+TEST(LazyMemberCache, ResettingARoomWithNothingRecordedKeepsTheOthers) {
+    LazyMemberCache c;
+    c.record(kDevice, kRoom, kCarol, "$a", 5);
+    c.reset_room(kDevice, kRoom2); // nothing recorded there
+    EXPECT_TRUE(c.has(kDevice, kRoom, kCarol, "$a", 5));
+    c.reset_room(kDevice, kRoom);
+    EXPECT_FALSE(c.has(kDevice, kRoom, kCarol, "$a", 5));
+    c.record(kDevice, kRoom, kCarol, "$a", 6); // recorded again after a reset: counted again
+    c.reset_room(kDevice, kRoom);
+    EXPECT_EQ(c.entries(kDevice), 0u);
+}
