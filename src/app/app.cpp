@@ -48,6 +48,7 @@ void raise_fd_limit() {
 
 int serve(const Config& cfg) {
     raise_fd_limit();
+    auto serve_lock = store::lock_for_serving(cfg.database);
     auto store = store::open_store(cfg.database, cfg.sqlite_synchronous);
     asio::io_context io(1);
     util::BlockingPool pool(cfg.worker_threads);

@@ -4,15 +4,32 @@
 #include "store/postgres/pg_url.hpp"
 #include "store/sql/sql_store.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace myelin::store {
 
 namespace {
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+
+// The file of a "sqlite:PATH" (or "sqlite://PATH") URL; nullopt for other URLs.
+std::optional<std::string> sqlite_path(const std::string& url) {
+    if (url.rfind(kSqlitePrefix, 0) != 0) return std::nullopt;
+    auto path = url.substr(kSqlitePrefix.size());
+    if (path.rfind("//", 0) == 0) path = path.substr(2);
+    return path;
+}
+
 // synchronous: "full" (durable across power loss) or "normal" (across process crashes).
-std::unique_ptr<sql::Connection> open_sqlite(std::string path, const std::string& synchronous) {
-    if (path.rfind("//", 0) == 0) path = path.substr(2); // accept sqlite://PATH too
+std::unique_ptr<sql::Connection> open_sqlite(const std::string& path,
+                                             const std::string& synchronous) {
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     auto conn = std::make_unique<sqlite::SqliteConnection>(path);
@@ -24,10 +41,8 @@ std::unique_ptr<sql::Connection> open_sqlite(std::string path, const std::string
 } // namespace
 
 std::unique_ptr<Store> open_store(const std::string& url, const std::string& sqlite_synchronous) {
-    constexpr std::string_view sqlite_prefix = "sqlite:";
-    if (url.rfind(sqlite_prefix, 0) == 0)
-        return std::make_unique<sql::SqlStore>(
-            open_sqlite(url.substr(sqlite_prefix.size()), sqlite_synchronous));
+    if (auto path = sqlite_path(url))
+        return std::make_unique<sql::SqlStore>(open_sqlite(*path, sqlite_synchronous));
     if (postgres::is_postgres_url(url))
         return std::make_unique<sql::SqlStore>(
             std::make_unique<postgres::PgConnection>(url),
@@ -35,6 +50,29 @@ std::unique_ptr<Store> open_store(const std::string& url, const std::string& sql
     throw std::runtime_error("unsupported database URL (expected sqlite:PATH or "
                              "postgresql://USER:PASSWORD@HOST:PORT/DBNAME): " +
                              postgres::redact_password(url));
+}
+
+ServeLock::~ServeLock() {
+    ::close(fd_); // releases the flock
+}
+
+std::unique_ptr<ServeLock> lock_for_serving(const std::string& url) {
+    auto path = sqlite_path(url);
+    if (!path) return nullptr;
+    auto parent = std::filesystem::path(*path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto lock_path = *path + "-serve.lock";
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ::close(fd);
+        if (err == EWOULDBLOCK)
+            throw std::runtime_error("another myelin process is serving this SQLite database (" +
+                                     lock_path + " is locked); SQLite has one serving process");
+        throw std::runtime_error("cannot lock " + lock_path + ": " + std::strerror(err));
+    }
+    return std::make_unique<ServeLock>(fd);
 }
 
 } // namespace myelin::store

@@ -108,4 +108,22 @@ public:
 std::unique_ptr<Store> open_store(const std::string& url,
                                   const std::string& sqlite_synchronous = "full");
 
+// Held by a serving process for its whole life. A SQLite database has one serving process:
+// its in-memory caches (the sync caches, the store's write marks) count on seeing every write.
+// A second `serve` on the same file is refused (an exclusive flock on "PATH-serve.lock", which
+// the kernel releases when the holder dies, even by SIGKILL). Nothing to hold on PostgreSQL.
+class ServeLock {
+public:
+    explicit ServeLock(int fd)
+        : fd_(fd) {}
+    ~ServeLock();
+    ServeLock(const ServeLock&) = delete;
+    ServeLock& operator=(const ServeLock&) = delete;
+
+private:
+    int fd_;
+};
+// Throws std::runtime_error naming the lock file when another process holds it.
+std::unique_ptr<ServeLock> lock_for_serving(const std::string& url);
+
 } // namespace myelin::store

@@ -1,7 +1,8 @@
 // Durability across restarts, and a clean exit on SIGTERM.
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server } from './lib/server.mjs';
+import { PG_BASE, Server } from './lib/server.mjs';
 import { Api, assertError } from './lib/client.mjs';
 import { createRoom, send, messages, enc } from './lib/rooms.mjs';
 
@@ -70,3 +71,27 @@ test('rooms, events, signing key and pagination tokens survive a restart', async
     assert.equal(name.json.name, 'Durable');
   } finally { await s.stop(); }
 });
+
+test('a second server on the same SQLite database is refused, and the first keeps serving',
+  { skip: PG_BASE ? 'SQLite only (PostgreSQL is shared by several processes)' : false }, async () => {
+    const first = new Server();
+    await first.start();
+    const second = new Server({ dataDir: first.dataDir });
+    try {
+      await assert.rejects(second.start(), /another myelin process is serving this SQLite database/);
+      assert.equal((await second.exited).code, 1);
+      const alice = await new Api(first.url).register('lock_alice', 'pw-lock');
+      const me = await new Api(first.url).withToken(alice.token).get(`${V3}/account/whoami`);
+      assert.equal(me.status, 200);
+      assert.equal(me.json.user_id, '@lock_alice:localhost');
+    } finally { await first.stop({ keepData: true }); }
+    // The lock goes with the process that held it.
+    await second.start();
+    try {
+      const login = await new Api(second.url).login('lock_alice', 'pw-lock');
+      assert.equal(login.status, 200);
+    } finally {
+      await second.stop();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
+  });
