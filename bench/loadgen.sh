@@ -17,6 +17,7 @@
 #   REPEAT: run each scenario's modes this many times in turn (default 1), e.g. REPEAT=6
 #   MODES="sse longpoll" gives six SSE/long-poll pairs against one server; repeats.md then
 #   lists each pair's ratios and their median (one pair moves by ±10 % on a shared machine).
+#   With REPEAT above 1 there is no report.md (nor plots): repeats.md takes its place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-small}

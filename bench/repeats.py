@@ -19,11 +19,19 @@ NAME = re.compile(r"^(?P<scenario>[a-z]+)-(?P<mode>sse|longpoll)-(?P<k>\d+)\.jso
 
 
 def cpu(r):
-    return r["server"]["cpu_s_per_1k_deliveries"]
+    return (r.get("server") or {}).get("cpu_s_per_1k_deliveries")
 
 
 def wire(r):
-    return r["wire"]["bytes_per_delivery"]
+    return (r.get("wire") or {}).get("bytes_per_delivery")
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt(v, spec):
+    return "–" if v is None else format(v, spec)
 
 
 def main():
@@ -43,7 +51,9 @@ def main():
     lines = []
     for scenario in sorted({s for s, _ in runs}):
         pairs = [(k, runs[(s, k)]) for s, k in sorted(runs) if s == scenario]
-        pairs = [(k, p) for k, p in pairs if "sse" in p and "longpoll" in p]
+        # Both modes, and deliveries to divide by (the idle scenario has none).
+        pairs = [(k, p) for k, p in pairs if "sse" in p and "longpoll" in p and
+                 cpu(p["sse"]) is not None and cpu(p["longpoll"]) is not None]
         if not pairs:
             continue
         lines += [f"### {scenario}: {len(pairs)} SSE/long-poll pairs against one server", "",
@@ -54,16 +64,21 @@ def main():
         cpu_ratios, byte_ratios = [], []
         for k, p in pairs:
             lp, sse = p["longpoll"], p["sse"]
-            cr, br = cpu(sse) / cpu(lp), wire(sse) / wire(lp)
-            cpu_ratios.append(cr)
-            byte_ratios.append(br)
+            cr, br = ratio(cpu(sse), cpu(lp)), ratio(wire(sse), wire(lp))
+            if cr is not None:
+                cpu_ratios.append(cr)
+            if br is not None:
+                byte_ratios.append(br)
             lost = sum(r["deliveries"]["missing"] for r in (lp, sse))
             dup = sum(r["deliveries"]["duplicates"] for r in (lp, sse))
-            lines.append(f"| {k} | {cpu(lp):.3f} | {cpu(sse):.3f} | {cr:.2f}× | {wire(lp):,.0f} | "
-                         f"{wire(sse):,.0f} | {br:.2f}× | {lost} / {dup} |")
-        lines += ["", f"Median CPU ratio **{statistics.median(cpu_ratios):.2f}×** "
-                      f"(from {min(cpu_ratios):.2f}× to {max(cpu_ratios):.2f}×); "
-                      f"median bytes ratio {statistics.median(byte_ratios):.2f}×.", ""]
+            lines.append(f"| {k} | {fmt(cpu(lp), '.3f')} | {fmt(cpu(sse), '.3f')} | "
+                         f"{fmt(cr, '.2f')}× | {fmt(wire(lp), ',.0f')} | {fmt(wire(sse), ',.0f')} | "
+                         f"{fmt(br, '.2f')}× | {lost} / {dup} |")
+        if cpu_ratios:
+            lines += ["", f"Median CPU ratio **{statistics.median(cpu_ratios):.2f}×** "
+                          f"(from {min(cpu_ratios):.2f}× to {max(cpu_ratios):.2f}×)" +
+                      (f"; median bytes ratio {statistics.median(byte_ratios):.2f}×."
+                       if byte_ratios else "."), ""]
     if not lines:
         print("repeats.py: no SCENARIO-MODE-K.json pairs among the results", file=sys.stderr)
         return 1
