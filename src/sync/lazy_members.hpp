@@ -32,7 +32,7 @@ public:
              const std::string& event_id, std::int64_t since) const {
         auto d = devices_.find(device_key);
         if (d == devices_.end()) return false;
-        auto m = d->second.sent.find(key_of(room_id, member));
+        auto m = d->second.sent.find(key_of(hash_of(room_id), member));
         return m != d->second.sent.end() && m->second.event_id == event_id &&
                m->second.pos <= since;
     }
@@ -41,7 +41,7 @@ public:
         auto& d = devices_[device_key];
         if (d.sent.size() >= kMaxPerDevice) d = Device{};
         auto room = hash_of(room_id);
-        auto [it, fresh] = d.sent.try_emplace(key_of(room_id, member));
+        auto [it, fresh] = d.sent.try_emplace(key_of(room, member));
         if (!fresh && it->second.event_id == event_id)
             return;                            // keep the earlier (already acknowledged) position
         if (!fresh && it->second.room != room) // a pair of another room that shares the hash
@@ -64,8 +64,8 @@ private:
     // member event be sent again: an entry answers "has" only for the exact event id stored,
     // and a member event belongs to one (room, member) pair.
     static std::uint64_t hash_of(const std::string& s) { return std::hash<std::string>{}(s); }
-    static std::uint64_t key_of(const std::string& room_id, const std::string& member) {
-        return hash_of(room_id) * 0x9E3779B97F4A7C15ull ^ hash_of(member);
+    static std::uint64_t key_of(std::uint64_t room, const std::string& member) {
+        return room * 0x9E3779B97F4A7C15ull ^ hash_of(member);
     }
     struct Sent {
         std::string event_id;
