@@ -27,11 +27,16 @@ std::optional<std::string> sqlite_path(const std::string& url) {
     return path;
 }
 
+// The data directory a SQLite file (or its lock file) goes in.
+void create_parent_directory(const std::string& path) {
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
 // synchronous: "full" (durable across power loss) or "normal" (across process crashes).
 std::unique_ptr<sql::Connection> open_sqlite(const std::string& path,
                                              const std::string& synchronous) {
-    auto parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    create_parent_directory(path);
     auto conn = std::make_unique<sqlite::SqliteConnection>(path);
     conn->exec("PRAGMA journal_mode=WAL");
     conn->exec(synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
@@ -59,8 +64,7 @@ ServeLock::~ServeLock() {
 std::unique_ptr<ServeLock> lock_for_serving(const std::string& url) {
     auto path = sqlite_path(url);
     if (!path) return nullptr;
-    auto parent = std::filesystem::path(*path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    create_parent_directory(*path);
     auto lock_path = *path + "-serve.lock";
     int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));

@@ -19,7 +19,8 @@ namespace {
 // receipt when that is further along (an unthreaded receipt covers every thread).
 std::int64_t effective_read_position(const std::map<std::string, std::int64_t>& read_up_to,
                                      const std::string& thread_id) {
-    auto unthreaded = read_up_to.count("") ? read_up_to.at("") : 0;
+    auto u = read_up_to.find("");
+    auto unthreaded = u == read_up_to.end() ? 0 : u->second;
     auto it = read_up_to.find(thread_id);
     return it == read_up_to.end() ? unthreaded : std::max(unthreaded, it->second);
 }
