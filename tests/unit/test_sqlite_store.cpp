@@ -85,6 +85,71 @@ TEST(SqliteStore, SurvivesReopenAndDeactivation) {
     EXPECT_FALSE(s->get_profile("@a:hs").avatar_url);
 }
 
+// The store remembers tokens it found (one process serves a SQLite file): every way of ending
+// a token, or of changing what it answers, must reach a token that was just looked up.
+TEST(SqliteStore, TokensFoundBeforeARevocationAreRevokedWithIt) {
+    TempDb t;
+    auto s = store::open_store(t.url());
+    ASSERT_TRUE(s->create_user(user("@a:hs"), {}, session("D1", "t1")));
+    ASSERT_TRUE(s->create_user(user("@b:hs"), {}, session("B1", "b1")));
+    for (const auto& [dev, tok] : {std::pair{"D2", "t2"}, {"D3", "t3"}, {"D4", "t4"}})
+        s->add_session("@a:hs", session(dev, tok));
+    for (auto tok : {"t1", "t2", "t3", "t4", "b1"})
+        ASSERT_TRUE(s->find_token(tok)) << tok;
+    EXPECT_FALSE(s->find_token("t1")->is_admin);
+
+    s->set_admin("@a:hs", true);
+    EXPECT_TRUE(s->find_token("t1")->is_admin);
+    s->set_admin("@a:hs", false);
+    EXPECT_FALSE(s->find_token("t1")->is_admin);
+
+    EXPECT_EQ(s->delete_devices("@a:hs", {"D1"}), 1u);
+    EXPECT_FALSE(s->find_token("t1"));
+    EXPECT_EQ(s->find_token("t2")->device_id, "D2");
+    s->delete_all_devices("@a:hs", "D4");
+    EXPECT_FALSE(s->find_token("t2"));
+    EXPECT_FALSE(s->find_token("t3"));
+    EXPECT_EQ(s->find_token("t4")->user_id, "@a:hs");
+    s->deactivate_user("@a:hs");
+    EXPECT_FALSE(s->find_token("t4"));
+    EXPECT_EQ(s->find_token("b1")->user_id, "@b:hs"); // others' tokens are untouched
+}
+
+// To-device acknowledgements: a device found to have nothing waiting is remembered, and a
+// message stored for it afterwards is still delivered, once, until acknowledged.
+TEST(SqliteStore, ToDeviceMessagesForADeviceKnownEmptyAreDelivered) {
+    TempDb t;
+    auto s = store::open_store(t.url());
+    auto msg = [](const std::string& dev, const std::string& body) {
+        return store::ToDeviceMessage{"@a:hs", dev, "@b:hs", "m.test", body, 0};
+    };
+    s->ack_to_device("@a:hs", "D1", s->max_stream_position()); // nothing waits: remembered
+    EXPECT_TRUE(s->to_device_for("@a:hs", "D1", 0, s->max_stream_position()).empty());
+
+    auto p1 = s->put_to_device({"@b:hs", "B", "txn1"}, {msg("D1", "{\"n\":1}"), msg("D2", "{}")});
+    ASSERT_TRUE(p1);
+    auto p2 = s->put_to_device({"@b:hs", "B", "txn2"}, {msg("D1", "{\"n\":2}")});
+    ASSERT_TRUE(p2);
+    auto got = s->to_device_for("@a:hs", "D1", 0, *p2);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].content, "{\"n\":1}");
+    EXPECT_EQ(got[1].content, "{\"n\":2}");
+
+    s->ack_to_device("@a:hs", "D1", *p1); // the second stays until it is acknowledged too
+    got = s->to_device_for("@a:hs", "D1", 0, *p2);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].stream_position, *p2);
+    s->ack_to_device("@a:hs", "D1", *p2);
+    EXPECT_TRUE(s->to_device_for("@a:hs", "D1", 0, *p2).empty());
+    EXPECT_EQ(s->to_device_for("@a:hs", "D2", 0, *p2).size(), 1u); // another device's stays
+
+    auto p3 = s->put_to_device({"@b:hs", "B", "txn3"}, {msg("D1", "{\"n\":3}")});
+    ASSERT_TRUE(p3);
+    got = s->to_device_for("@a:hs", "D1", *p2, *p3);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].content, "{\"n\":3}");
+}
+
 TEST(SqliteStore, RegistrationTokensCountUses) {
     TempDb t;
     auto s = store::open_store(t.url());

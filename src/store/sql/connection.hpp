@@ -117,6 +117,7 @@ public:
     // (migrations write the marker /*CLUSTERED*/ there): SQLite's WITHOUT ROWID, nothing on
     // PostgreSQL.
     virtual const char* clustered_table_suffix() const { return ""; }
+    bool in_transaction() const { return tx_depth_ > 0; }
 
 protected:
     friend class Transaction;

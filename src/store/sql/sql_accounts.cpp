@@ -46,10 +46,12 @@ void SqlStore::set_password_hash(const std::string& user_id, const std::string& 
 }
 
 void SqlStore::set_admin(const std::string& user_id, bool admin) {
+    forget_tokens();
     db_.prepare("UPDATE users SET is_admin = ?2 WHERE user_id = ?1").bind_all(user_id, admin).run();
 }
 
 void SqlStore::deactivate_user(const std::string& user_id) {
+    forget_tokens();
     Transaction tx(db_);
     db_.prepare("UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?1")
         .bind_all(user_id)
@@ -79,12 +81,21 @@ void SqlStore::add_session(const std::string& user_id, const NewSession& s) {
 }
 
 std::optional<TokenOwner> SqlStore::find_token(const std::string& token_hash) {
+    if (tokens_) {
+        if (auto it = tokens_->find(token_hash); it != tokens_->end()) return it->second;
+    }
     auto s = db_.prepare("SELECT t.user_id, t.device_id, u.is_admin FROM access_tokens t "
                          "JOIN users u ON u.user_id = t.user_id "
                          "WHERE t.token_hash = ?1 AND u.deactivated = 0");
     s.bind_all(token_hash);
     if (!s.step()) return std::nullopt;
-    return TokenOwner{s.text(0), s.text(1), s.int64(2) != 0};
+    TokenOwner owner{s.text(0), s.text(1), s.int64(2) != 0};
+    // Not inside a transaction: one that rolls back could take the token's row with it.
+    if (tokens_ && !db_.in_transaction()) {
+        if (tokens_->size() >= kMaxCachedTokens) tokens_->clear();
+        tokens_->emplace(token_hash, owner);
+    }
+    return owner;
 }
 
 namespace {
@@ -130,6 +141,7 @@ void SqlStore::touch_device(const std::string& user_id, const std::string& devic
 
 std::size_t SqlStore::delete_devices(const std::string& user_id,
                                      const std::vector<std::string>& device_ids) {
+    forget_tokens();
     Transaction tx(db_);
     std::size_t n = 0;
     for (const auto& d : device_ids) {
@@ -146,6 +158,7 @@ std::size_t SqlStore::delete_devices(const std::string& user_id,
 }
 
 void SqlStore::delete_all_devices(const std::string& user_id, const std::string& keep_device_id) {
+    forget_tokens();
     Transaction tx(db_);
     db_.prepare("DELETE FROM access_tokens WHERE user_id = ?1 AND device_id <> ?2")
         .bind_all(user_id, keep_device_id)

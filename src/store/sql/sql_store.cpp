@@ -15,6 +15,8 @@ SqlStore::SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener)
     if (!shared()) {
         auto now = max_stream_position();
         marks_ = WriteMarks{now, now, now};
+        tokens_.emplace();
+        to_device_empty_.emplace();
     }
 }
 

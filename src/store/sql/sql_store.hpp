@@ -5,6 +5,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace myelin::store::sql {
 
@@ -218,6 +221,18 @@ private:
     bool none_after(std::int64_t WriteMarks::*kind, std::int64_t from) const {
         return marks_ && (*marks_).*kind <= from;
     }
+    // Also only without other writers: tokens found, by hash (every request is authenticated,
+    // and a long-polling client makes one request per delivery), emptied by every change that
+    // can end a token or change its owner's row; and the devices known to have no to-device
+    // message waiting, so that the acknowledgement every /sync makes, and its read, cost no
+    // statement (an entry goes when a message is stored for the device).
+    static constexpr std::size_t kMaxCachedTokens = 65536;
+    std::optional<std::unordered_map<std::string, TokenOwner>> tokens_;
+    void forget_tokens() {
+        if (tokens_) tokens_->clear();
+    }
+    std::optional<std::unordered_set<std::string>> to_device_empty_;
+    bool to_device_known_empty(const std::string& user_id, const std::string& device_id) const;
 };
 
 } // namespace myelin::store::sql

@@ -3,6 +3,19 @@
 
 namespace myelin::store::sql {
 
+namespace {
+std::string device_key(const std::string& user_id, const std::string& device_id) {
+    std::string key;
+    key.reserve(user_id.size() + 1 + device_id.size());
+    return key.append(user_id).append(1, '\0').append(device_id);
+}
+} // namespace
+
+bool SqlStore::to_device_known_empty(const std::string& user_id,
+                                     const std::string& device_id) const {
+    return to_device_empty_ && to_device_empty_->count(device_key(user_id, device_id)) > 0;
+}
+
 std::optional<std::int64_t> SqlStore::put_to_device(const TxnKey& txn,
                                                     const std::vector<ToDeviceMessage>& msgs) {
     Transaction tx(db_);
@@ -13,11 +26,13 @@ std::optional<std::int64_t> SqlStore::put_to_device(const TxnKey& txn,
     if (db_.changes() == 0) return std::nullopt; // a retry of a request already stored
     auto pos = next_stream_position();
     std::int64_t seq = 0;
-    for (const auto& m : msgs)
+    for (const auto& m : msgs) {
+        if (to_device_empty_) to_device_empty_->erase(device_key(m.user_id, m.device_id));
         db_.prepare("INSERT INTO to_device (user_id, device_id, stream_position, seq, sender, "
                     "type, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
             .bind_all(m.user_id, m.device_id, pos, seq++, m.sender, m.type, m.content)
             .run();
+    }
     tx.commit();
     return pos;
 }
@@ -25,6 +40,7 @@ std::optional<std::int64_t> SqlStore::put_to_device(const TxnKey& txn,
 std::vector<ToDeviceMessage> SqlStore::to_device_for(const std::string& user_id,
                                                      const std::string& device_id,
                                                      std::int64_t after, std::int64_t upto) {
+    if (to_device_known_empty(user_id, device_id)) return {};
     auto s = db_.prepare("SELECT user_id, device_id, sender, type, content, stream_position "
                          "FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                          "stream_position > ?3 AND stream_position <= ?4 "
@@ -49,10 +65,17 @@ void SqlStore::trim_to_device(const std::string& user_id, const std::string& dev
 
 void SqlStore::ack_to_device(const std::string& user_id, const std::string& device_id,
                              std::int64_t upto) {
+    if (to_device_known_empty(user_id, device_id)) return;
     db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                 "stream_position <= ?3")
         .bind_all(user_id, device_id, upto)
         .run();
+    // Outside a transaction only: a rollback would bring the deleted rows back.
+    if (!to_device_empty_ || db_.in_transaction()) return;
+    auto left =
+        db_.prepare("SELECT 1 FROM to_device WHERE user_id = ?1 AND device_id = ?2 LIMIT 1");
+    left.bind_all(user_id, device_id);
+    if (!left.step()) to_device_empty_->insert(device_key(user_id, device_id));
 }
 
 } // namespace myelin::store::sql
