@@ -10,7 +10,8 @@
 #   RESULTS_DIR: keep the JSON results, report.md and plots there.
 #   LOADGEN_EXTRA: more myelin-load options for every run, e.g. "--gzip" (both modes ask for
 #   gzip-compressed sync responses).
-#   MODES: the modes and their order (default "sse longpoll").
+#   MODES: the modes and their order (default "sse longpoll"); "none" sends the same messages
+#   with no sync connection (what storing them costs; repeats.md then splits each pair's CPU).
 #   WARMUP_S: seconds of unmeasured chat, in the first mode, before chat's measured runs
 #   (default 20 for full, 0 for small). A fresh server's first minute costs more (its files
 #   and caches grow), which without a warm-up is charged to whichever mode runs first.
@@ -113,8 +114,10 @@ else
 fi
 modes=(${MODES:-sse longpoll})
 for m in "${modes[@]}"; do
-  [[ "$m" == sse || "$m" == longpoll ]] || { echo "unknown mode: $m" >&2; exit 64; }
+  [[ "$m" == sse || "$m" == longpoll || "$m" == none ]] || { echo "unknown mode: $m" >&2; exit 64; }
 done
+warm_mode=${modes[0]} # the first mode that syncs, so that the sync caches warm up too
+for m in "${modes[@]}"; do [[ "$m" != none ]] && { warm_mode=$m; break; }; done
 warmup=${WARMUP_S:-$([[ "$profile" == full ]] && echo 20 || echo 0)}
 repeat=${REPEAT:-1}
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive number" >&2; exit 64; }
@@ -125,11 +128,12 @@ for scenario in "${scenarios[@]}"; do
     mkdir -p "$dir/warmup"
     # shellcheck disable=SC2086 # LOADGEN_EXTRA is a list of options
     "$LOAD" --url "$url" --server-pid "$pid" --state "$dir/state/chat.json" --reuse ${LOADGEN_EXTRA:-} \
-      --out "$dir/warmup/chat.json" --drain 5 --mode "${modes[0]}" --scenario chat "${sizes[@]}" \
+      --out "$dir/warmup/chat.json" --drain 5 --mode "$warm_mode" --scenario chat "${sizes[@]}" \
       --duration "$warmup" >/dev/null 2>"$dir/warmup/chat.log" || echo "loadgen: the warm-up failed" >&2
   fi
   for ((k = 1; k <= repeat; k++)); do
     for mode in "${modes[@]}"; do
+      [[ "$mode" == none && "$scenario" == idle ]] && continue # idle sends nothing
       name="$scenario-$mode"
       ((repeat > 1)) && name+="-$k"
       run "$name" "$scenario" --mode "$mode" --scenario "$scenario" "${sizes[@]}"

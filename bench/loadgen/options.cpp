@@ -10,7 +10,10 @@ namespace loadgen {
 const char* usage() {
     return R"(myelin-load: Matrix sync load generator (long-poll /sync against /sync/sse)
 
-Usage: myelin-load --scenario idle|fanout|chat|latency --mode sse|longpoll [options]
+Usage: myelin-load --scenario idle|fanout|chat|latency --mode sse|longpoll|none [options]
+
+  --mode none sends the same messages with no sync connection open: what storing them costs
+  the server, the part of every delivery's CPU that does not depend on the mode.
 
   --url URL                 homeserver base URL (http only)       [http://127.0.0.1:8008]
   --send-url URL            send messages through this URL instead (another process
@@ -128,8 +131,10 @@ Options parse_options(int argc, char** argv) {
     if (o.scenario != "idle" && o.scenario != "fanout" && o.scenario != "chat" &&
         o.scenario != "latency")
         throw std::invalid_argument("--scenario must be idle, fanout, chat or latency");
-    if (o.mode != "sse" && o.mode != "longpoll")
-        throw std::invalid_argument("--mode must be sse or longpoll");
+    if (o.mode != "sse" && o.mode != "longpoll" && o.mode != "none")
+        throw std::invalid_argument("--mode must be sse, longpoll or none");
+    if (o.mode == "none" && o.scenario == "idle")
+        throw std::invalid_argument("--mode none needs a scenario that sends messages");
     if (o.users == 0) throw std::invalid_argument("--users must be at least 1");
     if (o.rooms == 0) o.rooms = 1;
     if (o.rooms_per_user == 0) o.rooms_per_user = 1;

@@ -46,6 +46,7 @@ json::object make_results(const Options& opts, World& world, const Measured& m,
         server["cpu_s"] = round3(cpu);
         server["cpu_percent"] = round3(100 * cpu / window_s);
         server["cpu_s_per_1k_deliveries"] = per(cpu * 1000, static_cast<double>(delivered));
+        server["cpu_s_per_1k_messages"] = per(cpu * 1000, static_cast<double>(senders.sent_ok));
         server["rss_kib_before_connect"] = server_before.rss_kib;
         server["rss_kib_connected"] = server_connected.rss_kib;
         server["rss_kib_end"] = server_end.rss_kib;

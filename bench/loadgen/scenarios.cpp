@@ -58,7 +58,7 @@ Clock::duration secs(double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// The layout of the scenario and which users hold a sync connection.
+// The layout of the scenario and which users hold a sync connection (none in mode "none").
 struct Plan {
     Layout layout;
     std::vector<std::uint32_t> receivers; // user indices; the client id is the position
@@ -71,11 +71,12 @@ Plan make_plan(const Options& o) {
     } else if (o.scenario == "latency") {
         // User 0 only sends; user 1 only receives.
         p.layout = make_layout(2, 1, 1, false);
-        p.receivers = {1};
+        if (o.mode != "none") p.receivers = {1};
         return p;
     } else {
         p.layout = make_layout(o.users, o.rooms, o.rooms_per_user, o.huge_room);
     }
+    if (o.mode == "none") return p;
     for (std::uint32_t u = 0; u < p.layout.users; ++u)
         p.receivers.push_back(u);
     return p;
