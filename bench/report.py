@@ -62,6 +62,7 @@ ROWS = [
     ("latency p99 (ms)", lambda r: get(r, "latency_ms.p99") if get(r, "latency_ms.count") else None, True),
     ("latency max (ms)", lambda r: get(r, "latency_ms.max") if get(r, "latency_ms.count") else None, False),
     ("server CPU s / 1k deliveries", lambda r: get(r, "server.cpu_s_per_1k_deliveries"), True),
+    ("server CPU s / 1k messages", lambda r: get(r, "server.cpu_s_per_1k_messages"), True),
     ("server CPU %", lambda r: get(r, "server.cpu_percent"), True),
     ("bytes / delivery (both ways)", lambda r: get(r, "wire.bytes_per_delivery"), True),
     ("bytes out / delivery", lambda r: get(r, "wire.bytes_out_per_delivery"), True),
