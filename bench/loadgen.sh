@@ -12,7 +12,7 @@
 #   gzip-compressed sync responses).
 #   MODES: the modes and their order (default "sse longpoll"); "none" sends the same messages
 #   with no sync connection (what storing them costs; repeats.md then splits each pair's CPU).
-#   WARMUP_S: seconds of unmeasured chat, in the first mode, before chat's measured runs
+#   WARMUP_S: seconds of unmeasured chat, in the first mode that syncs, before chat's measured runs
 #   (default 20 for full, 0 for small). A fresh server's first minute costs more (its files
 #   and caches grow), which without a warm-up is charged to whichever mode runs first.
 #   REPEAT: run each scenario's modes this many times in turn (default 1), e.g. REPEAT=6
