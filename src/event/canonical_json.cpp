@@ -11,6 +11,14 @@ namespace json = boost::json;
 namespace {
 constexpr std::int64_t kMaxSafe = (std::int64_t{1} << 53) - 1;
 
+bool int_fits(std::int64_t i) {
+    return i <= kMaxSafe && i >= -kMaxSafe;
+}
+// 1e10 and -0 are integers written as floats; anything fractional does not fit.
+bool double_fits(double d) {
+    return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= static_cast<double>(kMaxSafe);
+}
+
 void append_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out.push_back('"');
@@ -52,8 +60,7 @@ void append_string(std::string& out, std::string_view s) {
 }
 
 void append_integer(std::string& out, std::int64_t i) {
-    if (i > kMaxSafe || i < -kMaxSafe)
-        throw CanonicalJsonError("integer outside the canonical JSON range");
+    if (!int_fits(i)) throw CanonicalJsonError("integer outside the canonical JSON range");
     out += std::to_string(i);
 }
 } // namespace
@@ -75,9 +82,8 @@ void append_canonical_json(std::string& out, const json::value& v) {
         append_integer(out, static_cast<std::int64_t>(v.get_uint64()));
         break;
     case json::kind::double_: {
-        // 1e10 and -0 are integers written as floats; anything fractional is refused.
         double d = v.get_double();
-        if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > static_cast<double>(kMaxSafe))
+        if (!double_fits(d))
             throw CanonicalJsonError("floating-point numbers are not allowed in canonical JSON");
         append_integer(out, static_cast<std::int64_t>(d));
         break;
@@ -116,6 +122,26 @@ void append_canonical_json(std::string& out, const json::value& v) {
         out.push_back('}');
         break;
     }
+    }
+}
+
+bool fits_canonical_json(const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::int64:
+        return int_fits(v.get_int64());
+    case json::kind::uint64:
+        return v.get_uint64() <= static_cast<std::uint64_t>(kMaxSafe);
+    case json::kind::double_:
+        return double_fits(v.get_double());
+    case json::kind::array:
+        return std::all_of(v.get_array().begin(), v.get_array().end(),
+                           [](const json::value& x) { return fits_canonical_json(x); });
+    case json::kind::object:
+        return std::all_of(
+            v.get_object().begin(), v.get_object().end(),
+            [](const json::key_value_pair& kv) { return fits_canonical_json(kv.value()); });
+    default:
+        return true;
     }
 }
 

@@ -12,7 +12,10 @@ struct CanonicalJsonError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Throws CanonicalJsonError for a number canonical JSON cannot hold.
 std::string canonical_json(const boost::json::value& v);
+// Whether canonical_json would accept v: its numbers are integers within the range.
+bool fits_canonical_json(const boost::json::value& v);
 void append_canonical_json(std::string& out, const boost::json::value& v);
 
 } // namespace myelin::event

@@ -84,7 +84,12 @@ bool verify_json_signature(const json::object& obj, const std::string& server_na
     if (!sig || !sig->is_string()) return false;
     auto raw = util::base64_decode(sig->get_string());
     if (!raw || raw->size() != crypto_sign_BYTES) return false;
-    auto bytes = signable_bytes(obj);
+    std::string bytes;
+    try {
+        bytes = signable_bytes(obj);
+    } catch (const CanonicalJsonError&) {
+        return false; // nothing was signed in a form that holds these numbers
+    }
     return crypto_sign_verify_detached(
                reinterpret_cast<const unsigned char*>(raw->data()),
                reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),

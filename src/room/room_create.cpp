@@ -1,4 +1,5 @@
 // POST /createRoom: the spec's sequence of initial events, each authorized like any other.
+#include "event/canonical_json.hpp"
 #include "event/event_hash.hpp"
 #include "room/room_service.hpp"
 #include "util/clock.hpp"
@@ -100,6 +101,16 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
                                 ? *jf::opt_object(body, "creation_content")
                                 : json::object{};
     const json::object* pl_override = jf::opt_object(body, "power_level_content_override");
+    // Checked before the first event is stored, so that a refusal leaves no half-made room.
+    auto storable = [](const json::object& content, const std::string& what) {
+        if (!event::fits_canonical_json(content))
+            throw bad_json(what + " holds a number an event cannot: a fraction, or an integer "
+                                  "beyond ±(2^53 − 1)");
+    };
+    storable(creation, "creation_content");
+    if (pl_override) storable(*pl_override, "power_level_content_override");
+    for (const auto& e : initial_state)
+        storable(e.content, "initial_state content");
     auto name = jf::opt_string(body, "name");
     auto topic = jf::opt_string(body, "topic");
 

@@ -199,7 +199,11 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     auto decision = event::check_auth(pdu, view.map, v);
     if (!decision.allowed) throw forbidden(decision.reason);
 
-    event::add_content_hash(pdu);
+    try {
+        event::add_content_hash(pdu); // the first to canonicalize the whole event
+    } catch (const event::CanonicalJsonError& e) {
+        throw bad_json(std::string("An event cannot hold this content: ") + e.what());
+    }
     event::sign_event(pdu, key_, server_name_, v);
     std::string text = event::canonical_json(pdu);
     if (text.size() > kMaxEventBytes)

@@ -249,6 +249,38 @@ test('bad input: unknown rooms, malformed ids, oversized events', async () => {
   assertError(await alice.post(`${V3}/rooms/${enc(roomId)}/invite`, { user_id: 'bob' }), 400, 'M_INVALID_PARAM');
 });
 
+test('numbers an event cannot hold are refused with M_BAD_JSON, and nothing is stored', async () => {
+  // Canonical JSON (which event hashes and signatures cover) holds integers within
+  // ±(2^53 − 1) only: no fractions.
+  const roomId = await createRoom(alice);
+  const path = (txn) => `${V3}/rooms/${enc(roomId)}/send/m.room.message/${txn}`;
+  const raw = (body) => ({ raw: body, headers: { 'Content-Type': 'application/json' } });
+  const ok = await alice.request('PUT', path('edge'), raw('{"msgtype":"m.text","body":"edge","n":9007199254740991}'));
+  assert.equal(ok.status, 200, ok.text);
+  for (const [txn, body] of [['float', '{"msgtype":"m.text","body":"x","n":1.5}'],
+    ['big', '{"msgtype":"m.text","body":"x","n":9007199254740992}'],
+    ['deep', '{"msgtype":"m.text","body":"x","a":[{"b":-0.25}]}']]) {
+    assertError(await alice.request('PUT', path(txn), raw(body)), 400, 'M_BAD_JSON');
+  }
+  assertError(await alice.request('PUT', `${V3}/rooms/${enc(roomId)}/state/org.example.odd/`,
+    raw('{"v":0.5}')), 400, 'M_BAD_JSON');
+  const latest = (await alice.get(`${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=1`)).json.chunk[0];
+  assert.equal(latest.event_id, ok.json.event_id, 'the refused events were not stored');
+  assert.equal(latest.content.n, 9007199254740991);
+
+  // createRoom checks every content it was given before storing the first event.
+  const before = (await alice.get(`${V3}/joined_rooms`)).json.joined_rooms.length;
+  for (const body of [
+    '{"creation_content":{"x":1.5}}',
+    '{"power_level_content_override":{"users_default":0.5}}',
+    '{"initial_state":[{"type":"m.room.topic","state_key":"","content":{"topic":"t","n":1e-3}}]}',
+  ]) {
+    assertError(await alice.request('POST', `${V3}/createRoom`, raw(body)), 400, 'M_BAD_JSON');
+  }
+  assert.equal((await alice.get(`${V3}/joined_rooms`)).json.joined_rooms.length, before,
+    'no half-made room was left behind');
+});
+
 test('aliases and the public room directory', async () => {
   const roomId = await createRoom(alice, { preset: 'public_chat', name: 'Astronomy club', visibility: 'public' });
   assert.equal((await alice.put(`${V3}/directory/room/${enc('#stars:localhost')}`, { room_id: roomId })).status, 200);

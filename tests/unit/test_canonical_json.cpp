@@ -9,6 +9,7 @@
 namespace json = boost::json;
 using myelin::event::canonical_json;
 using myelin::event::CanonicalJsonError;
+using myelin::event::fits_canonical_json;
 
 namespace {
 std::string canon(std::string_view text) {
@@ -151,4 +152,25 @@ TEST(CanonicalJsonNumbers, FloatsAreRefused) {
                  CanonicalJsonError);
     // Deep inside arrays and objects too.
     EXPECT_THROW(canon(R"({"a":[{"b":[1,2,{"c":0.5}]}]})"), CanonicalJsonError);
+}
+
+// fits_canonical_json answers, without encoding, whether canonical_json would accept a value.
+TEST(CanonicalJsonNumbers, FitsAgreesWithTheEncoder) {
+    for (const char* text :
+         {"9007199254740991", "-9007199254740991", "9007199254740992", "-9007199254740992",
+          "18446744073709551615", "1e10", "-0.0", "1.5", "1e300",
+          R"({"a":[{"b":[1,2,{"c":0.5}]}]})",
+          R"({"a":[{"b":[1,2,{"c":5}]}],"d":null,"e":"1.5","f":true})", "[]", "{}"}) {
+        auto v = json::parse(text);
+        bool encodes = true;
+        try {
+            canonical_json(v);
+        } catch (const CanonicalJsonError&) {
+            encodes = false;
+        }
+        EXPECT_EQ(fits_canonical_json(v), encodes) << text;
+    }
+    EXPECT_TRUE(fits_canonical_json(json::parse(R"({"a":[1,{"b":"c"}]})")));
+    EXPECT_FALSE(fits_canonical_json(json::parse(R"({"a":[1,{"b":0.5}]})")));
+    EXPECT_FALSE(fits_canonical_json(json::value(std::numeric_limits<std::int64_t>::min())));
 }

@@ -222,6 +222,12 @@ TEST(EventSigning, VerifyAcceptsOnlyTheRightSignature) {
     auto added = o;
     added["three"] = 3;
     EXPECT_FALSE(verify_json_signature(added, "domain", "ed25519:1", pk));
+    // A number canonical JSON cannot hold (a client's key upload may carry one): not signed.
+    for (const auto& odd : {json::value(1.5), json::value(std::int64_t{1} << 53)}) {
+        auto unsignable = o;
+        unsignable["three"] = odd;
+        EXPECT_FALSE(verify_json_signature(unsignable, "domain", "ed25519:1", pk));
+    }
 
     auto other_key = SigningKey::from_seed(std::string(32, 'k'), "1");
     EXPECT_FALSE(verify_json_signature(o, "domain", "ed25519:1", other_key.public_key()));
