@@ -5,6 +5,7 @@
 #include "room/room_mates.hpp"
 #include "room/stream_token.hpp"
 #include "room/visibility.hpp"
+#include "util/json_fields.hpp"
 #include "util/json_writer.hpp"
 #include "util/matrix_error.hpp"
 #include <boost/asio/redirect_error.hpp>
@@ -764,12 +765,8 @@ std::optional<json::object> SyncService::load_filter(const std::string& user_id,
 }
 
 SyncFilter SyncService::resolve_filter(const std::string& user_id, const std::string& param) {
-    if (!param.empty() && param.front() == '{') {
-        boost::system::error_code ec;
-        auto v = json::parse(param, ec);
-        if (ec || !v.is_object()) throw not_json("filter is not valid JSON");
-        return SyncFilter::parse(v.get_object());
-    }
+    if (!param.empty() && param.front() == '{')
+        return SyncFilter::parse(json_fields::parse_object(param));
     auto stored = load_filter(user_id, param);
     if (!stored) throw invalid_param("Unknown filter id");
     return SyncFilter::parse(*stored);

@@ -1,10 +1,30 @@
 #include "util/json_fields.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace myelin::json_fields {
 
 namespace {
 MatrixError wrong_type(std::string_view key, const char* what) {
     return bad_json("'" + std::string(key) + "' must be " + what);
+}
+
+// A number beyond a double's range (1e999) parses as infinity, which serializes as text that
+// no JSON parser reads back: stored, it would break every later read of it (a sync, say).
+bool all_finite(const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::double_:
+        return std::isfinite(v.get_double());
+    case json::kind::array:
+        return std::all_of(v.get_array().begin(), v.get_array().end(),
+                           [](const json::value& x) { return all_finite(x); });
+    case json::kind::object:
+        return std::all_of(v.get_object().begin(), v.get_object().end(),
+                           [](const json::key_value_pair& kv) { return all_finite(kv.value()); });
+    default:
+        return true;
+    }
 }
 } // namespace
 
@@ -66,6 +86,7 @@ json::object parse_object(std::string_view body) {
     json::value v = json::parse(body, ec, {}, opts);
     if (ec) throw not_json("Content not JSON: " + ec.message());
     if (!v.is_object()) throw bad_json("Request body must be a JSON object");
+    if (!all_finite(v)) throw bad_json("Content holds a number too large for a double");
     return std::move(v.get_object());
 }
 

@@ -36,6 +36,32 @@ test('bad bodies: M_NOT_JSON, M_BAD_JSON, M_MISSING_PARAM', async () => {
   assertError(await api.post(`${V3}/login`, {}), 400, 'M_MISSING_PARAM');
 });
 
+// 1e999 parses as infinity, which would be stored as text no JSON parser reads back: stored
+// account data or a to-device message holding it would break every later sync of its reader.
+test('numbers beyond a double are refused with M_BAD_JSON and stored nowhere', async () => {
+  const alice = await api.register('infinite');
+  const bob = await api.register('bob_infinite');
+  const me = encodeURIComponent('@infinite:localhost');
+  const since = (await alice.get(`${V3}/sync?timeout=0`)).json.next_batch;
+  const raw = (body) => ({ raw: body, headers: { 'content-type': 'application/json' } });
+  assertError(await alice.request('PUT', `${V3}/user/${me}/account_data/org.example.big`,
+    raw('{"n":1e999}')), 400, 'M_BAD_JSON');
+  assertError(await alice.request('PUT', `${V3}/user/${me}/account_data/org.example.big`,
+    raw('{"a":[{"n":-1e400}]}')), 400, 'M_BAD_JSON');
+  assertError(await alice.get(`${V3}/user/${me}/account_data/org.example.big`), 404, 'M_NOT_FOUND');
+  assertError(await bob.request('PUT', `${V3}/sendToDevice/org.example.big/t1`,
+    raw(`{"messages":{"@infinite:localhost":{"*":{"n":1e999}}}}`)), 400, 'M_BAD_JSON');
+  assertError(await alice.get(`${V3}/sync?timeout=0&filter=${encodeURIComponent('{"room":{"timeline":{"limit":1e999}}}')}`),
+    400, 'M_BAD_JSON');
+  // Large numbers a double holds are fine, and every sync still answers.
+  const ok = await alice.request('PUT', `${V3}/user/${me}/account_data/org.example.big`, raw('{"n":1e300}'));
+  assert.equal(ok.status, 200, ok.text);
+  const sync = await alice.get(`${V3}/sync?timeout=0&since=${since}`);
+  assert.equal(sync.status, 200, sync.text);
+  assert.equal(sync.json.account_data.events.find((e) => e.type === 'org.example.big').content.n, 1e300);
+  assert.equal(sync.json.to_device?.events?.length ?? 0, 0);
+});
+
 test('body over the limit is 413 M_TOO_LARGE', async () => {
   const big = JSON.stringify({ type: 'm.login.password', pad: 'x'.repeat(70000) });
   assertError(await api.request('POST', `${V3}/login`, { raw: big }), 413, 'M_TOO_LARGE');
