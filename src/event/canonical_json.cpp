@@ -1,5 +1,7 @@
 #include "event/canonical_json.hpp"
 
+#include "util/json_walk.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -126,23 +128,18 @@ void append_canonical_json(std::string& out, const json::value& v) {
 }
 
 bool fits_canonical_json(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::int64:
-        return int_fits(v.get_int64());
-    case json::kind::uint64:
-        return v.get_uint64() <= static_cast<std::uint64_t>(kMaxSafe);
-    case json::kind::double_:
-        return double_fits(v.get_double());
-    case json::kind::array:
-        return std::all_of(v.get_array().begin(), v.get_array().end(),
-                           [](const json::value& x) { return fits_canonical_json(x); });
-    case json::kind::object:
-        return std::all_of(
-            v.get_object().begin(), v.get_object().end(),
-            [](const json::key_value_pair& kv) { return fits_canonical_json(kv.value()); });
-    default:
-        return true;
-    }
+    return util::every_leaf(v, [](const json::value& leaf) {
+        switch (leaf.kind()) {
+        case json::kind::int64:
+            return int_fits(leaf.get_int64());
+        case json::kind::uint64:
+            return leaf.get_uint64() <= static_cast<std::uint64_t>(kMaxSafe);
+        case json::kind::double_:
+            return double_fits(leaf.get_double());
+        default:
+            return true;
+        }
+    });
 }
 
 std::string canonical_json(const json::value& v) {

@@ -1,6 +1,6 @@
 #include "util/json_fields.hpp"
 
-#include <algorithm>
+#include "util/json_walk.hpp"
 #include <cmath>
 
 namespace myelin::json_fields {
@@ -13,18 +13,9 @@ MatrixError wrong_type(std::string_view key, const char* what) {
 // A number beyond a double's range (1e999) parses as infinity, which serializes as text that
 // no JSON parser reads back: stored, it would break every later read of it (a sync, say).
 bool all_finite(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::double_:
-        return std::isfinite(v.get_double());
-    case json::kind::array:
-        return std::all_of(v.get_array().begin(), v.get_array().end(),
-                           [](const json::value& x) { return all_finite(x); });
-    case json::kind::object:
-        return std::all_of(v.get_object().begin(), v.get_object().end(),
-                           [](const json::key_value_pair& kv) { return all_finite(kv.value()); });
-    default:
-        return true;
-    }
+    return util::every_leaf(v, [](const json::value& leaf) {
+        return !leaf.is_double() || std::isfinite(leaf.get_double());
+    });
 }
 } // namespace
 
