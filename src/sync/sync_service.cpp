@@ -100,7 +100,11 @@ std::string format_token(const SyncToken& t) {
 SyncToken SyncService::parse_since(const std::string& token) {
     auto p = room::parse_position_token(token);
     if (!p) throw invalid_param("Malformed 'since' token");
-    if (*p > store_.max_stream_position())
+    // Positions only grow, so a token at or below one the store has already reported is known;
+    // only a newer one asks the store (with several processes, another may have written it).
+    if (*p > known_max_position_)
+        known_max_position_ = std::max(known_max_position_, store_.max_stream_position());
+    if (*p > known_max_position_)
         throw invalid_param("Unknown 'since' token: it is ahead of this server");
     SyncToken t{*p, 0};
     if (auto us = token.find('_'); us != std::string::npos) {
@@ -765,11 +769,17 @@ std::optional<json::object> SyncService::load_filter(const std::string& user_id,
 }
 
 SyncFilter SyncService::resolve_filter(const std::string& user_id, const std::string& param) {
-    if (!param.empty() && param.front() == '{')
-        return SyncFilter::parse(json_fields::parse_object(param));
+    // Filter ids are numbered per user: the key must hold the user.
+    auto key = user_id + '\n' + param;
+    if (const auto* hit = filters_.find(key)) return *hit;
+    if (!param.empty() && param.front() == '{') {
+        auto parsed = SyncFilter::parse(json_fields::parse_object(param));
+        // Inline filters are the client's text: only short ones are kept (bounded memory).
+        return param.size() <= 2048 ? filters_.put(key, std::move(parsed)) : parsed;
+    }
     auto stored = load_filter(user_id, param);
     if (!stored) throw invalid_param("Unknown filter id");
-    return SyncFilter::parse(*stored);
+    return filters_.put(key, SyncFilter::parse(*stored));
 }
 
 asio::awaitable<SyncResult>

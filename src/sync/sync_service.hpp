@@ -142,6 +142,11 @@ private:
         bool has_members = false;
     };
     SmallCache<SharedRoomJson> room_json_{256};
+    // Parsed filters by "user\nparameter": a stored filter never changes (an upload gets a new
+    // id), so a long-polling client's filter is read and parsed once, not on every request.
+    SmallCache<SyncFilter> filters_{2048};
+    // The newest position the store has reported: `since` tokens at or below it need no read.
+    std::int64_t known_max_position_ = 0;
     std::unordered_map<std::string, RoomSummary> summaries_;
     std::optional<store::StoredEvent> member_at(const std::string& room_id,
                                                 const std::string& user_id, std::int64_t at);

@@ -182,6 +182,35 @@ test('filters: stored and inline, types, rooms, lazy-loaded members', async () =
   assertError(await bob.post(`${V3}/user/${enc('@s_f_a:localhost')}/filter`, {}), 403, 'M_FORBIDDEN');
 });
 
+test('stored filters are per user: two users whose filters are both "0" each get their own, every time', async () => {
+  const alice = await api.register('s_fid_a');
+  const bob = await api.register('s_fid_b');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  for (const body of ['one', 'two', 'three']) await send(alice, roomId, { msgtype: 'm.text', body });
+  const upload = async (who, user, limit) => {
+    const r = await who.post(`${V3}/user/${enc(user)}/filter`, {
+      room: { timeline: { limit, types: ['m.room.message'] } },
+    });
+    assert.equal(r.status, 200, r.text);
+    return r.json.filter_id;
+  };
+  const aliceId = await upload(alice, '@s_fid_a:localhost', 1);
+  const bobId = await upload(bob, '@s_fid_b:localhost', 3);
+  assert.equal(aliceId, bobId, 'filter ids are numbered per user');
+  // Each user's filter applies on every request, in either order (the server keeps parsed
+  // filters: a key without the user would hand one user's filter to the other).
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(bodies((await sync(alice, { filter: aliceId })).rooms.join[roomId]), ['three']);
+    assert.deepEqual(bodies((await sync(bob, { filter: bobId })).rooms.join[roomId]), ['one', 'two', 'three']);
+  }
+  // The same holds for an inline filter text given by both.
+  const inline = JSON.stringify({ room: { timeline: { limit: 2, types: ['m.room.message'] } } });
+  assert.deepEqual(bodies((await sync(alice, { filter: inline })).rooms.join[roomId]), ['two', 'three']);
+  assert.deepEqual(bodies((await sync(bob, { filter: inline })).rooms.join[roomId]), ['two', 'three']);
+  assertError(await bob.get(`${V3}/sync?filter=1`), 400, 'M_INVALID_PARAM');
+});
+
 test('account data reaches sync, globally and per room, and wakes a long-poll', async () => {
   const alice = await api.register('s_ad');
   const roomId = await createRoom(alice);
