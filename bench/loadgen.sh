@@ -35,41 +35,8 @@ for b in "$SERVER" "$LOAD"; do
   [[ -x "$b" ]] || { echo "loadgen: $b not found (build it first)" >&2; exit 1; }
 done
 
-dir=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)"
-
-# Registration is rate limited per address by default, and argon2 at its interactive cost
-# would make registering hundreds of users the slowest part of the test.
-cat >"$dir/config.toml" <<'EOF'
-password_hash_cost = "min"
-log_level = "warn"
-sqlite_synchronous = "normal"
-[rate_limit.register]
-enabled = false
-[rate_limit.login]
-enabled = false
-[http]
-idle_timeout_s = 600
-[sse]
-max_streams_per_device = 100000
-max_streams_per_user = 100000
-EOF
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$SERVER" serve --config "$dir/config.toml" --listen "127.0.0.1:$port" \
-  --database "sqlite:$dir/db" 2>"$dir/server.log" &
-pid=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$port/_matrix/client/versions" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  sleep 0.05
-done
-url="http://127.0.0.1:$port"
+source bench/lib/bench_server.sh
+start_bench_server "$SERVER"
 mkdir "$dir/state"
 
 failed=()
