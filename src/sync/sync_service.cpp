@@ -539,22 +539,24 @@ void SyncService::write_invite(Ctx& c, const std::string& room_id, const std::st
     c.room_json = json::serialize(json::object{{key, json::object{{"events", std::move(events)}}}});
 }
 
+std::int64_t SyncService::current_position(std::int64_t since) {
+    // Several processes: up to what this one has applied (cluster::Replicator), and never
+    // below `since` (if catching up failed), so that a token never goes backwards.
+    if (position) return std::max(position(since), since);
+    // Incremental syncs (the ones a wake-up runs by the thousand) share the position read
+    // after the last notifier call. Never below `since`: a token must not go backwards (that
+    // would deliver the range again).
+    return caches_.max_position([this] { return store_.max_stream_position(); }, since);
+}
+
 SyncResult SyncService::compute(const SyncRequest& req) {
     Ctx c{req};
     c.initial = !req.since.has_value();
     c.since = req.since.value_or(0);
-    if (position) {
-        // Several processes: up to what this one has applied (cluster::Replicator), and never
-        // below `since` (if catching up failed), so that a token never goes backwards.
-        c.pos = std::max(position(c.since), c.since);
-    } else {
-        // Incremental syncs (the ones a wake-up runs by the thousand) share the position read
-        // after the last notifier call; a first sync reads the store, so it also covers writes
-        // whose wake-up is still to come (presence is announced in batches). Never below
-        // `since`: a token must not go backwards (that would deliver the range again).
-        if (!req.since) caches_.changed();
-        c.pos = caches_.max_position([this] { return store_.max_stream_position(); }, c.since);
-    }
+    // A first sync reads the store, so it also covers writes whose wake-up is still to come
+    // (presence is announced in batches).
+    if (!position && !req.since) caches_.changed();
+    c.pos = current_position(c.since);
     c.base = c.initial ? 0 : presence_.presence_only_floor(c.since);
     c.typing_serial = typing_.serial();
     bool full_all = c.initial || req.full_state;
@@ -786,8 +788,19 @@ asio::awaitable<SyncResult>
 SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
                       std::function<bool()> gone,
                       std::function<void(std::function<void()>)> on_gone) {
-    auto result = compute(req);
-    if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
+    // A long-poll usually comes right after its previous answer, with nothing new yet. Every
+    // change a sync reports has a stream position, except typing, which has its serial: when
+    // neither moved past the token there is nothing to compute before waiting. (Acknowledging
+    // to-device messages then waits for the answer's compute; it only deletes what the token
+    // already covers, so doing it later loses nothing.)
+    const bool nothing_new = req.since && !req.full_state && timeout.count() > 0 &&
+                             current_position(*req.since) == *req.since &&
+                             typing_.serial() == req.since_typing;
+    SyncResult result;
+    if (!nothing_new) {
+        result = compute(req);
+        if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
+    }
     auto deadline = std::chrono::steady_clock::now() + timeout;
     auto w = notifier_.subscribe(req.user_id);
     w->wants_presence = wants_presence(req);

@@ -88,6 +88,8 @@ public:
 
 private:
     struct Ctx;
+    // The position an answer to a sync with this `since` runs up to (see `position`).
+    std::int64_t current_position(std::int64_t since);
     // Writes one room object into c.room_json from events in (lower, upper]; false when there
     // is nothing to say about the room.
     std::vector<store::StoredEvent> lazy_state_at(const std::string& room_id, std::int64_t at,

@@ -276,6 +276,36 @@ test('typing notifications: set, seen by members, cleared, expire', async () => 
   assertError(await bob.put(`${V3}/rooms/${enc(roomId)}/typing/${enc('@s_ty_b:localhost')}`, {}), 400, 'M_MISSING_PARAM');
 });
 
+test('a long-poll answers at once for what happened since its token: typing alone, then a message', async () => {
+  const alice = await api.register('s_lp_a');
+  const bob = await api.register('s_lp_b');
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  // Bob coming online is written after a batching delay (250 ms): let it land and take it in,
+  // so that below only the typing serial has moved past the token.
+  const first = await sync(bob);
+  await sleep(600);
+  const base = await sync(bob, { since: first.next_batch, timeout: 0 });
+  // Typing moves no stream position, only the typing serial in the token.
+  const typingUrl = `${V3}/rooms/${enc(roomId)}/typing/${enc('@s_lp_a:localhost')}`;
+  assert.equal((await alice.put(typingUrl, { typing: true, timeout: 30000 })).status, 200);
+  let started = Date.now();
+  const s1 = await sync(bob, { since: base.next_batch, timeout: 20000 });
+  assert.ok(Date.now() - started < 3000, `waited ${Date.now() - started} ms for a change made before the poll`);
+  const typers = s1.rooms?.join?.[roomId]?.ephemeral?.events.find((e) => e.type === 'm.typing')?.content.user_ids;
+  assert.deepEqual(typers, ['@s_lp_a:localhost']);
+  await send(alice, roomId, { msgtype: 'm.text', body: 'before the poll' });
+  started = Date.now();
+  const s2 = await sync(bob, { since: s1.next_batch, timeout: 20000 });
+  assert.ok(Date.now() - started < 3000, `waited ${Date.now() - started} ms for a message sent before the poll`);
+  assert.deepEqual(bodies(s2.rooms.join[roomId]), ['before the poll']);
+  // Nothing new: the poll waits, and the next message wakes it.
+  const pending = sync(bob, { since: s2.next_batch, timeout: 10000 });
+  setTimeout(() => send(alice, roomId, { msgtype: 'm.text', body: 'during the poll' }), 300);
+  assert.deepEqual(bodies((await pending).rooms.join[roomId]), ['during the poll']);
+  await alice.put(typingUrl, { typing: false });
+});
+
 test('read receipts and read markers reach sync; private receipts stay private', async () => {
   const alice = await api.register('s_rr_a');
   const bob = await api.register('s_rr_b');
