@@ -36,6 +36,8 @@ public:
     std::optional<std::vector<std::string>> changed_since(const std::string& room_id,
                                                           std::int64_t since_serial) const;
     std::vector<std::string> rooms_changed_since(std::int64_t since_serial) const;
+    // Whether any room's typers changed after `since_serial` (serial_ is the newest change's).
+    bool any_changed_since(std::int64_t since_serial) const { return serial_ > since_serial; }
     std::vector<std::string> typers(const std::string& room_id) const;
 
     std::function<void(const std::string& room_id)> on_change;

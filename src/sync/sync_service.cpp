@@ -795,7 +795,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
     // already covers, so doing it later loses nothing.)
     const bool nothing_new = req.since && !req.full_state && timeout.count() > 0 &&
                              current_position(*req.since) == *req.since &&
-                             typing_.serial() == req.since_typing;
+                             !typing_.any_changed_since(req.since_typing);
     SyncResult result;
     if (!nothing_new) {
         result = compute(req);

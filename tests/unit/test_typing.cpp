@@ -18,12 +18,15 @@ TEST(Typing, ChangesAfterATokenAreNewerThanItOnAnyProcess) {
     EXPECT_EQ(published, (std::vector<std::string>{"!r:x @a:x"}));
     auto token = there.serial(); // handed out by the other process, before it applies the change
     there.apply_remote("!r:x", "@a:x", true, 30s);
+    EXPECT_TRUE(there.any_changed_since(token));
     auto changed = there.changed_since("!r:x", token);
     ASSERT_TRUE(changed.has_value());
     EXPECT_EQ(*changed, (std::vector<std::string>{"@a:x"}));
     // A token taken after the change covers it, on either service.
     EXPECT_FALSE(there.changed_since("!r:x", there.serial()).has_value());
     EXPECT_TRUE(here.rooms_changed_since(here.serial()).empty());
+    EXPECT_FALSE(there.any_changed_since(there.serial()));
+    EXPECT_FALSE(here.any_changed_since(here.serial()));
     // apply_remote never publishes again.
     EXPECT_EQ(published.size(), 1u);
     // Serials of successive changes strictly increase even within one microsecond.
@@ -32,4 +35,5 @@ TEST(Typing, ChangesAfterATokenAreNewerThanItOnAnyProcess) {
     here.set("!r:x", "@b:x", false, 30s);
     EXPECT_GT(here.serial(), before);
     EXPECT_EQ(here.rooms_changed_since(before), (std::vector<std::string>{"!r:x"}));
+    EXPECT_TRUE(here.any_changed_since(before));
 }
