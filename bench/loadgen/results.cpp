@@ -118,12 +118,15 @@ json::object make_results(const Options& opts, World& world, const Measured& m,
     result["latency_ms"] = summarize(lat_ms);
     result["server"] = server;
     result["wire"] = wire;
-    result["receivers"] = json::object{{"errors", ctx.errors},
-                                       {"reconnects", ctx.reconnects},
-                                       {"stream_ends", ctx.stream_ends},
-                                       {"limited_timelines", ctx.limited},
-                                       {"syncs", ctx.syncs},
-                                       {"heartbeats", ctx.heartbeats}};
+    result["receivers"] =
+        json::object{{"errors", ctx.errors},
+                     {"reconnects", ctx.reconnects},
+                     {"stream_ends", ctx.stream_ends},
+                     {"limited_timelines", ctx.limited},
+                     {"syncs", ctx.syncs},
+                     {"syncs_measured", ctx.syncs_measured},
+                     {"syncs_without_messages_measured", ctx.syncs_without_messages_measured},
+                     {"heartbeats", ctx.heartbeats}};
     if (opts.mode == "sse") {
         auto gaps = ctx.heartbeat_gaps_ms;
         auto hb = summarize(gaps);

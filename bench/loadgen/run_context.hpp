@@ -33,6 +33,10 @@ struct RunContext {
     std::uint64_t stream_ends = 0; // SSE streams that the server ended
     std::uint64_t limited = 0;     // incremental syncs with a "limited" (gappy) timeline
     std::uint64_t syncs = 0;       // sync bodies received (responses or SSE events)
+    // ... while measuring, and those of them that carried none of the run's messages (presence,
+    // receipts, ...): what a mode sends besides deliveries is part of its per-delivery cost.
+    std::uint64_t syncs_measured = 0;
+    std::uint64_t syncs_without_messages_measured = 0;
     std::uint64_t heartbeats = 0;
     std::vector<double> heartbeat_gaps_ms;
     std::vector<std::string> error_samples;

@@ -41,18 +41,24 @@ void SyncClient::became_ready() {
 
 bool SyncClient::handle_sync(std::string_view body, std::int64_t recv_ns, std::string& next_batch) {
     recv_ns_ = recv_ns;
+    found_ = 0;
     SyncSummary s;
     if (!scan_sync_body(body, ctx_.opts.run_id, s, *this)) {
         ctx_.error("client " + std::to_string(id_) + ": sync body is not a sync response");
         return false;
     }
     ++ctx_.syncs;
+    if (ctx_.measuring) {
+        ++ctx_.syncs_measured;
+        if (found_ == 0) ++ctx_.syncs_without_messages_measured;
+    }
     if (!since_.empty() && s.limited_rooms > 0) ctx_.limited += s.limited_rooms;
     next_batch = std::move(s.next_batch);
     return true;
 }
 
 void SyncClient::on_message(const FoundMessage& m) {
+    ++found_;
     ctx_.tracker.on_receive(id_, m.room_id, m.seq, m.send_ns, recv_ns_);
 }
 

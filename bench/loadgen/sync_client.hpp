@@ -41,6 +41,7 @@ private:
     std::string since_;
     std::string query_;        // filter=… (and heartbeat_interval for SSE)
     std::int64_t recv_ns_ = 0; // when the bytes being parsed were read
+    std::uint32_t found_ = 0;  // run messages in the body being parsed
     Clock::time_point last_block_{};
     bool seen_event_ = false; // on the current SSE connection
     bool ready_ = false;

@@ -163,6 +163,8 @@ SendResult RoomService::store_event(const std::string& room_id, const json::obje
     for (int attempt = 0;; ++attempt) {
         try {
             return try_store_event(room_id, pdu, txn);
+        } catch (const store::TxnExists& e) {
+            return sent_before(e.event_id);
         } catch (const store::HeadMoved&) {
             if (attempt >= 20) throw MatrixError(503, "M_UNKNOWN", "Room is too busy, try again");
             if (on_head_moved) {
@@ -197,7 +199,13 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     }
 
     auto decision = event::check_auth(pdu, view.map, v);
-    if (!decision.allowed) throw forbidden(decision.reason);
+    if (!decision.allowed) {
+        // A retried send whose sender has since lost the right (left the room, say) still
+        // gets the event it made the first time.
+        if (txn)
+            if (auto existing = store_.find_txn(*txn)) return sent_before(*existing);
+        throw forbidden(decision.reason);
+    }
 
     try {
         event::add_content_hash(pdu); // the first to canonicalize the whole event
@@ -245,6 +253,11 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     return SendResult{stored->id(), pos};
 }
 
+SendResult RoomService::sent_before(const std::string& event_id) {
+    auto e = store_.get_event(event_id);
+    return SendResult{event_id, e ? e->stream_ordering : 0};
+}
+
 void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
     room.head = store::RoomHead{stored->id(), stored->row.depth, stored->row.stream_ordering};
     if (stored->is_state()) {
@@ -287,14 +300,9 @@ SendResult RoomService::send_event(const std::string& room_id, const Actor& acto
                                    std::optional<std::string> state_key,
                                    std::optional<std::string> txn_id) {
     auto& room = require_room(room_id);
+    // A retried transaction id is found when the event is appended (store::TxnExists).
     std::optional<store::TxnKey> txn;
-    if (txn_id) {
-        txn = store::TxnKey{actor.user_id, actor.device_id, *txn_id};
-        if (auto existing = store_.find_txn(*txn)) {
-            auto e = store_.get_event(*existing);
-            return SendResult{*existing, e ? e->stream_ordering : 0};
-        }
-    }
+    if (txn_id) txn = store::TxnKey{actor.user_id, actor.device_id, *txn_id};
     json::object pdu;
     pdu["type"] = type;
     pdu["room_id"] = room_id;

@@ -130,6 +130,8 @@ private:
     SendResult try_store_event(const std::string& room_id, boost::json::object pdu,
                                const std::optional<store::TxnKey>& txn);
     void apply_to_cache(RoomCache& room, const EventPtr& e);
+    // What a retried transaction id answers: the event it made the first time.
+    SendResult sent_before(const std::string& event_id);
 
     std::string server_name_;
     store::Store& store_;

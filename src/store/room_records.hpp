@@ -58,6 +58,16 @@ struct HeadMoved : std::runtime_error {
         : std::runtime_error("room head moved") {}
 };
 
+// append_event: the client transaction id already made an event (a retried send). Checked
+// inside the write transaction: a send pays no read transaction of its own for it, and two
+// concurrent retries cannot both append.
+struct TxnExists : std::runtime_error {
+    explicit TxnExists(std::string id)
+        : std::runtime_error("transaction id already used")
+        , event_id(std::move(id)) {}
+    std::string event_id;
+};
+
 // Client transaction id that made an event (idempotent sends).
 struct TxnKey {
     std::string user_id;

@@ -12,6 +12,9 @@ std::shared_ptr<const SerializedEvent> EventCache::get(const store::StoredEvent&
     }
     ++misses_;
     auto obj = reader_.to_client(row, v);
+    // A sync response names the room once, as the key its events sit under: the spec's
+    // ClientEventWithoutRoomID (about 45 bytes less per event, on every stream it reaches).
+    obj.erase("room_id");
     auto e = std::make_shared<SerializedEvent>();
     if (auto* u = obj.if_contains("unsigned"); u && u->is_object()) e->unsigned_ = u->get_object();
     obj.erase("unsigned");

@@ -88,6 +88,13 @@ std::string range_key(std::int64_t from, std::int64_t to) {
 
 std::optional<store::StoredEvent>
 SyncService::member_at(const std::string& room_id, const std::string& user_id, std::int64_t at) {
+    // The member's current event is also the one at `at` when it is no newer: the usual case
+    // (a message's sender joined before it), answered from memory. Positions up to the sync's
+    // are applied to the room cache before a sync sees them (current_position).
+    if (const auto* state = rooms_.state(room_id)) {
+        auto it = state->find({"m.room.member", user_id});
+        if (it != state->end() && it->second->row.stream_ordering <= at) return it->second->row;
+    }
     auto key = room_id + "|" + user_id + "|" + std::to_string(at);
     if (const auto* hit = members_at_.find(key)) return *hit;
     return members_at_.put(key, store_.state_event_at(room_id, "m.room.member", user_id, at));
@@ -133,7 +140,9 @@ void SyncService::write_events(Ctx& c, const std::vector<store::StoredEvent>& ro
             continue;
         }
         if (fields) {
-            c.room_json += json::serialize(apply_event_fields(reader_.to_client(r, v), *fields));
+            auto e = reader_.to_client(r, v);
+            e.erase("room_id"); // as in EventCache::get
+            c.room_json += json::serialize(apply_event_fields(e, *fields));
             continue;
         }
         auto e = cache_.get(r, v);

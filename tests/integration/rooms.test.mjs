@@ -93,6 +93,24 @@ test('send is idempotent per device and transaction id', async () => {
   assert.equal(page.json.chunk.length, 2);
 });
 
+test('a retried send answers with the first event even after the sender left the room', async () => {
+  const roomId = await createRoom(alice, { preset: 'public_chat' });
+  await join(bob, roomId);
+  const path = `${V3}/rooms/${enc(roomId)}/send/m.room.message/retry-after-leave`;
+  const first = await bob.put(path, { msgtype: 'm.text', body: 'before leaving' });
+  assert.equal(first.status, 200);
+  assert.equal((await bob.post(`${V3}/rooms/${enc(roomId)}/leave`, {})).status, 200);
+  const retry = await bob.put(path, { msgtype: 'm.text', body: 'before leaving' });
+  assert.equal(retry.status, 200, JSON.stringify(retry.json));
+  assert.equal(retry.json.event_id, first.json.event_id);
+  // A new transaction id is refused: bob is no longer in the room.
+  const fresh = await bob.put(`${V3}/rooms/${enc(roomId)}/send/m.room.message/after-leave`,
+    { msgtype: 'm.text', body: 'after leaving' });
+  assertError(fresh, 403, 'M_FORBIDDEN');
+  const page = await messages(alice, roomId, { dir: 'b', limit: 10, filter: JSON.stringify({ types: ['m.room.message'] }) });
+  assert.deepEqual(page.json.chunk.map((e) => e.event_id), [first.json.event_id]);
+});
+
 test('messages paginate backwards and forwards across pages with stable tokens', async () => {
   const roomId = await createRoom(alice);
   const sent = [];

@@ -38,6 +38,30 @@ test('initial sync has joined rooms with state, timeline and summary', async () 
   assert.match(txnEvent.unsigned.transaction_id, /^t\d+/);
 });
 
+test('sync events leave out room_id (ClientEventWithoutRoomID); /messages events carry it', async () => {
+  const alice = await api.register('s_noroomid');
+  const roomId = await createRoom(alice, { name: 'No room ids' });
+  const first = await sync(alice);
+  await send(alice, roomId, { msgtype: 'm.text', body: 'keyed by room' });
+  const fields = await sync(alice, {
+    since: first.next_batch, filter: JSON.stringify({ event_fields: ['type', 'room_id', 'content.body'] }),
+  });
+  const lazy = await sync(alice, { filter: JSON.stringify({ room: { state: { lazy_load_members: true } } }) });
+  const events = [first, fields, lazy].flatMap((s) => {
+    const room = s.rooms.join[roomId];
+    return [...room.state.events, ...room.timeline.events];
+  });
+  assert.ok(events.length > 5, 'the rooms came with events');
+  for (const e of events) {
+    assert.equal(e.room_id, undefined, JSON.stringify(e));
+    assert.equal(typeof e.type, 'string');
+  }
+  assert.deepEqual(fields.rooms.join[roomId].timeline.events, [{ type: 'm.room.message', content: { body: 'keyed by room' } }]);
+  const page = await alice.get(`${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=5`);
+  assert.equal(page.status, 200);
+  for (const e of page.json.chunk) assert.equal(e.room_id, roomId);
+});
+
 test('incremental sync returns only what is new; nothing new returns empty at once with timeout=0', async () => {
   const alice = await api.register('s_inc');
   const roomId = await createRoom(alice);

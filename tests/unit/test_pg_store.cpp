@@ -61,6 +61,9 @@ TEST_F(PgDb, MigratesOnceAndStoresRoomsAndKeys) {
     EXPECT_EQ(p2, p1 + 1);
     EXPECT_EQ(s->max_stream_position(), p2);
     EXPECT_EQ(s->find_txn(store::TxnKey{"@a:x", "D", "t1"}), "$2");
+    EXPECT_THROW(s->append_event(ev("$3", "m.room.message"), store::TxnKey{"@a:x", "D", "t1"}),
+                 store::TxnExists); // found inside the append's own transaction
+    EXPECT_EQ(s->max_stream_position(), p2);
     EXPECT_EQ(s->current_state("!r:x").size(), 1u);
     EXPECT_EQ(s->room_events("!r:x", p2, 'b', 10).size(), 2u);
     EXPECT_TRUE(s->relations("$1", std::nullopt, std::nullopt, 0, 'f', 10).empty());

@@ -101,6 +101,17 @@ TEST(RoomStore, TransactionIdsAndRedactionsAreRecorded) {
     db.s->append_event(ev("$m", "m.room.message"), txn);
     EXPECT_EQ(db.s->find_txn(txn), "$m");
     EXPECT_FALSE(db.s->find_txn(store::TxnKey{"@a:x", "OTHER", "t1"}).has_value());
+    // The same transaction id again: refused with the first event, and nothing appended.
+    auto before = db.s->max_stream_position();
+    try {
+        db.s->append_event(ev("$m2", "m.room.message"), txn);
+        ADD_FAILURE() << "a used transaction id was accepted";
+    } catch (const store::TxnExists& e) {
+        EXPECT_EQ(e.event_id, "$m");
+    }
+    EXPECT_EQ(db.s->max_stream_position(), before);
+    EXPECT_FALSE(db.s->get_event("$m2").has_value());
+    EXPECT_EQ(db.s->room_head("!r:x")->event_id, "$m");
     auto red = ev("$r", "m.room.redaction");
     red.redacts = "$m";
     db.s->append_event(red, std::nullopt);

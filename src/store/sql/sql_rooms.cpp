@@ -74,6 +74,8 @@ std::optional<RoomRecord> SqlStore::get_room(const std::string& room_id) {
 
 std::int64_t SqlStore::append_event(const NewEvent& e, const std::optional<TxnKey>& txn) {
     Transaction tx(db_);
+    if (txn)
+        if (auto existing = find_txn(*txn)) throw TxnExists(std::move(*existing));
     std::int64_t pos = next_stream_position();
     if (e.expect_head) {
         // Compare-and-set on the head: on PostgreSQL a concurrent writer's UPDATE of the row

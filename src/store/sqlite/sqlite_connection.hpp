@@ -40,7 +40,10 @@ public:
 
 protected:
     // IMMEDIATE: take the write lock up front, so two writers never deadlock upgrading.
-    void begin() override { exec("BEGIN IMMEDIATE"); }
+    // Prepared once and reused (every event append is a transaction; exec parsed them anew).
+    void begin() override { prepare("BEGIN IMMEDIATE").run(); }
+    void commit() override { prepare("COMMIT").run(); }
+    void rollback() override { prepare("ROLLBACK").run(); }
 
 private:
     sqlite3* db_ = nullptr;
