@@ -10,6 +10,7 @@
 #   RESULTS_DIR: keep the JSON results, report.md and plots there.
 #   LOADGEN_EXTRA: more myelin-load options for every run, e.g. "--gzip" (both modes ask for
 #   gzip-compressed sync responses).
+#   CHAT_SIZES: the full chat's options in place of the recorded sizes (see below).
 #   MODES: the modes and their order (default "sse longpoll"); "none" sends the same messages
 #   with no sync connection (what storing them costs; repeats.md then splits each pair's CPU).
 #   WARMUP_S: seconds of unmeasured chat, in the first mode that syncs, before chat's measured runs
@@ -77,6 +78,10 @@ else
   idle=(--users 10000 --rooms 1000 --rooms-per-user 2 --duration 30 --connect-timeout 600)
   fanout=(--users 10000 --messages 10 --interval-ms 1000 --connect-timeout 900 --no-presence)
   chat=(--users 1000 --rooms 100 --rooms-per-user 2 --rate 100 --duration 60)
+  # Other chat sizes for experiments, e.g. rooms ten times bigger at a tenth of the rate:
+  # CHAT_SIZES="--users 1000 --rooms 10 --rooms-per-user 2 --rate 10 --duration 60"
+  # shellcheck disable=SC2206 # a list of options
+  [[ -n "${CHAT_SIZES:-}" ]] && chat=($CHAT_SIZES)
   latency=(--messages 200 --interval-ms 50)
 fi
 modes=(${MODES:-sse longpoll})

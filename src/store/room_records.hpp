@@ -59,8 +59,9 @@ struct HeadMoved : std::runtime_error {
 };
 
 // append_event: the client transaction id already made an event (a retried send). Checked
-// inside the write transaction: a send pays no read transaction of its own for it, and two
-// concurrent retries cannot both append.
+// inside the write transaction, so a send pays no read transaction of its own for it. Two
+// concurrent retries cannot both append: the second waits for the first's write lock (SQLite)
+// or head update (PostgreSQL), then finds the id.
 struct TxnExists : std::runtime_error {
     explicit TxnExists(std::string id)
         : std::runtime_error("transaction id already used")
