@@ -86,15 +86,21 @@ std::string range_key(std::int64_t from, std::int64_t to) {
 }
 } // namespace
 
+// The usual case (a message's sender joined before it, a room's name was set before the
+// position asked for) is answered from memory. Positions up to a sync's are applied to the
+// room cache before the sync sees them (current_position).
+const store::StoredEvent* SyncService::current_state_at(const std::string& room_id,
+                                                        const std::string& type,
+                                                        const std::string& key, std::int64_t at) {
+    const auto* state = rooms_.state(room_id);
+    if (!state) return nullptr;
+    auto it = state->find({type, key});
+    return it != state->end() && it->second->row.stream_ordering <= at ? &it->second->row : nullptr;
+}
+
 std::optional<store::StoredEvent>
 SyncService::member_at(const std::string& room_id, const std::string& user_id, std::int64_t at) {
-    // The member's current event is also the one at `at` when it is no newer: the usual case
-    // (a message's sender joined before it), answered from memory. Positions up to the sync's
-    // are applied to the room cache before a sync sees them (current_position).
-    if (const auto* state = rooms_.state(room_id)) {
-        auto it = state->find({"m.room.member", user_id});
-        if (it != state->end() && it->second->row.stream_ordering <= at) return it->second->row;
-    }
+    if (const auto* row = current_state_at(room_id, "m.room.member", user_id, at)) return *row;
     auto key = room_id + "|" + user_id + "|" + std::to_string(at);
     if (const auto* hit = members_at_.find(key)) return *hit;
     return members_at_.put(key, store_.state_event_at(room_id, "m.room.member", user_id, at));
@@ -332,7 +338,10 @@ std::vector<store::StoredEvent> SyncService::lazy_state_at(const std::string& ro
     const auto* current = rooms_.state(room_id);
     if (!current) return out;
     auto add = [&](const std::string& type, const std::string& key) {
-        if (auto e = store_.state_event_at(room_id, type, key, at)) out.push_back(std::move(*e));
+        if (const auto* row = current_state_at(room_id, type, key, at))
+            out.push_back(*row);
+        else if (auto e = store_.state_event_at(room_id, type, key, at))
+            out.push_back(std::move(*e));
     };
     const std::string member_type = "m.room.member";
     auto members_begin = current->lower_bound({member_type, ""});

@@ -152,6 +152,10 @@ private:
     std::unordered_map<std::string, RoomSummary> summaries_;
     std::optional<store::StoredEvent> member_at(const std::string& room_id,
                                                 const std::string& user_id, std::int64_t at);
+    // The room's current event for (type, key) when it is also the one at `at` (no newer than
+    // it), else null: then only the store knows.
+    const store::StoredEvent* current_state_at(const std::string& room_id, const std::string& type,
+                                               const std::string& key, std::int64_t at);
 };
 
 } // namespace myelin::sync
