@@ -1,4 +1,5 @@
 #include "account/account_data.hpp"
+#include "util/json_fields.hpp"
 
 #include "util/matrix_error.hpp"
 
@@ -28,7 +29,7 @@ std::optional<json::object> AccountDataService::get(const std::string& user_id,
                                                     const std::string& type) {
     auto text = store_.get_account_data(user_id, room_id, type);
     if (!text) return std::nullopt;
-    auto v = json::parse(*text);
+    auto v = json_fields::parse_stored(*text);
     return v.as_object();
 }
 

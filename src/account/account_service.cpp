@@ -42,7 +42,8 @@ AccountService::AccountService(const Config& cfg, store::Store& store, util::Blo
     , pool_(pool)
     , uia_(store)
     , login_limiter_(cfg.login_rate_limit)
-    , register_limiter_(cfg.register_rate_limit) {}
+    , register_limiter_(cfg.register_rate_limit)
+    , failed_password_limiter_(cfg.failed_password_rate_limit) {}
 
 std::string AccountService::check_username_available(const std::string& localpart) {
     if (!ids::valid_new_localpart(localpart))
@@ -151,7 +152,7 @@ awaitable<LoginResult> AccountService::login_password(const std::string& identif
     if (user->deactivated)
         throw MatrixError(403, "M_USER_DEACTIVATED", "This account has been deactivated");
     if (!user->password_hash) throw bad_login();
-    bool ok = co_await verify_on_pool(*user->password_hash, password);
+    bool ok = co_await verify_user_password(user_id, *user->password_hash, password);
     if (!ok) throw bad_login();
     store::NewSession s;
     auto r = new_session(user_id, std::move(device_id), std::move(display_name), ip, s);
@@ -200,6 +201,17 @@ awaitable<bool> AccountService::verify_on_pool(const std::string& hash,
     return pool_.run([hash, password] { return verify_password(hash, password); });
 }
 
+// Checked before verifying (else a guess that is right would still get through) and charged
+// only for wrong ones, so a user who types their password right is not slowed down.
+awaitable<bool> AccountService::verify_user_password(const std::string& user_id,
+                                                     const std::string& hash,
+                                                     const std::string& password) {
+    failed_password_limiter_.require(user_id);
+    bool ok = co_await verify_on_pool(hash, password);
+    if (!ok) failed_password_limiter_.take(user_id);
+    co_return ok;
+}
+
 awaitable<void> AccountService::check_password_stage(const std::string& user_id,
                                                      const json::object& auth) {
     std::string who;
@@ -216,7 +228,7 @@ awaitable<void> AccountService::check_password_stage(const std::string& user_id,
     auto password = json_fields::opt_string(auth, "password");
     auto user = store_.get_user(user_id);
     if (!password || !user || !user->password_hash) throw bad_login();
-    bool ok = co_await verify_on_pool(*user->password_hash, *password);
+    bool ok = co_await verify_user_password(user_id, *user->password_hash, *password);
     if (!ok) throw forbidden("Invalid password");
 }
 

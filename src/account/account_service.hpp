@@ -103,6 +103,10 @@ private:
     boost::asio::awaitable<std::string> hash_on_pool(const std::string& password);
     boost::asio::awaitable<bool> verify_on_pool(const std::string& hash,
                                                 const std::string& password);
+    // Verifies a user's password; refused (429) while too many wrong ones came for the account.
+    boost::asio::awaitable<bool> verify_user_password(const std::string& user_id,
+                                                      const std::string& hash,
+                                                      const std::string& password);
     LoginResult new_session(const std::string& user_id, std::optional<std::string> device_id,
                             std::optional<std::string> display_name, const std::string& ip,
                             store::NewSession& out);
@@ -114,6 +118,7 @@ private:
     Uia uia_;
     RateLimiter login_limiter_;
     RateLimiter register_limiter_;
+    RateLimiter failed_password_limiter_; // per account
     // When each device was last recorded as seen, so a request does not write every time.
     std::unordered_map<std::string, std::int64_t> last_touch_;
 };

@@ -20,6 +20,8 @@ void add_presence_routes(net::Router& r, Services& s) {
         auto body = req.json();
         auto state = jf::req_string(body, "presence");
         auto msg = jf::opt_string(body, "status_msg");
+        // Sent to everyone who shares a room with the user, on every change: kept short.
+        if (msg && msg->size() > 1024) throw invalid_param("status_msg is at most 1024 bytes");
         if (!s.presence.enabled()) throw forbidden("Presence is disabled on this server");
         s.presence.set(auth.user_id, state, msg);
         co_return Response::empty_object();

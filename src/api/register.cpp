@@ -41,6 +41,7 @@ void add_register_routes(net::Router& r, Services& s) {
     });
 
     r.client(verb::get, "/register/available", [&s](Request& req) -> net::Awaitable {
+        s.accounts.register_limiter().check(req.remote_ip); // names must not be enumerable fast
         const auto* name = req.query_param("username");
         if (!name) throw missing_param("Missing 'username'");
         s.accounts.check_username_available(*name);
@@ -51,6 +52,7 @@ void add_register_routes(net::Router& r, Services& s) {
                 [&s](Request& req) -> net::Awaitable {
                     if (s.accounts.registration_mode() == RegistrationMode::closed)
                         throw forbidden("Registration is disabled on this server");
+                    s.accounts.register_limiter().check(req.remote_ip); // no token guessing
                     const auto* token = req.query_param("token");
                     if (!token) throw missing_param("Missing 'token'");
                     co_return Response::json(

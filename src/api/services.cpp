@@ -1,6 +1,7 @@
 #include "api/services.hpp"
 
 #include "util/matrix_error.hpp"
+#include <algorithm>
 
 namespace myelin::api {
 
@@ -8,8 +9,11 @@ account::Auth require_auth(Services& s, const net::Request& req) {
     std::string token;
     auto h = req.header(net::http::field::authorization);
     if (!h.empty()) {
-        constexpr std::string_view bearer = "Bearer ";
-        if (h.size() > bearer.size() && h.substr(0, bearer.size()) == bearer)
+        // RFC 9110 §11.1: the scheme is case-insensitive ("bearer", "BEARER").
+        constexpr std::string_view bearer = "bearer ";
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+        if (h.size() > bearer.size() && std::equal(bearer.begin(), bearer.end(), h.begin(),
+                                                   [&](char b, char c) { return b == lower(c); }))
             token = std::string(h.substr(bearer.size()));
     } else if (const auto* q = req.query_param("access_token")) {
         token = *q;

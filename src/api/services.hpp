@@ -34,7 +34,8 @@ struct Services {
     e2ee::KeyService& keys;
     e2ee::KeyBackupService& key_backup;
     presence::PresenceService& presence;
-    sync::StreamLimits& stream_limits;
+    sync::StreamLimits& stream_limits;   // /sync/sse streams
+    sync::StreamLimits& longpoll_limits; // /sync long-polls
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

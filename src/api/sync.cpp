@@ -42,6 +42,7 @@ void add_sync_routes(net::Router& r, Services& s) {
             auto t = s.sync.parse_since(*since);
             sr.since = t.pos;
             sr.since_typing = t.typing;
+            sr.since_to_device = t.to_device;
         }
         std::int64_t timeout_ms = 0;
         if (const auto* t = req.query_param("timeout")) {
@@ -49,9 +50,20 @@ void add_sync_routes(net::Router& r, Services& s) {
             if (ec != std::errc() || p != t->data() + t->size() || timeout_ms < 0)
                 throw invalid_param("timeout must be a non-negative integer");
         }
+        // A forgotten long-poll must still end, and each one holds a connection: the timeout is
+        // capped (answering sooner is always allowed), and so are a device's long-polls.
+        timeout_ms = std::min<std::int64_t>(timeout_ms, s.config.sync_max_timeout_s * 1000);
+        std::optional<sync::StreamLimits::Held> slot;
+        if (timeout_ms > 0) {
+            if (!s.longpoll_limits.acquire(auth.user_id, auth.device_id)) {
+                MatrixError e(429, "M_LIMIT_EXCEEDED",
+                              "Too many concurrent /sync long-polls for this device or user");
+                e.extra["retry_after_ms"] = 1000;
+                throw e;
+            }
+            slot.emplace(s.longpoll_limits, auth.user_id, auth.device_id);
+        }
         SyncPresence presence(s.presence, auth.user_id, sr.set_presence);
-        // An hour at most: a forgotten long-poll must still end.
-        timeout_ms = std::min<std::int64_t>(timeout_ms, 3'600'000);
         // A client that gives up on its long-poll stops it at once.
         net::ResponseStream* out = req.stream;
         std::function<bool()> gone;
@@ -63,6 +75,12 @@ void add_sync_routes(net::Router& r, Services& s) {
         }
         auto result = co_await s.sync.wait_for(std::move(sr), std::chrono::milliseconds(timeout_ms),
                                                std::move(gone), std::move(on_gone));
+        // A logout while the long-poll waited revokes the token: what came after is not theirs.
+        if (timeout_ms > 0 && !s.accounts.token_alive(auth.token_hash)) {
+            MatrixError e(401, "M_UNKNOWN_TOKEN", "Access token has been revoked");
+            e.extra["soft_logout"] = false;
+            throw e;
+        }
         Response res;
         res.body = std::move(result.body);
         res.headers.emplace_back("Vary", "Accept-Encoding");

@@ -79,12 +79,7 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
             e.extra["retry_after_ms"] = 5000;
             throw e;
         }
-        // Released however the stream ends (return or exception).
-        struct Slot {
-            sync::StreamLimits& limits;
-            std::string user, device;
-            ~Slot() { limits.release(user, device); }
-        } slot{s.stream_limits, auth.user_id, auth.device_id};
+        sync::StreamLimits::Held slot{s.stream_limits, auth.user_id, auth.device_id};
         std::vector<std::pair<std::string, std::string>> headers{
             {"Content-Type", "text/event-stream"},
             {"Cache-Control", "no-cache, no-transform"},

@@ -191,7 +191,8 @@ int serve(const Config& cfg) {
         notifier.wake_user(user_id);
         replicator.user_changed(user_id);
     });
-    e2ee::ToDeviceService to_device(cfg.server_name, *store, cfg.to_device_max_pending);
+    e2ee::ToDeviceService to_device(cfg.server_name, *store, cfg.to_device_max_pending,
+                                    cfg.to_device_max_pending_bytes);
     to_device.on_message = [&](const std::string& user_id) {
         notifier.wake_user(user_id);
         replicator.user_changed(user_id);
@@ -216,9 +217,12 @@ int serve(const Config& cfg) {
     };
     replicator.on_resync = [&] { notifier.wake_all(); };
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
-    api::Services services{cfg,          accounts, rooms,      reader,   directory,
-                           account_data, sync,     push_rules, typing,   receipts,
-                           to_device,    keys,     key_backup, presence, stream_limits};
+    sync::StreamLimits longpoll_limits(cfg.sync_max_longpolls_per_device,
+                                       cfg.sync_max_longpolls_per_user);
+    api::Services services{cfg,        accounts,     rooms,         reader,
+                           directory,  account_data, sync,          push_rules,
+                           typing,     receipts,     to_device,     keys,
+                           key_backup, presence,     stream_limits, longpoll_limits};
     net::Router router;
     api::add_all_routes(router, services);
 

@@ -78,21 +78,47 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "sse.gzip", cfg.sync_gzip);
     get(t, "sse.max_streams_per_device", cfg.sse_max_streams_per_device);
     get(t, "sse.max_streams_per_user", cfg.sse_max_streams_per_user);
+    get(t, "sync.max_timeout_s", cfg.sync_max_timeout_s);
+    if (cfg.sync_max_timeout_s < 1)
+        throw std::runtime_error("sync.max_timeout_s must be at least 1");
+    get(t, "sync.max_longpolls_per_device", cfg.sync_max_longpolls_per_device);
+    get(t, "sync.max_longpolls_per_user", cfg.sync_max_longpolls_per_user);
     get(t, "to_device.max_pending_per_device", cfg.to_device_max_pending);
     if (cfg.to_device_max_pending < 1)
         throw std::runtime_error("to_device.max_pending_per_device must be at least 1");
+    get(t, "to_device.max_pending_bytes_per_device", cfg.to_device_max_pending_bytes);
+    if (cfg.to_device_max_pending_bytes < 1)
+        throw std::runtime_error("to_device.max_pending_bytes_per_device must be at least 1");
     get(t, "presence.enabled", cfg.presence_enabled);
     get(t, "presence.offline_after_s", cfg.presence_offline_after_s);
     if (cfg.presence_offline_after_s < 1)
         throw std::runtime_error("presence.offline_after_s must be at least 1");
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
+    get_rate(t, "rate_limit.failed_password", cfg.failed_password_rate_limit);
+    if (auto* proxies = t["http"]["trusted_proxies"].as_array()) {
+        cfg.http.trusted_proxies.clear();
+        for (const auto& p : *proxies) {
+            auto ip = p.value<std::string>();
+            if (!ip) throw std::runtime_error("http.trusted_proxies must be a list of addresses");
+            cfg.http.trusted_proxies.push_back(*ip);
+        }
+    }
     std::int64_t body = static_cast<std::int64_t>(cfg.http.max_body_bytes);
     std::int64_t header = static_cast<std::int64_t>(cfg.http.max_header_bytes);
     get(t, "http.max_body_bytes", body);
     get(t, "http.max_header_bytes", header);
     cfg.http.max_body_bytes = static_cast<std::size_t>(body);
     cfg.http.max_header_bytes = static_cast<std::size_t>(header);
+    std::int64_t conns = static_cast<std::int64_t>(cfg.http.max_connections);
+    std::int64_t per_address = static_cast<std::int64_t>(cfg.http.max_connections_per_address);
+    get(t, "http.max_connections", conns);
+    get(t, "http.max_connections_per_address", per_address);
+    if (conns < 0 || per_address < 1)
+        throw std::runtime_error("http.max_connections must be >= 0 and "
+                                 "http.max_connections_per_address >= 1");
+    cfg.http.max_connections = static_cast<std::size_t>(conns);
+    cfg.http.max_connections_per_address = static_cast<std::size_t>(per_address);
     get_seconds(t, "http.idle_timeout_s", cfg.http.idle_timeout);
     get_seconds(t, "http.request_timeout_s", cfg.http.request_timeout);
     get_seconds(t, "http.write_timeout_s", cfg.http.write_timeout);
@@ -111,15 +137,23 @@ const char* config_keys_help() {
   log_level = "info"                   trace | debug | info | warn | error
   worker_threads = 2                   threads for password hashing
   [rate_limit.login]                   per client address: enabled = true,
-  [rate_limit.register]                  per_second = 0.5, burst = 10
+  [rate_limit.register]                  per_second = 0.5, burst = 10 (register also
+                                         covers /register/available and token validity)
+  [rate_limit.failed_password]         wrong passwords per account: per_second = 0.17, burst = 5
   [sse]   heartbeat_interval_s = 5, allow_query_token = true,
           max_streams_per_device = 4, max_streams_per_user = 20,
           gzip = true (also /sync, for clients sending Accept-Encoding: gzip)
+  [sync]  max_timeout_s = 180 (a longer long-poll timeout is cut to this),
+          max_longpolls_per_device = 4, max_longpolls_per_user = 50
   [http]  max_body_bytes = 1048576, max_header_bytes = 16384,
           idle_timeout_s = 75, request_timeout_s = 30, write_timeout_s = 60,
-          send_thread = true (a fan-out's socket writes on a second thread)
+          send_thread = true (a fan-out's socket writes on a second thread),
+          max_connections = 0 (0: the descriptor limit less 256),
+          max_connections_per_address = 4096,
+          trusted_proxies = [] (addresses whose X-Forwarded-For names the client)
   [presence] enabled = true, offline_after_s = 30
-  [to_device] max_pending_per_device = 10000
+  [to_device] max_pending_per_device = 10000, max_pending_bytes_per_device = 16777216
+          (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
 )";
 }
 

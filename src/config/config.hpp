@@ -25,6 +25,8 @@ struct Config {
     account::HashCost password_hash_cost = account::HashCost::interactive;
     RateLimit login_rate_limit;
     RateLimit register_rate_limit;
+    // Wrong passwords per account (login and the UIA password stage), from any address.
+    RateLimit failed_password_rate_limit{true, 0.17, 5};
     net::HttpLimits http;
     std::string log_level = "info";
     std::size_t worker_threads = 2; // for password hashing
@@ -36,8 +38,13 @@ struct Config {
     bool sync_gzip = true;
     std::int64_t sse_max_streams_per_device = 4;
     std::int64_t sse_max_streams_per_user = 20;
+    // Long-poll /sync: the longest `timeout` honoured, and concurrent long-polls at most.
+    std::int64_t sync_max_timeout_s = 180;
+    std::int64_t sync_max_longpolls_per_device = 4;
+    std::int64_t sync_max_longpolls_per_user = 50;
     // To-device messages kept per device until acknowledged; the oldest go beyond this.
     std::int64_t to_device_max_pending = 10000;
+    std::int64_t to_device_max_pending_bytes = 16 << 20; // of content, per device
     bool presence_enabled = true;
     std::int64_t presence_offline_after_s = 30; // after the last sync ends
 };

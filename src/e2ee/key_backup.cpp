@@ -70,7 +70,7 @@ json::object KeyBackupService::version_info(const std::string& user_id,
     auto v = require_version(user_id, version);
     auto out = etag_and_count(user_id, v.version);
     out["algorithm"] = v.algorithm;
-    out["auth_data"] = json::parse(v.auth_data);
+    out["auth_data"] = json_fields::parse_stored(v.auth_data);
     out["version"] = std::to_string(v.version);
     return out;
 }
@@ -110,7 +110,8 @@ json::object KeyBackupService::put_keys(const std::string& user_id, const std::s
             auto existing =
                 store_.backup_keys(user_id, *n, std::string(room_id), std::string(session_id));
             if (!existing.empty() &&
-                !better(data.get_object(), json::parse(existing.front().json).as_object()))
+                !better(data.get_object(),
+                        json_fields::parse_stored(existing.front().json).as_object()))
                 continue;
             keep.push_back(store::BackupKey{std::string(room_id), std::string(session_id),
                                             json::serialize(data)});
@@ -127,13 +128,13 @@ json::object KeyBackupService::get_keys(const std::string& user_id, const std::s
     auto keys = store_.backup_keys(user_id, v.version, room_id, session_id);
     if (session_id) {
         if (keys.empty()) throw not_found("No backed-up key for this session");
-        return json::parse(keys.front().json).as_object();
+        return json_fields::parse_stored(keys.front().json).as_object();
     }
     json::object rooms;
     for (const auto& k : keys) {
         auto& room = rooms[k.room_id];
         if (!room.is_object()) room = json::object{{"sessions", json::object{}}};
-        room.as_object()["sessions"].as_object()[k.session_id] = json::parse(k.json);
+        room.as_object()["sessions"].as_object()[k.session_id] = json_fields::parse_stored(k.json);
     }
     if (room_id) {
         auto it = rooms.find(*room_id);

@@ -18,7 +18,7 @@ MatrixError invalid_signature(const std::string& m) {
 }
 
 json::object parse_object(const std::string& text) {
-    return json::parse(text).as_object();
+    return json_fields::parse_stored(text).as_object();
 }
 
 // The signed content of a key object: what signatures cover.
@@ -199,7 +199,7 @@ json::object KeyService::claim(const json::object& one_time_keys) {
                 store_.claim_key(user_id, std::string(device), std::string(algorithm.get_string()));
             if (!key) continue;
             if (on_key_counts_changed) on_key_counts_changed(user_id);
-            per_user[device] = json::object{{key->key_id, json::parse(key->json)}};
+            per_user[device] = json::object{{key->key_id, json_fields::parse_stored(key->json)}};
         }
         if (!per_user.empty()) out[user_id] = std::move(per_user);
     }
@@ -219,7 +219,7 @@ bool KeyService::cross_signing_needs_auth(const std::string& user_id, const json
         const auto* v = body.if_contains(field);
         if (!v) continue;
         auto stored = store_.cross_signing_key(user_id, usage);
-        if (!stored || json::parse(*stored) != *v) return true;
+        if (!stored || json_fields::parse_stored(*stored) != *v) return true;
     }
     return false;
 }

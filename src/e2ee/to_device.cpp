@@ -2,6 +2,8 @@
 
 #include "util/ids.hpp"
 #include "util/matrix_error.hpp"
+#include <map>
+#include <optional>
 #include <set>
 
 namespace myelin::e2ee {
@@ -13,6 +15,7 @@ void ToDeviceService::send(const std::string& sender, const std::string& sender_
                            const json::object& messages) {
     std::vector<store::ToDeviceMessage> out;
     std::set<std::string> recipients;
+    std::map<std::string, std::optional<std::set<std::string>>> devices_of; // looked up once
     for (const auto& [user, devices] : messages) {
         std::string user_id(user);
         if (!ids::valid_user_id(user_id)) throw invalid_param("Malformed user id " + user_id);
@@ -20,13 +23,17 @@ void ToDeviceService::send(const std::string& sender, const std::string& sender_
         if (ids::server_of(user_id) != server_name_) continue;
         for (const auto& [device, content] : devices.get_object()) {
             if (!content.is_object()) throw bad_json("each message content must be an object");
-            std::vector<std::string> targets;
-            if (device == "*") {
-                for (const auto& d : store_.list_devices(user_id))
-                    targets.push_back(d.device_id);
-            } else {
-                targets.emplace_back(device);
+            auto& known = devices_of[user_id];
+            if (!known) {
+                known.emplace();
+                for (auto& d : store_.list_devices(user_id))
+                    known->insert(std::move(d.device_id));
             }
+            std::vector<std::string> targets;
+            if (device == "*")
+                targets.assign(known->begin(), known->end());
+            else if (known->count(std::string(device)))
+                targets.emplace_back(device);
             auto text = json::serialize(content);
             for (auto& d : targets)
                 out.push_back(store::ToDeviceMessage{user_id, std::move(d), sender, type, text, 0});
@@ -37,7 +44,7 @@ void ToDeviceService::send(const std::string& sender, const std::string& sender_
     std::set<std::pair<std::string, std::string>> devices;
     for (const auto& m : out)
         if (devices.emplace(m.user_id, m.device_id).second)
-            store_.trim_to_device(m.user_id, m.device_id, max_pending_);
+            store_.trim_to_device(m.user_id, m.device_id, max_pending_, max_pending_bytes_);
     if (on_message)
         for (const auto& u : recipients)
             on_message(u);

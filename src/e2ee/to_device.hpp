@@ -1,7 +1,8 @@
 #pragma once
 // Send-to-device messaging: messages addressed to devices, kept until the device acknowledges
-// them by syncing from a token at or past them, and at most `max_pending` per device (a device
-// that never comes back must not make the table grow without bound; the oldest go first).
+// them by syncing from a token at or past them, and at most `max_pending` messages and
+// `max_pending_bytes` of content per device (a device that never comes back must not make the
+// table grow without bound; the oldest go first).
 #include "store/store.hpp"
 #include <boost/json.hpp>
 #include <functional>
@@ -10,13 +11,16 @@ namespace myelin::e2ee {
 
 class ToDeviceService {
 public:
-    ToDeviceService(std::string server_name, store::Store& store, std::int64_t max_pending = 10000)
+    ToDeviceService(std::string server_name, store::Store& store, std::int64_t max_pending = 10000,
+                    std::int64_t max_pending_bytes = 16 << 20)
         : server_name_(std::move(server_name))
         , store_(store)
-        , max_pending_(max_pending) {}
+        , max_pending_(max_pending)
+        , max_pending_bytes_(max_pending_bytes) {}
 
     // `messages` is {user_id: {device_id or "*": content}}. Remote users are skipped (no
-    // federation yet); a repeated transaction id is accepted and does nothing.
+    // federation yet), and so are devices that do not exist (nothing would ever collect their
+    // messages); a repeated transaction id is accepted and does nothing.
     void send(const std::string& sender, const std::string& sender_device, const std::string& type,
               const std::string& txn_id, const boost::json::object& messages);
 
@@ -26,6 +30,7 @@ private:
     std::string server_name_;
     store::Store& store_;
     std::int64_t max_pending_;
+    std::int64_t max_pending_bytes_;
 };
 
 } // namespace myelin::e2ee

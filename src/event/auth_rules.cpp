@@ -302,4 +302,12 @@ AuthDecision check_auth(const json::object& e, const StateMap& s, const RoomVers
     return allow();
 }
 
+bool redaction_allowed(const json::object& redaction, const std::string& target_sender,
+                       const StateMap& state, const RoomVersion& v) {
+    auto sender = str(redaction, "sender");
+    if (!sender.empty() && sender == target_sender) return true;
+    auto pl = PowerLevels::from_state(state, v);
+    return pl.user_level(sender) >= pl.redact();
+}
+
 } // namespace myelin::event

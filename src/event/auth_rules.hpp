@@ -23,4 +23,10 @@ std::vector<StateKey> auth_event_keys(const boost::json::object& event, const Ro
 AuthDecision check_auth(const boost::json::object& event, const StateMap& state,
                         const RoomVersion& v);
 
+// Whether a redaction may take effect on its target (spec "Redactions", room versions 3 and
+// later): its sender has the "redact" power level in `state`, or redacts an event of their
+// own. Every path that stores or applies a redaction asks this.
+bool redaction_allowed(const boost::json::object& redaction, const std::string& target_sender,
+                       const StateMap& state, const RoomVersion& v);
+
 } // namespace myelin::event

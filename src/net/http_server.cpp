@@ -3,6 +3,7 @@
 #include "net/cors.hpp"
 #include "net/response_stream.hpp"
 #include "util/matrix_error.hpp"
+#include "util/utf8.hpp"
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,8 +11,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/url/parse.hpp>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sstream>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace myelin::net {
 
@@ -57,6 +61,10 @@ private:
         bool closed = false;
         std::function<void()>* on_close = nullptr;
     };
+    // What a client may pipeline behind a pending response before it counts as misbehaving.
+    static constexpr std::size_t kMaxPipelinedBytes = 64 * 1024;
+    static void arm_close_watch(std::shared_ptr<State> state,
+                                std::shared_ptr<HttpServer::Connection> conn);
     std::shared_ptr<HttpServer::Connection> c_;
     std::chrono::seconds write_timeout_;
     SocketWriter* writer_; // null: every send() on the event loop
@@ -70,9 +78,47 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpLimits li
     , router_(router)
     , limits_(limits)
     , writer_(limits.send_thread ? std::make_unique<SocketWriter>() : nullptr)
-    , acceptor_(io) {}
+    , acceptor_(io) {
+    max_connections_ = limits.max_connections;
+    if (max_connections_ == 0) {
+        rlimit lim{};
+        auto fds = getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
+        max_connections_ =
+            fds > 2 * HttpLimits::kReservedFds ? fds - HttpLimits::kReservedFds : fds / 2;
+    }
+    spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+    if (spare_fd_ >= 0) ::close(spare_fd_);
+}
+
+bool HttpServer::admit(const std::string& ip) {
+    if (connections_.size() >= max_connections_) return false;
+    auto& n = per_address_[ip];
+    if (n >= limits_.max_connections_per_address) return false;
+    ++n;
+    return true;
+}
+
+void HttpServer::release(const std::string& ip) {
+    if (auto it = per_address_.find(ip); it != per_address_.end() && --it->second == 0)
+        per_address_.erase(it);
+}
+
+asio::awaitable<void> HttpServer::shed_one() {
+    boost::system::error_code ec;
+    if (spare_fd_ >= 0) {
+        ::close(spare_fd_);
+        spare_fd_ = -1;
+        tcp::socket s = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+        s.close(ec);
+        spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    // No spare (or it could not be had back): back off briefly instead of spinning.
+    asio::steady_timer t(io_, std::chrono::milliseconds(spare_fd_ >= 0 ? 1 : 50));
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+}
 
 void HttpServer::listen(const std::string& host, unsigned short port) {
     tcp::endpoint ep(asio::ip::make_address(host), port);
@@ -104,19 +150,32 @@ asio::awaitable<void> HttpServer::accept_loop() {
         tcp::socket sock = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
         if (ec) {
             if (stopping_ || ec == asio::error::operation_aborted) break;
-            // EMFILE and friends: back off briefly instead of spinning.
             spdlog::warn("accept failed: {}", ec.message());
-            asio::steady_timer t(io_, std::chrono::milliseconds(50));
-            co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+            co_await shed_one(); // EMFILE and friends
+            continue;
+        }
+        auto ip = sock.remote_endpoint(ec).address().to_string();
+        if (ec || !admit(ip)) {
+            // Over a limit: closed at once, before any byte is read (the client sees a reset
+            // or end-of-file and may retry later).
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_refusal_log_ >= std::chrono::seconds(1)) { // a flood logs once a second
+                last_refusal_log_ = now;
+                spdlog::warn("refusing connections: {} open, {} from {}", connections_.size(),
+                             per_address_.count(ip) ? per_address_[ip] : 0, ip);
+            }
+            sock.close(ec);
             continue;
         }
         sock.set_option(tcp::no_delay(true), ec);
         auto c = std::make_shared<Connection>(std::move(sock));
-        c->remote_ip =
-            beast::get_lowest_layer(c->stream).socket().remote_endpoint(ec).address().to_string();
+        c->remote_ip = ip;
         connections_.push_back(c);
         auto it = std::prev(connections_.end());
-        asio::co_spawn(io_, serve(c), [this, it](std::exception_ptr) { connections_.erase(it); });
+        asio::co_spawn(io_, serve(c), [this, it, ip](std::exception_ptr) {
+            connections_.erase(it);
+            release(ip);
+        });
     }
 }
 
@@ -160,25 +219,38 @@ ConnectionStream::begin(unsigned status,
     co_return co_await write(text);
 }
 
-// Waits for the socket to become readable without consuming anything: end-of-file (nothing
-// available) or an error means the client has gone; bytes waiting are a pipelined request,
-// left in place for the next turn of the connection loop.
+// Watches the socket while a response is pending (a long-poll, a stream) to see the client go.
+// Bytes that arrive meanwhile are a pipelined request: they are read into the connection's
+// buffer, where the next turn of the connection loop finds them, and the watch goes on. (A
+// watch that stopped at the first byte could no longer see the close behind it: a client that
+// sent one byte and closed held its socket, in CLOSE_WAIT, until the long-poll's timeout.)
+// End-of-file, an error, or more pipelined bytes than a request may have, end the response.
 void ConnectionStream::watch_close() {
     if (watching_) return;
     watching_ = true;
     state_->on_close = &on_close;
-    auto state = state_;
-    auto conn = c_;
-    beast::get_lowest_layer(conn->stream)
-        .socket()
-        .async_wait(tcp::socket::wait_read, [state, conn](boost::system::error_code ec) {
-            if (state->closed) return;
-            auto& sock = beast::get_lowest_layer(conn->stream).socket();
-            boost::system::error_code ignore;
-            if (!ec && sock.available(ignore) > 0) return;
-            state->closed = true;
-            if (state->on_close && *state->on_close) (*state->on_close)();
-        });
+    arm_close_watch(state_, c_);
+}
+
+void ConnectionStream::arm_close_watch(std::shared_ptr<State> state,
+                                       std::shared_ptr<HttpServer::Connection> conn) {
+    auto& socket = beast::get_lowest_layer(conn->stream).socket();
+    socket.async_wait(tcp::socket::wait_read, [state, conn](boost::system::error_code ec) {
+        if (state->closed) return; // the response is done; the connection loop reads now
+        auto& sock = beast::get_lowest_layer(conn->stream).socket();
+        bool gone = bool(ec) || conn->buffer.size() >= kMaxPipelinedBytes;
+        if (!gone) {
+            if (!sock.non_blocking()) sock.non_blocking(true, ec);
+            auto room = kMaxPipelinedBytes - conn->buffer.size();
+            std::size_t n = ec ? 0 : sock.read_some(conn->buffer.prepare(room), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+            gone = bool(ec); // eof included
+            if (!gone) conn->buffer.commit(n);
+        }
+        if (!gone) return arm_close_watch(state, conn);
+        state->closed = true;
+        if (state->on_close && *state->on_close) (*state->on_close)();
+    });
 }
 
 asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
@@ -233,15 +305,52 @@ asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
 }
 } // namespace
 
+std::string HttpServer::client_address(const std::string& peer,
+                                       std::string_view forwarded_for) const {
+    const auto& trusted = limits_.trusted_proxies;
+    auto is_proxy = [&](std::string_view ip) {
+        return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+    };
+    if (forwarded_for.empty() || !is_proxy(peer)) return peer;
+    // Each proxy appends the address it heard from: walk back over our own proxies.
+    std::string_view rest = forwarded_for;
+    while (!rest.empty()) {
+        auto comma = rest.rfind(',');
+        auto entry = rest.substr(comma == std::string_view::npos ? 0 : comma + 1);
+        rest = rest.substr(0, comma == std::string_view::npos ? 0 : comma);
+        while (!entry.empty() && entry.front() == ' ')
+            entry.remove_prefix(1);
+        while (!entry.empty() && entry.back() == ' ')
+            entry.remove_suffix(1);
+        boost::system::error_code ec;
+        auto addr = asio::ip::make_address(entry, ec);
+        if (ec) return peer; // not an address: the header cannot be trusted
+        if (!is_proxy(addr.to_string())) return addr.to_string();
+    }
+    return peer;
+}
+
 asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest& msg) {
     auto url = boost::urls::parse_origin_form(msg.target());
     if (!url) co_return error_response(400, "M_UNRECOGNIZED", "Malformed request target");
     req.path = std::string(url->encoded_path());
+    // Decoded path segments and query values become ids, types and state keys that are stored
+    // and later written into JSON: anything but valid UTF-8 without control characters is
+    // refused here, before any handler sees it.
     std::vector<std::string> segments;
-    for (auto seg : url->segments())
+    for (auto seg : url->segments()) {
+        if (!util::valid_path_text(seg))
+            co_return error_response(400, "M_INVALID_PARAM",
+                                     "The request path is not valid UTF-8 text");
         segments.emplace_back(seg);
-    for (auto p : url->params())
+    }
+    for (auto p : url->params()) {
+        if (!util::valid_utf8(p.key) || !util::valid_utf8(p.value) ||
+            p.value.find('\0') != std::string::npos)
+            co_return error_response(400, "M_INVALID_PARAM",
+                                     "A query parameter is not valid UTF-8");
         req.query.emplace(p.key, p.has_value ? p.value : std::string());
+    }
 
     if (req.method == http::verb::options) {
         Response r;
@@ -316,6 +425,11 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     stream.expires_after(limits_.request_timeout);
     co_await http::async_read_header(stream, c.buffer, parser,
                                      asio::redirect_error(use_awaitable, ec));
+    // RFC 9112 §6.1: a request whose last transfer coding is not chunked has no knowable
+    // length. Read as "no body", its body would run as the next request: refused, and closed.
+    bool bad_coding =
+        !ec && parser.get().count(http::field::transfer_encoding) && !parser.chunked();
+    if (bad_coding) ec = http::error::bad_transfer_encoding;
     if (!ec && parser.get()[http::field::expect] == "100-continue") {
         http::response<http::empty_body> cont{http::status::continue_, 11};
         co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
@@ -350,7 +464,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     req.method = msg.method();
     req.headers = &msg.base();
     req.body = std::move(msg.body());
-    req.remote_ip = c.remote_ip;
+    req.remote_ip = client_address(c.remote_ip, msg["X-Forwarded-For"]);
     stream.expires_never(); // long-polls and streams wait as long as they need
     ConnectionStream body_stream(c.shared_from_this(), limits_.write_timeout, writer_.get());
     req.stream = &body_stream;

@@ -9,6 +9,8 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <unordered_map>
+#include <vector>
 
 namespace myelin::net {
 
@@ -21,6 +23,14 @@ struct HttpLimits {
     // Streamed responses' send() calls in a burst (a fan-out) run on a second thread
     // (net/socket_writer.hpp).
     bool send_thread = true;
+    // Open connections at most: 0 takes the descriptor limit less kReservedFds, which stay
+    // free for the database, files and the spare descriptor that sheds connections beyond it.
+    std::size_t max_connections = 0;
+    std::size_t max_connections_per_address = 4096;
+    static constexpr std::size_t kReservedFds = 256;
+    // Reverse proxies whose X-Forwarded-For is believed: the client address is its rightmost
+    // entry that is not itself one of them. Nobody else's header counts.
+    std::vector<std::string> trusted_proxies;
 };
 
 class HttpServer {
@@ -53,7 +63,20 @@ private:
     HttpLimits limits_;
     std::unique_ptr<SocketWriter> writer_; // with limits_.send_thread
     boost::asio::ip::tcp::acceptor acceptor_;
+    // Takes a connection's place in the counts, or refuses it (false) past a limit.
+    bool admit(const std::string& ip);
+    void release(const std::string& ip);
+    // Accepts and closes at once what the descriptor table has no room for (EMFILE), so a
+    // flood is shed instead of spinning in accept; a spare descriptor makes that possible.
+    boost::asio::awaitable<void> shed_one();
+    // The client's address: the peer's, or, behind a trusted proxy, what it forwarded.
+    std::string client_address(const std::string& peer, std::string_view forwarded_for) const;
+
     std::list<std::weak_ptr<Connection>> connections_;
+    std::unordered_map<std::string, std::size_t> per_address_;
+    std::size_t max_connections_ = 0;
+    int spare_fd_ = -1;
+    std::chrono::steady_clock::time_point last_refusal_log_{};
     bool stopping_ = false;
 };
 

@@ -1,10 +1,9 @@
 #include "push/evaluator.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
+#include <cstdint>
 #include <limits>
-#include <span>
 #include <string_view>
 #include <vector>
 
@@ -73,12 +72,14 @@ bool is_word(char32_t c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-// Runs the pattern as an NFA over the text: O(text * pattern), whatever the pattern, unlike a
-// backtracking regex. Without `words` the whole text must match. With `words` any substring
-// may, if it starts and ends at a word boundary: the text's edge, or a non-word character on
-// either side of the cut (so "@room" is found in "x@room", but "alice" is not in "alicex").
-// A pattern without wildcards (display names, user localparts, most content rules: what every
-// member of a fanned-out room evaluates) is a substring search instead, with the same result.
+// Runs the pattern as an NFA over the text, its states a bitset (bit p: the first p tokens
+// matched), so a step costs a few word operations per 64 pattern tokens: O(text * pattern/64),
+// whatever the pattern, unlike a backtracking regex. Without `words` the whole text must
+// match. With `words` any substring may, if it starts and ends at a word boundary: the text's
+// edge, or a non-word character on either side of the cut (so "@room" is found in "x@room",
+// but "alice" is not in "alicex"). A pattern without wildcards (display names, user
+// localparts, most content rules: what every member of a fanned-out room evaluates) is a
+// substring search instead, with the same result.
 bool glob_match(const std::u32string& pat, const std::u32string& text, bool words) {
     const std::size_t m = pat.size(), n = text.size();
     auto boundary = [&](std::size_t i) {
@@ -91,29 +92,51 @@ bool glob_match(const std::u32string& pat, const std::u32string& text, bool word
             if (boundary(at) && boundary(at + m)) return true;
         return false;
     }
-    // The NFA's two state rows; on the stack for patterns of usual length.
-    constexpr std::size_t kInline = 64;
-    std::array<char, 2 * (kInline + 1)> inline_rows{};
-    std::vector<char> heap_rows(m + 1 > kInline + 1 ? 2 * (m + 1) : 0);
-    char* rows = heap_rows.empty() ? inline_rows.data() : heap_rows.data();
-    std::span<char> cur(rows, m + 1), next(rows + m + 1, m + 1);
+    using Bits = std::vector<std::uint64_t>;
+    const std::size_t nw = (m + 1 + 63) / 64; // bits 0..m
+    auto bit = [](Bits& b, std::size_t p) { b[p / 64] |= std::uint64_t{1} << (p % 64); };
+    auto has = [](const Bits& b, std::size_t p) { return (b[p / 64] >> (p % 64)) & 1; };
+    // Per-token masks: where a `*` stands, where `?` stands, and where each literal does.
+    Bits run(nw), any(nw);
+    std::vector<std::pair<char32_t, Bits>> literal;
+    for (std::size_t p = 0; p < m; ++p) {
+        if (pat[p] == kAnyRun) {
+            bit(run, p);
+        } else if (pat[p] == kAnyOne) {
+            bit(any, p);
+        } else {
+            auto it = std::find_if(literal.begin(), literal.end(),
+                                   [&](const auto& l) { return l.first == pat[p]; });
+            if (it == literal.end()) it = literal.insert(literal.end(), {pat[p], Bits(nw)});
+            bit(it->second, p);
+        }
+    }
+    std::sort(literal.begin(), literal.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    Bits cur(nw), next(nw);
     for (std::size_t i = 0;; ++i) {
-        if (i == 0 || (words && boundary(i))) cur[0] = 1;
-        for (std::size_t p = 0; p < m; ++p) // a run of `*` may match nothing
-            if (cur[p] && pat[p] == kAnyRun) cur[p + 1] = 1;
-        if (cur[m] && (words ? boundary(i) : i == n)) return true;
+        if (i == 0 || (words && boundary(i))) bit(cur, 0);
+        // A `*` may match nothing: its state also stands for the one after it (consecutive
+        // stars were merged when compiling, so one step reaches every such state).
+        std::uint64_t carry = 0;
+        for (std::size_t w = 0; w < nw; ++w) {
+            auto s = cur[w] & run[w];
+            cur[w] |= (s << 1) | carry;
+            carry = s >> 63;
+        }
+        if (has(cur, m) && (words ? boundary(i) : i == n)) return true;
         if (i == n) return false;
+        const Bits* lit = nullptr;
+        auto found = std::lower_bound(literal.begin(), literal.end(), text[i],
+                                      [](const auto& l, char32_t c) { return l.first < c; });
+        if (found != literal.end() && found->first == text[i]) lit = &found->second;
         bool alive = false;
-        std::fill(next.begin(), next.end(), 0);
-        for (std::size_t p = 0; p < m; ++p) {
-            if (!cur[p]) continue;
-            if (pat[p] == kAnyRun)
-                next[p] = 1;
-            else if (pat[p] == kAnyOne || pat[p] == text[i])
-                next[p + 1] = 1;
-            else
-                continue;
-            alive = true;
+        carry = 0;
+        for (std::size_t w = 0; w < nw; ++w) {
+            auto step = cur[w] & (any[w] | (lit ? (*lit)[w] : 0));
+            next[w] = (step << 1) | carry | (cur[w] & run[w]);
+            carry = step >> 63;
+            alive |= next[w] != 0;
         }
         if (!alive && !words) return false;
         std::swap(cur, next);

@@ -43,6 +43,40 @@ void check_actions(const json::value& actions) {
         }
     }
 }
+// Every rule of every recipient is evaluated against every message, on the event loop: a
+// user's own rules are bounded in number, in conditions and in pattern length (the evaluator
+// is linear in each, so these bounds cap what one message can cost).
+constexpr std::size_t kMaxRuleIdBytes = 255;
+constexpr std::size_t kMaxUserRules = 500;
+constexpr std::size_t kMaxConditions = 20;
+constexpr std::size_t kMaxPatternBytes = 1000;
+
+void check_pattern(std::string_view pattern) {
+    if (pattern.size() > kMaxPatternBytes)
+        throw invalid_param("A push rule pattern is at most 1000 bytes");
+}
+
+void check_conditions(const json::array& conditions) {
+    if (conditions.size() > kMaxConditions)
+        throw invalid_param("A push rule has at most 20 conditions");
+    for (const auto& c : conditions) {
+        if (!c.is_object()) throw bad_json("conditions must be objects");
+        for (const char* key : {"pattern", "key", "value", "is"})
+            if (const auto* v = c.get_object().if_contains(key); v && v->is_string())
+                check_pattern(v->get_string());
+    }
+}
+
+std::size_t user_rule_count(const json::object& ruleset) {
+    std::size_t n = 0;
+    for (const char* k : kKinds)
+        if (const auto* rules = ruleset.if_contains(k); rules && rules->is_array())
+            for (const auto& r : rules->get_array())
+                if (const auto* d = r.is_object() ? r.get_object().if_contains("default") : nullptr;
+                    d && d->is_bool() && !d->get_bool())
+                    ++n;
+    return n;
+}
 } // namespace
 
 json::object PushRuleService::ruleset(const std::string& user_id) {
@@ -97,6 +131,7 @@ void PushRuleService::put_rule(const std::string& user_id, const std::string& ki
         throw invalid_param("Rule ids starting with '.' are reserved for server-default rules");
     if (rule_id.find('/') != std::string::npos || rule_id.find('\\') != std::string::npos)
         throw invalid_param("Rule ids may not contain '/' or '\\'");
+    if (rule_id.size() > kMaxRuleIdBytes) throw invalid_param("Rule ids are at most 255 bytes");
     const auto* actions = body.if_contains("actions");
     if (!actions) throw missing_param("Missing 'actions'");
     check_actions(*actions);
@@ -105,16 +140,21 @@ void PushRuleService::put_rule(const std::string& user_id, const std::string& ki
     if (kind == "override" || kind == "underride") {
         const auto* conds = body.if_contains("conditions");
         if (conds && !conds->is_array()) throw bad_json("conditions must be a list");
+        if (conds) check_conditions(conds->get_array());
         rule["conditions"] = conds ? *conds : json::array{};
     } else if (kind == "content") {
         const auto* pattern = body.if_contains("pattern");
         if (!pattern || !pattern->is_string())
             throw missing_param("Content rules need a 'pattern'");
+        check_pattern(pattern->get_string());
         rule["pattern"] = *pattern;
     }
     auto rs = ruleset(user_id);
     auto& rules = rules_of(rs, kind);
     if (auto i = find_rule(rules, rule_id); i >= 0) rules.erase(rules.begin() + i);
+    if (user_rule_count(rs) >= kMaxUserRules)
+        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+                          "A user may have at most 500 push rules of their own");
     // User rules go before the server-default rules of their kind unless placed explicitly.
     std::size_t pos = 0;
     while (pos < rules.size() && !rules[pos].as_object().at("default").as_bool())

@@ -1,5 +1,7 @@
 #include "room/event.hpp"
 
+#include "util/json_fields.hpp"
+
 namespace myelin::room {
 
 const boost::json::object& Event::content() const {
@@ -10,7 +12,7 @@ const boost::json::object& Event::content() const {
 
 EventPtr parse_event(store::StoredEvent row) {
     auto e = std::make_shared<Event>();
-    e->pdu = boost::json::parse(row.json).as_object();
+    e->pdu = json_fields::parse_stored(row.json).as_object();
     e->row = std::move(row);
     return e;
 }

@@ -45,13 +45,18 @@ json::object default_power_levels(const event::RoomVersion& v, const std::string
                         {"notifications", json::object{{"room", 50}}}};
 }
 
+// One createRoom makes one event per entry, on the event loop, while every other client
+// waits: the lists are bounded (Element sends a handful).
+constexpr std::size_t kMaxInitialState = 100;
+constexpr std::size_t kMaxInvites = 100;
+
+} // namespace
+
 struct StateEntry {
     std::string type;
     std::string state_key;
     json::object content;
 };
-
-} // namespace
 
 std::string RoomService::create_room(const Actor& actor, const json::object& body) {
     // --- validate everything before the first event is written
@@ -72,6 +77,8 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
 
     std::vector<std::string> invitees;
     if (const auto* inv = jf::opt_array(body, "invite"))
+        if (inv->size() > kMaxInvites) throw invalid_param("'invite' lists more than 100 users");
+    if (const auto* inv = jf::opt_array(body, "invite"))
         for (const auto& u : *inv) {
             if (!u.is_string()) throw bad_json("'invite' must be a list of user ids");
             if (!ids::valid_user_id(u.get_string()))
@@ -89,6 +96,9 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
     }
 
     std::vector<StateEntry> initial_state;
+    if (const auto* st = jf::opt_array(body, "initial_state"))
+        if (st->size() > kMaxInitialState)
+            throw invalid_param("'initial_state' has more than 100 entries");
     if (const auto* st = jf::opt_array(body, "initial_state"))
         for (const auto& v : *st) {
             if (!v.is_object()) throw bad_json("initial_state entries must be objects");
@@ -149,17 +159,34 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
         room_id = "!" + util::random_letters(18) + ":" + server_name_;
         create_pdu["room_id"] = room_id;
     }
-    store_.create_room(store::RoomRecord{room_id, version->id, actor.user_id,
-                                         visibility == "public", util::now_ms()});
-    require_room(room_id);
-    store_event(room_id, create_pdu, std::nullopt);
+    // Every event of the new room in one transaction: an entry the auth rules refuse, or a
+    // crash, leaves no half-made room behind.
+    in_one_batch(room_id, [&] {
+        store_.create_room(store::RoomRecord{room_id, version->id, actor.user_id,
+                                             visibility == "public", util::now_ms()});
+        require_room(room_id);
+        store_event(room_id, create_pdu, std::nullopt);
+        send_initial_events(actor, room_id, *version, preset, is_direct, alias, invitees,
+                            std::move(initial_state), pl_override, name, topic);
+    });
+    return room_id;
+}
+
+void RoomService::send_initial_events(const Actor& actor, const std::string& room_id,
+                                      const event::RoomVersion& version, const std::string& preset,
+                                      bool is_direct, const std::optional<std::string>& alias,
+                                      const std::vector<std::string>& invitees,
+                                      std::vector<StateEntry> initial_state,
+                                      const json::object* pl_override,
+                                      const std::optional<std::string>& name,
+                                      const std::optional<std::string>& topic) {
 
     auto send_state = [&](const std::string& type, const std::string& key, json::object content) {
         send_event(room_id, actor, type, std::move(content), key);
     };
     send_state("m.room.member", actor.user_id, member_content(actor.user_id, "join"));
 
-    auto pl = default_power_levels(*version, actor.user_id, preset, invitees);
+    auto pl = default_power_levels(version, actor.user_id, preset, invitees);
     if (pl_override)
         for (const auto& kv : *pl_override)
             pl[kv.key()] = kv.value();
@@ -196,7 +223,6 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
         if (is_direct) content["is_direct"] = true;
         send_event(room_id, actor, "m.room.member", std::move(content), u);
     }
-    return room_id;
 }
 
 } // namespace myelin::room

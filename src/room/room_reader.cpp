@@ -229,7 +229,7 @@ json::object RoomReader::relations(const std::string& user_id, const std::string
     auto limit = std::clamp<std::int64_t>(page.limit, 1, kMaxPageLimit);
     Visibility vis(store_, room_id, user_id);
     json::array chunk;
-    auto rows = store_.relations(event_id, rel_type, event_type, cursor, page.dir,
+    auto rows = store_.relations(room_id, event_id, rel_type, event_type, cursor, page.dir,
                                  static_cast<std::size_t>(limit + 1));
     bool more = static_cast<std::int64_t>(rows.size()) > limit;
     for (std::int64_t i = 0; i < std::min<std::int64_t>(limit, rows.size()); ++i) {

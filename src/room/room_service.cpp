@@ -15,6 +15,8 @@ namespace json = boost::json;
 
 // The spec caps a PDU at 65,536 bytes of (canonical) JSON.
 constexpr std::size_t kMaxEventBytes = 65536;
+// ... and an event type, a state key, a transaction id at 255 bytes.
+constexpr std::size_t kMaxIdBytes = 255;
 
 RoomService::RoomService(std::string server_name, store::Store& store, event::SigningKey key)
     : server_name_(std::move(server_name))
@@ -114,16 +116,27 @@ bool RoomService::joined(const std::string& room_id, const std::string& user_id)
 }
 
 namespace {
-// A view of the state for the auth rules; redacted state events count in redacted form.
+// A view of the state for the auth rules; redacted state events count in redacted form. Only
+// the entries the rules read are put in (the create event, power levels, join rules and the
+// event's own auth keys), so building it costs the same in a room of any size: a createRoom
+// with thousands of initial state events is linear, not quadratic.
 struct AuthView {
     event::StateMap map;
     std::vector<json::object> redacted; // keeps redacted copies alive
 };
 
 void build_view(const std::map<event::StateKey, EventPtr>& state, const event::RoomVersion& v,
-                AuthView& view) {
-    view.redacted.reserve(state.size());
-    for (const auto& [k, e] : state) {
+                AuthView& view, const json::object* pdu = nullptr) {
+    std::vector<event::StateKey> keys{
+        {"m.room.create", ""}, {"m.room.power_levels", ""}, {"m.room.join_rules", ""}};
+    if (pdu)
+        for (auto& k : event::auth_event_keys(*pdu, v))
+            keys.push_back(std::move(k));
+    view.redacted.reserve(keys.size());
+    for (const auto& k : keys) {
+        auto it = state.find(k);
+        if (it == state.end() || view.map.count(k)) continue;
+        const auto& e = it->second;
         if (e->row.redacted_by) {
             view.redacted.push_back(event::redact_event(e->pdu, v));
             view.map[k] = &view.redacted.back();
@@ -181,8 +194,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
                                         const std::optional<store::TxnKey>& txn) {
     auto& room = require_room(room_id);
     const auto& v = room.version;
-    AuthView view;
-    build_view(room.state, v, view);
+    check_sizes(pdu);
     // A v12 create event arrives complete: its hash already named the room.
     if (!pdu.contains("depth")) {
         const auto& head = room.head;
@@ -198,7 +210,12 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
         pdu["auth_events"] = std::move(auth_events);
     }
 
+    AuthView view;
+    build_view(room.state, v, view, &pdu);
     auto decision = event::check_auth(pdu, view.map, v);
+    std::optional<std::string> redacts;
+    if (decision.allowed && pdu.at("type").as_string() == "m.room.redaction")
+        redacts = authorise_redaction(room_id, pdu, view.map, v, decision);
     if (!decision.allowed) {
         // A retried send whose sender has since lost the right (left the room, say) still
         // gets the event it made the first time.
@@ -231,7 +248,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     if (ne.type == "m.room.member")
         if (auto* m = content.if_contains("membership"); m && m->is_string())
             ne.membership = std::string(m->get_string());
-    if (ne.type == "m.room.redaction") ne.redacts = event::redaction_target(pdu, v);
+    ne.redacts = std::move(redacts);
     if (auto* rel = content.if_contains("m.relates_to"); rel && rel->is_object()) {
         auto* t = rel->get_object().if_contains("rel_type");
         auto* id = rel->get_object().if_contains("event_id");
@@ -246,11 +263,71 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     auto stored = std::make_shared<Event>(Event{std::move(row), std::move(pdu)});
     if (replicated) own_positions_.insert(pos);
     apply_to_cache(room, stored);
-    for (const auto& cb : on_local_event)
-        cb(*stored);
-    for (const auto& cb : on_event)
-        cb(*stored);
+    if (deferred_)
+        deferred_->push_back(stored);
+    else
+        announce(*stored);
     return SendResult{stored->id(), pos};
+}
+
+// The spec's size limits on the parts of an event (the whole is checked once canonical).
+void RoomService::check_sizes(const json::object& pdu) {
+    auto too_long = [&](const char* key) {
+        const auto* v = pdu.if_contains(key);
+        return v && v->is_string() && v->get_string().size() > kMaxIdBytes;
+    };
+    if (too_long("type")) throw invalid_param("An event type is at most 255 bytes");
+    if (too_long("state_key")) throw invalid_param("A state key is at most 255 bytes");
+}
+
+// A redaction takes effect only if its sender may redact the target (event::redaction_allowed);
+// one that may not is refused, whichever endpoint sent it. A target this server does not
+// have, or that lies in another room, is redacted by nothing: sending one needs the redact
+// level (as Synapse asks), and no row is marked. Returns the target to mark.
+std::optional<std::string> RoomService::authorise_redaction(const std::string& room_id,
+                                                            const json::object& pdu,
+                                                            const event::StateMap& state,
+                                                            const event::RoomVersion& v,
+                                                            event::AuthDecision& decision) {
+    auto target_id = event::redaction_target(pdu, v);
+    if (target_id && !ids::valid_event_id(*target_id)) {
+        decision = {false, "The redacted event id is malformed"};
+        return std::nullopt;
+    }
+    auto target = target_id ? store_.get_event(*target_id) : std::nullopt;
+    bool here = target && target->room_id == room_id;
+    if (!event::redaction_allowed(pdu, here ? target->sender : std::string(), state, v)) {
+        decision = {false, "You need the redact power level to redact others' events"};
+        return std::nullopt;
+    }
+    return here ? target_id : std::nullopt;
+}
+
+void RoomService::announce(const Event& e) {
+    for (const auto& cb : on_local_event)
+        cb(e);
+    for (const auto& cb : on_event)
+        cb(e);
+}
+
+void RoomService::in_one_batch(const std::string& room_id, const std::function<void()>& writes) {
+    auto batch = store_.begin_batch();
+    std::vector<EventPtr> stored;
+    deferred_ = &stored;
+    try {
+        writes();
+        batch->commit();
+    } catch (...) {
+        // Rolled back: the cache forgets the room; nobody was told of its events.
+        deferred_ = nullptr;
+        rooms_.erase(room_id);
+        for (const auto& e : stored)
+            own_positions_.erase(e->row.stream_ordering);
+        throw;
+    }
+    deferred_ = nullptr;
+    for (const auto& e : stored)
+        announce(*e);
 }
 
 SendResult RoomService::sent_before(const std::string& event_id) {
@@ -302,6 +379,8 @@ SendResult RoomService::send_event(const std::string& room_id, const Actor& acto
     auto& room = require_room(room_id);
     // A retried transaction id is found when the event is appended (store::TxnExists).
     std::optional<store::TxnKey> txn;
+    if (txn_id && txn_id->size() > kMaxIdBytes)
+        throw invalid_param("A transaction id is at most 255 bytes");
     if (txn_id) txn = store::TxnKey{actor.user_id, actor.device_id, *txn_id};
     json::object pdu;
     pdu["type"] = type;
@@ -441,16 +520,8 @@ SendResult RoomService::redact(const Actor& actor, const std::string& room_id,
     if (!ids::valid_event_id(event_id)) throw invalid_param("Malformed event id");
     auto target = store_.get_event(event_id);
     if (!target || target->room_id != room_id) throw not_found("Unknown event");
-    // The auth rules leave the "redact" level to the serving server; this one enforces it
-    // before sending: others' events need the redact level.
-    if (target->sender != actor.user_id) {
-        auto& room = require_room(room_id);
-        AuthView view;
-        build_view(room.state, room.version, view);
-        auto pl = event::PowerLevels::from_state(view.map, room.version);
-        if (pl.user_level(actor.user_id) < pl.redact())
-            throw forbidden("You need the redact power level to redact others' events");
-    }
+    // Whether the sender may redact it is decided where every event is stored
+    // (authorise_redaction), for this endpoint and PUT /send/m.room.redaction alike.
     json::object content{{"redacts", event_id}};
     if (reason) content["reason"] = *reason;
     return send_event(room_id, actor, "m.room.redaction", std::move(content), std::nullopt, txn_id);

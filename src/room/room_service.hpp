@@ -2,6 +2,7 @@
 // Rooms: building, authorizing and storing events, and the membership operations.
 // Every write goes through send_event(), which applies the room version's authorization
 // rules against the current state before anything is stored.
+#include "event/auth_rules.hpp"
 #include "event/room_version.hpp"
 #include "event/signing_key.hpp"
 #include "event/state_map.hpp"
@@ -15,6 +16,8 @@
 #include <unordered_set>
 
 namespace myelin::room {
+
+struct StateEntry; // an initial_state entry of createRoom
 
 struct SendResult {
     std::string event_id;
@@ -132,6 +135,26 @@ private:
     void apply_to_cache(RoomCache& room, const EventPtr& e);
     // What a retried transaction id answers: the event it made the first time.
     SendResult sent_before(const std::string& event_id);
+    static void check_sizes(const boost::json::object& pdu);
+    // Runs the on_local_event and on_event callbacks for a stored event.
+    void announce(const Event& e);
+    // Runs `writes` in one store transaction: all of it is stored, or (it threw) none, and
+    // its events are announced only once committed.
+    void in_one_batch(const std::string& room_id, const std::function<void()>& writes);
+    // createRoom's events after the create event, in the spec's order.
+    void send_initial_events(const Actor& actor, const std::string& room_id,
+                             const event::RoomVersion& version, const std::string& preset,
+                             bool is_direct, const std::optional<std::string>& alias,
+                             const std::vector<std::string>& invitees,
+                             std::vector<StateEntry> initial_state,
+                             const boost::json::object* pl_override,
+                             const std::optional<std::string>& name,
+                             const std::optional<std::string>& topic);
+    std::optional<std::string> authorise_redaction(const std::string& room_id,
+                                                   const boost::json::object& pdu,
+                                                   const event::StateMap& state,
+                                                   const event::RoomVersion& v,
+                                                   event::AuthDecision& decision);
 
     std::string server_name_;
     store::Store& store_;
@@ -139,6 +162,7 @@ private:
     std::unordered_map<std::string, RoomCache> rooms_;
     std::uint64_t next_state_version_ = 1;
     std::unordered_set<std::int64_t> own_positions_;
+    std::vector<EventPtr>* deferred_ = nullptr; // inside in_one_batch: stored, not announced
 };
 
 } // namespace myelin::room

@@ -1,4 +1,5 @@
 #include "room/visibility.hpp"
+#include "util/json_fields.hpp"
 
 #include <boost/json.hpp>
 
@@ -8,7 +9,7 @@ namespace json = boost::json;
 
 namespace {
 std::optional<std::string> content_string(const store::StoredEvent& e, std::string_view key) {
-    auto v = json::parse(e.json);
+    auto v = json_fields::parse_stored(e.json);
     const auto* c = v.as_object().if_contains("content");
     if (!c || !c->is_object()) return std::nullopt;
     const auto* s = c->get_object().if_contains(key);
@@ -52,7 +53,12 @@ bool Visibility::can_see(const store::StoredEvent& e) {
 
 bool Visibility::may_read_room() {
     auto m = store_.membership(room_id_, user_id_);
-    if (m && (*m == "join" || *m == "leave" || *m == "ban")) return true;
+    if (m && *m == "join") return true;
+    // Someone who left or was banned reads what they saw while joined (can_see decides each
+    // event); one who was never joined (a rejected or revoked invite, a rescinded knock, a
+    // pre-emptive ban) has nothing to read.
+    if (m && (*m == "leave" || *m == "ban") && store_.joined_after(room_id_, user_id_, 0))
+        return true;
     return history_visibility_at(store_.max_stream_position()) == "world_readable";
 }
 

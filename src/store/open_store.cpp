@@ -27,16 +27,28 @@ std::optional<std::string> sqlite_path(const std::string& url) {
     return path;
 }
 
-// The data directory a SQLite file (or its lock file) goes in.
+// The data directory a SQLite file (or its lock file) goes in. The database holds the
+// server's signing key, password hashes and key backups: a directory made here is the
+// owner's alone (0700), and so is the file (0600; SQLite gives its -wal and -shm files the
+// database file's mode).
 void create_parent_directory(const std::string& path) {
     auto parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (parent.empty() || std::filesystem::exists(parent)) return;
+    std::filesystem::create_directories(parent);
+    std::filesystem::permissions(parent, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+}
+
+void create_private_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
 }
 
 // synchronous: "full" (durable across power loss) or "normal" (across process crashes).
 std::unique_ptr<sql::Connection> open_sqlite(const std::string& path,
                                              const std::string& synchronous) {
     create_parent_directory(path);
+    if (path != ":memory:" && !std::filesystem::exists(path)) create_private_file(path);
     auto conn = std::make_unique<sqlite::SqliteConnection>(path);
     conn->exec("PRAGMA journal_mode=WAL");
     conn->exec(synchronous == "normal" ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
@@ -66,7 +78,7 @@ std::unique_ptr<ServeLock> lock_for_serving(const std::string& url) {
     if (!path) return nullptr;
     create_parent_directory(*path);
     auto lock_path = *path + "-serve.lock";
-    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int err = errno;

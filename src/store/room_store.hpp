@@ -76,12 +76,15 @@ public:
     // false (and nothing written) when the sender's transaction id was used before.
     virtual std::optional<std::int64_t> put_to_device(const TxnKey& txn,
                                                       const std::vector<ToDeviceMessage>& msgs) = 0;
+    // The device's messages in (after, upto], oldest first, `limit` at most.
     virtual std::vector<ToDeviceMessage> to_device_for(const std::string& user_id,
                                                        const std::string& device_id,
-                                                       std::int64_t after, std::int64_t upto) = 0;
-    // Keeps the newest `keep` messages of the device (whole positions), deleting older ones.
+                                                       std::int64_t after, std::int64_t upto,
+                                                       std::int64_t limit = INT64_MAX) = 0;
+    // Keeps the newest `keep` messages of the device, and newest ones of `keep_bytes` of
+    // content at most (whole positions), deleting older ones.
     virtual void trim_to_device(const std::string& user_id, const std::string& device_id,
-                                std::int64_t keep) = 0;
+                                std::int64_t keep, std::int64_t keep_bytes = INT64_MAX) = 0;
     // Deletes what the device has acknowledged (positions <= upto).
     virtual void ack_to_device(const std::string& user_id, const std::string& device_id,
                                std::int64_t upto) = 0;
@@ -92,9 +95,11 @@ public:
     virtual void forget_room(const std::string& user_id, const std::string& room_id) = 0;
     virtual bool is_forgotten(const std::string& user_id, const std::string& room_id) = 0;
 
-    // Children of an event by relation, oldest first, after position `from` (dir 'f') or
+    // Children of an event by relation in its room (a relation sent from another room is not
+    // one), oldest first, after position `from` (dir 'f') or
     // newest first before it (dir 'b').
-    virtual std::vector<StoredEvent> relations(const std::string& event_id,
+    virtual std::vector<StoredEvent> relations(const std::string& room_id,
+                                               const std::string& event_id,
                                                const std::optional<std::string>& rel_type,
                                                const std::optional<std::string>& event_type,
                                                std::int64_t from, char dir, std::size_t limit) = 0;

@@ -87,8 +87,18 @@ public:
     virtual std::vector<std::string> drain() = 0;
 };
 
+// Writes that stand or fall together: whatever the store writes between begin_batch() and the
+// batch's commit() is rolled back if the batch is destroyed uncommitted (an error thrown
+// half-way), and lost whole if the process dies first.
+class WriteBatch {
+public:
+    virtual ~WriteBatch() = default;
+    virtual void commit() = 0;
+};
+
 class Store : public AccountStore, public MetaStore, public RoomStore, public KeyStore {
 public:
+    virtual std::unique_ptr<WriteBatch> begin_batch() = 0;
     // Flushes and checkpoints before the process exits.
     virtual void checkpoint() = 0;
     // Several processes can share this database (PostgreSQL; SQLite is one process only).

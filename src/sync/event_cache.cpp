@@ -22,13 +22,33 @@ std::shared_ptr<const SerializedEvent> EventCache::get(const store::StoredEvent&
     e->head.pop_back(); // the closing '}'
     e->sender = row.sender;
     e->type = row.type;
-    while (map_.size() >= capacity_ && !order_.empty()) {
-        map_.erase(order_.front());
+    e->bytes = measure(*e);
+    auto need = e->bytes;
+    while ((map_.size() >= capacity_ || bytes_ + need > max_bytes_) && !order_.empty()) {
+        erase(order_.front());
         order_.pop_front();
     }
     order_.push_back(row.event_id);
     map_.emplace(row.event_id, e);
+    bytes_ += need;
     return e;
+}
+
+std::size_t EventCache::measure(const SerializedEvent& e) {
+    // The strings' bytes, `unsigned` as serialized, and a map node's and key's overhead.
+    return e.head.size() + e.sender.size() + e.type.size() +
+           (e.unsigned_.empty() ? 0 : json::serialize(e.unsigned_).size()) + 160;
+}
+
+void EventCache::erase(const std::string& event_id) {
+    if (auto it = map_.find(event_id); it != map_.end()) {
+        bytes_ -= it->second->bytes;
+        map_.erase(it);
+    }
+}
+
+void EventCache::invalidate(const std::string& event_id) {
+    erase(event_id);
 }
 
 void EventCache::write(std::string& out, const SerializedEvent& e,

@@ -77,6 +77,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
         if (recompute) {
             req.since = since ? std::optional(since->pos) : std::nullopt;
             req.since_typing = since ? since->typing : 0;
+            req.since_to_device = since ? since->to_device : std::nullopt;
             req.full_state = first && !opts.resume && opts.full_state_first;
             // Only the token the client itself presented acknowledges to-device messages;
             // tokens the stream advances to on its own do not (the client may not have
@@ -88,7 +89,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
             // Sent or not, the stream moves on to the answer's position: an empty answer means
             // nothing in between concerns this client, so /sync from the last id sent gives
             // the same next event, and an idle stream never rescans what it has already seen.
-            since = SyncToken{result.next_pos, result.next_typing};
+            since = SyncToken{result.next_pos, result.next_typing, result.next_to_device};
             if (must_send) {
                 ok = co_await sink.send(sse_event(result.next_batch, result.body));
                 last_sent = std::chrono::steady_clock::now();
@@ -98,6 +99,8 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
                 // is nothing new to compute.
             }
         }
+        // A to-device backlog larger than one event goes out event after event.
+        if (ok && since && since->to_device) continue;
         // Idle: wait for a change, or for the shared deadline timer to say a heartbeat is due.
         waiter->woken = false;
         notifier.set_deadline(*waiter, last_sent + opts.heartbeat);

@@ -39,6 +39,17 @@ public:
     // Takes a slot, or returns false when a limit is reached.
     bool acquire(const std::string& user_id, const std::string& device_id);
     void release(const std::string& user_id, const std::string& device_id);
+    // A slot taken for as long as it lives (a stream or long-poll, however it ends).
+    struct Held {
+        Held(StreamLimits& l, std::string u, std::string d)
+            : limits(l)
+            , user(std::move(u))
+            , device(std::move(d)) {}
+        Held(const Held&) = delete;
+        ~Held() { limits.release(user, device); }
+        StreamLimits& limits;
+        std::string user, device;
+    };
 
 private:
     std::int64_t per_device_, per_user_;

@@ -107,7 +107,9 @@ SyncService::member_at(const std::string& room_id, const std::string& user_id, s
 }
 
 std::string format_token(const SyncToken& t) {
-    return "s" + std::to_string(t.pos) + "_" + std::to_string(t.typing);
+    auto out = "s" + std::to_string(t.pos) + "_" + std::to_string(t.typing);
+    if (t.to_device) out += "_" + std::to_string(*t.to_device);
+    return out;
 }
 
 SyncToken SyncService::parse_since(const std::string& token) {
@@ -119,14 +121,54 @@ SyncToken SyncService::parse_since(const std::string& token) {
         known_max_position_ = std::max(known_max_position_, store_.max_stream_position());
     if (*p > known_max_position_)
         throw invalid_param("Unknown 'since' token: it is ahead of this server");
-    SyncToken t{*p, 0};
+    SyncToken t{*p, 0, std::nullopt};
+    auto number = [&](std::string_view text) {
+        std::int64_t v = 0;
+        auto [q, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || q != text.data() + text.size() || v < 0)
+            throw invalid_param("Malformed 'since' token");
+        return v;
+    };
     if (auto us = token.find('_'); us != std::string::npos) {
         auto rest = std::string_view(token).substr(us + 1);
-        auto [q, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), t.typing);
-        if (ec != std::errc() || q != rest.data() + rest.size() || t.typing < 0)
-            throw invalid_param("Malformed 'since' token");
+        auto us2 = rest.find('_');
+        t.typing = number(rest.substr(0, us2));
+        if (us2 != std::string_view::npos) {
+            t.to_device = number(rest.substr(us2 + 1));
+            if (*t.to_device >= t.pos) throw invalid_param("Malformed 'since' token");
+        }
     }
     return t;
+}
+
+// One answer carries 100 to-device messages or 1 MiB of their content at most (one message,
+// however large, always fits), oldest first, cut between positions (the messages of one
+// position leave together: the cursor cannot point into one). When some are left, `cursor`
+// is the position delivered up to, and the token carries it.
+std::vector<store::ToDeviceMessage>
+SyncService::to_device_batch(const SyncRequest& req, std::int64_t after, std::int64_t upto,
+                             std::optional<std::int64_t>& cursor) {
+    constexpr std::int64_t kMaxMessages = 100;
+    constexpr std::size_t kMaxBytes = 1 << 20;
+    auto rows = store_.to_device_for(req.user_id, req.device_id, after, upto, kMaxMessages + 1);
+    std::size_t keep = 0, bytes = 0;
+    while (keep < rows.size() && keep < static_cast<std::size_t>(kMaxMessages) &&
+           (keep == 0 || bytes + rows[keep].content.size() <= kMaxBytes))
+        bytes += rows[keep++].content.size();
+    if (keep == rows.size()) return rows;
+    // Back to the start of the position where the cut fell, unless that leaves nothing.
+    auto cut_at = rows[keep].stream_position;
+    std::size_t whole = keep;
+    while (whole > 0 && rows[whole - 1].stream_position == cut_at)
+        --whole;
+    if (whole == 0)
+        while (keep < rows.size() && rows[keep].stream_position == cut_at)
+            ++keep;
+    else
+        keep = whole;
+    rows.resize(keep);
+    if (!rows.empty() && rows.back().stream_position < upto) cursor = rows.back().stream_position;
+    return rows;
 }
 
 void SyncService::write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
@@ -536,8 +578,8 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         json::array events;
         for (const auto& r : ad->second)
             if (type_allowed(filter.room_account_data, r.type))
-                events.push_back(
-                    json::object{{"type", r.type}, {"content", json::parse(r.content)}});
+                events.push_back(json::object{{"type", r.type},
+                                              {"content", json_fields::parse_stored(r.content)}});
         c.room_json += ",\"account_data\":" + json::serialize(json::object{{"events", events}});
     }
     if (full || c.has_members) write_summary(c, room_id);
@@ -687,10 +729,13 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     }
 
     // To-device: delete what the device acknowledged, then deliver what is pending up to P.
-    if (req.since && req.acknowledges) store_.ack_to_device(req.user_id, req.device_id, c.since);
-    auto to_device =
-        quiet ? std::vector<store::ToDeviceMessage>{}
-              : store_.to_device_for(req.user_id, req.device_id, c.initial ? 0 : c.since, c.pos);
+    auto to_device_from = c.initial ? 0 : req.since_to_device.value_or(c.since);
+    if (req.since && req.acknowledges)
+        store_.ack_to_device(req.user_id, req.device_id, to_device_from);
+    std::optional<std::int64_t> to_device_cursor;
+    auto to_device = quiet && !req.since_to_device
+                         ? std::vector<store::ToDeviceMessage>{}
+                         : to_device_batch(req, to_device_from, c.pos, to_device_cursor);
 
     // Device lists are incremental only: an initial sync tells the client nothing changed.
     e2ee::DeviceListDelta devices;
@@ -707,7 +752,7 @@ SyncResult SyncService::compute(const SyncRequest& req) {
 
     util::JsonWriter w;
     w.begin_object();
-    auto next_batch = format_token(SyncToken{c.pos, c.typing_serial});
+    auto next_batch = format_token(SyncToken{c.pos, c.typing_serial, to_device_cursor});
     w.key("next_batch").string(next_batch);
     bool empty = join.empty() && invite.empty() && knock.empty() && leave.empty() &&
                  global_ad.empty() && to_device.empty() && devices.empty() && presence.empty();
@@ -736,14 +781,16 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     if (!global_ad.empty()) {
         json::array events;
         for (const auto& r : global_ad)
-            events.push_back(json::object{{"type", r.type}, {"content", json::parse(r.content)}});
+            events.push_back(
+                json::object{{"type", r.type}, {"content", json_fields::parse_stored(r.content)}});
         w.key("account_data").value(json::object{{"events", std::move(events)}});
     }
     if (!to_device.empty()) {
         json::array events;
         for (const auto& m : to_device)
-            events.push_back(json::object{
-                {"sender", m.sender}, {"type", m.type}, {"content", json::parse(m.content)}});
+            events.push_back(json::object{{"sender", m.sender},
+                                          {"type", m.type},
+                                          {"content", json_fields::parse_stored(m.content)}});
         w.key("to_device").value(json::object{{"events", std::move(events)}});
     }
     if (!devices.empty())
@@ -769,7 +816,7 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     const auto& fallback = key_counts->fallback_types;
     w.key("device_unused_fallback_key_types").value(json::array(fallback.begin(), fallback.end()));
     w.end_object();
-    return SyncResult{w.take(), empty, c.pos, c.typing_serial, next_batch};
+    return SyncResult{w.take(), empty, c.pos, c.typing_serial, to_device_cursor, next_batch};
 }
 
 std::string SyncService::save_filter(const std::string& user_id, const json::object& filter) {
@@ -785,7 +832,7 @@ std::optional<json::object> SyncService::load_filter(const std::string& user_id,
         return std::nullopt;
     auto text = store_.get_filter(user_id, std::stoll(filter_id));
     if (!text) return std::nullopt;
-    return json::parse(*text).as_object();
+    return json_fields::parse_stored(*text).as_object();
 }
 
 SyncFilter SyncService::resolve_filter(const std::string& user_id, const std::string& param) {
@@ -811,8 +858,8 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
     // neither moved past the token there is nothing to compute before waiting. (Acknowledging
     // to-device messages then waits for the answer's compute; it only deletes what the token
     // already covers, so doing it later loses nothing.)
-    const bool nothing_new = req.since && !req.full_state && timeout.count() > 0 &&
-                             current_position(*req.since) == *req.since &&
+    const bool nothing_new = req.since && !req.since_to_device && !req.full_state &&
+                             timeout.count() > 0 && current_position(*req.since) == *req.since &&
                              !typing_.any_changed_since(req.since_typing);
     SyncResult result;
     if (!nothing_new) {
@@ -842,7 +889,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
     auto token = format_token(SyncToken{*req.since, req.since_typing});
     util::JsonWriter out;
     out.begin_object().key("next_batch").string(token).end_object();
-    co_return SyncResult{out.take(), true, *req.since, req.since_typing, token};
+    co_return SyncResult{out.take(), true, *req.since, req.since_typing, std::nullopt, token};
 }
 
 } // namespace myelin::sync

@@ -23,6 +23,9 @@ struct SyncRequest {
     std::string device_id;
     std::optional<std::int64_t> since; // stream position; none: initial sync
     std::int64_t since_typing = 0;     // typing serial of the token
+    // Where the token's to-device cursor lags its position (a backlog larger than one answer
+    // carries): messages up to here were delivered. None: up to `since`.
+    std::optional<std::int64_t> since_to_device;
     // The client itself presented `since` (a /sync call, or an SSE stream's resume token), so
     // to-device messages up to it are acknowledged and can be deleted.
     bool acknowledges = true;
@@ -37,13 +40,16 @@ struct SyncResult {
     bool empty = true;
     std::int64_t next_pos = 0;
     std::int64_t next_typing = 0;
-    std::string next_batch; // the token: "s<position>_<typing serial>"
+    std::optional<std::int64_t> next_to_device; // a to-device backlog remains past this
+    std::string next_batch; // the token: "s<position>_<typing serial>[_<to-device cursor>]"
 };
 
-// A sync token: a durable stream position and the (in-memory) typing serial.
+// A sync token: a durable stream position and the (in-memory) typing serial; and, when more
+// to-device messages wait than one answer carries, the position up to which they were sent.
 struct SyncToken {
     std::int64_t pos = 0;
     std::int64_t typing = 0;
+    std::optional<std::int64_t> to_device;
 };
 std::string format_token(const SyncToken& t);
 
@@ -87,6 +93,9 @@ public:
     std::function<std::int64_t(std::int64_t since)> position;
 
 private:
+    std::vector<store::ToDeviceMessage> to_device_batch(const SyncRequest& req, std::int64_t after,
+                                                        std::int64_t upto,
+                                                        std::optional<std::int64_t>& cursor);
     struct Ctx;
     // The position an answer to a sync with this `since` runs up to (see `position`).
     std::int64_t current_position(std::int64_t since);

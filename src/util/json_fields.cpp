@@ -73,12 +73,18 @@ json::object parse_object(std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
     boost::system::error_code ec;
     json::parse_options opts;
-    opts.max_depth = 64;
+    opts.max_depth = kMaxBodyDepth;
     json::value v = json::parse(body, ec, {}, opts);
     if (ec) throw not_json("Content not JSON: " + ec.message());
     if (!v.is_object()) throw bad_json("Request body must be a JSON object");
     if (!all_finite(v)) throw bad_json("Content holds a number too large for a double");
     return std::move(v.get_object());
+}
+
+json::value parse_stored(std::string_view text) {
+    json::parse_options opts;
+    opts.max_depth = kMaxStoredDepth;
+    return json::parse(text, {}, opts);
 }
 
 } // namespace myelin::json_fields

@@ -21,6 +21,14 @@ const json::array* opt_array(const json::object& o, std::string_view key);
 
 // Parses a request body that must be a JSON object. An empty body counts as `{}`,
 // since many clients send no body on POSTs that take no parameters.
+// Deeper than this, a request body is refused (M_BAD_JSON).
+constexpr unsigned kMaxBodyDepth = 64;
 json::object parse_object(std::string_view body);
+
+// Parses JSON this server stored (an event, account data, a key): what a body of
+// kMaxBodyDepth became once wrapped (an event's content, a redaction inside `unsigned`), so
+// every read path accepts whatever a write path accepted. Throws std::runtime_error.
+constexpr unsigned kMaxStoredDepth = kMaxBodyDepth + 16;
+json::value parse_stored(std::string_view text);
 
 } // namespace myelin::json_fields

@@ -66,7 +66,7 @@ TEST_F(PgDb, MigratesOnceAndStoresRoomsAndKeys) {
     EXPECT_EQ(s->max_stream_position(), p2);
     EXPECT_EQ(s->current_state("!r:x").size(), 1u);
     EXPECT_EQ(s->room_events("!r:x", p2, 'b', 10).size(), 2u);
-    EXPECT_TRUE(s->relations("$1", std::nullopt, std::nullopt, 0, 'f', 10).empty());
+    EXPECT_TRUE(s->relations("!r:x", "$1", std::nullopt, std::nullopt, 0, 'f', 10).empty());
     EXPECT_EQ(s->public_rooms(), std::vector<std::string>{"!r:x"});
     EXPECT_TRUE(s->put_alias("#a:x", "!r:x", "@a:x"));
     EXPECT_FALSE(s->put_alias("#a:x", "!r:x", "@a:x")); // ON CONFLICT DO NOTHING: no change

@@ -268,20 +268,21 @@ bool SqlStore::is_forgotten(const std::string& user_id, const std::string& room_
     return s.step() && s.int64(0) != 0;
 }
 
-std::vector<StoredEvent> SqlStore::relations(const std::string& event_id,
+std::vector<StoredEvent> SqlStore::relations(const std::string& room_id,
+                                             const std::string& event_id,
                                              const std::optional<std::string>& rel_type,
                                              const std::optional<std::string>& event_type,
                                              std::int64_t from, char dir, std::size_t limit) {
     std::string where =
         " WHERE r.relates_to = ?1 AND (CAST(?2 AS TEXT) IS NULL OR r.rel_type = ?2) "
-        "AND (CAST(?3 AS TEXT) IS NULL OR e.type = ?3) ";
+        "AND (CAST(?3 AS TEXT) IS NULL OR e.type = ?3) AND e.room_id = ?6 ";
     auto s = db_.prepare(
         dir == 'b'
             ? sql("event_relations r JOIN events e ON e.event_id = r.event_id",
                   where + "AND e.stream_ordering <= ?4 ORDER BY e.stream_ordering DESC LIMIT ?5")
             : sql("event_relations r JOIN events e ON e.event_id = r.event_id",
                   where + "AND e.stream_ordering > ?4 ORDER BY e.stream_ordering ASC LIMIT ?5"));
-    s.bind_all(event_id, rel_type, event_type, from, static_cast<std::int64_t>(limit));
+    s.bind_all(event_id, rel_type, event_type, from, static_cast<std::int64_t>(limit), room_id);
     return read_events(s);
 }
 

@@ -92,4 +92,21 @@ void SqlStore::checkpoint() {
     db_.checkpoint();
 }
 
+namespace {
+// One transaction around the batch; the store's own transactions inside it join it.
+class SqlBatch final : public WriteBatch {
+public:
+    explicit SqlBatch(Connection& db)
+        : tx_(db) {}
+    void commit() override { tx_.commit(); }
+
+private:
+    Transaction tx_;
+};
+} // namespace
+
+std::unique_ptr<WriteBatch> SqlStore::begin_batch() {
+    return std::make_unique<SqlBatch>(db_);
+}
+
 } // namespace myelin::store::sql

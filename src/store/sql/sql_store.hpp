@@ -19,6 +19,7 @@ public:
     // processes can share (PostgreSQL), whose notify_peers then uses pg_notify.
     using ListenerFactory = std::function<std::unique_ptr<PeerListener>()>;
     explicit SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener = {});
+    std::unique_ptr<WriteBatch> begin_batch() override;
 
     bool shared() const override { return static_cast<bool>(listener_); }
     void notify_peers(const std::string& payload) override;
@@ -108,9 +109,10 @@ public:
                                               const std::vector<ToDeviceMessage>& msgs) override;
     std::vector<ToDeviceMessage> to_device_for(const std::string& user_id,
                                                const std::string& device_id, std::int64_t after,
-                                               std::int64_t upto) override;
-    void trim_to_device(const std::string& user_id, const std::string& device_id,
-                        std::int64_t keep) override;
+                                               std::int64_t upto,
+                                               std::int64_t limit = INT64_MAX) override;
+    void trim_to_device(const std::string& user_id, const std::string& device_id, std::int64_t keep,
+                        std::int64_t keep_bytes = INT64_MAX) override;
     void ack_to_device(const std::string& user_id, const std::string& device_id,
                        std::int64_t upto) override;
     std::int64_t put_filter(const std::string& user_id, const std::string& json) override;
@@ -118,7 +120,7 @@ public:
                                           std::int64_t filter_id) override;
     void forget_room(const std::string& user_id, const std::string& room_id) override;
     bool is_forgotten(const std::string& user_id, const std::string& room_id) override;
-    std::vector<StoredEvent> relations(const std::string& event_id,
+    std::vector<StoredEvent> relations(const std::string& room_id, const std::string& event_id,
                                        const std::optional<std::string>& rel_type,
                                        const std::optional<std::string>& event_type,
                                        std::int64_t from, char dir, std::size_t limit) override;

@@ -39,13 +39,14 @@ std::optional<std::int64_t> SqlStore::put_to_device(const TxnKey& txn,
 
 std::vector<ToDeviceMessage> SqlStore::to_device_for(const std::string& user_id,
                                                      const std::string& device_id,
-                                                     std::int64_t after, std::int64_t upto) {
+                                                     std::int64_t after, std::int64_t upto,
+                                                     std::int64_t limit) {
     if (to_device_known_empty(user_id, device_id)) return {};
     auto s = db_.prepare("SELECT user_id, device_id, sender, type, content, stream_position "
                          "FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                          "stream_position > ?3 AND stream_position <= ?4 "
-                         "ORDER BY stream_position, seq");
-    s.bind_all(user_id, device_id, after, upto);
+                         "ORDER BY stream_position, seq LIMIT ?5");
+    s.bind_all(user_id, device_id, after, upto, limit);
     std::vector<ToDeviceMessage> out;
     while (s.step())
         out.push_back(
@@ -54,12 +55,21 @@ std::vector<ToDeviceMessage> SqlStore::to_device_for(const std::string& user_id,
 }
 
 void SqlStore::trim_to_device(const std::string& user_id, const std::string& device_id,
-                              std::int64_t keep) {
+                              std::int64_t keep, std::int64_t keep_bytes) {
     // Positions older than the keep-th newest message's; none when fewer are pending.
     db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
                 "stream_position < (SELECT stream_position FROM to_device WHERE user_id = ?1 "
                 "AND device_id = ?2 ORDER BY stream_position DESC, seq DESC LIMIT 1 OFFSET ?3)")
         .bind_all(user_id, device_id, keep - 1)
+        .run();
+    if (keep_bytes == INT64_MAX) return;
+    // Then every position at or below the newest one whose message, counted from the newest
+    // down, takes the content past keep_bytes.
+    db_.prepare("DELETE FROM to_device WHERE user_id = ?1 AND device_id = ?2 AND "
+                "stream_position <= (SELECT MAX(stream_position) FROM (SELECT stream_position, "
+                "SUM(LENGTH(content)) OVER (ORDER BY stream_position DESC, seq DESC) AS total "
+                "FROM to_device WHERE user_id = ?1 AND device_id = ?2) newest WHERE total > ?3)")
+        .bind_all(user_id, device_id, keep_bytes)
         .run();
 }
 

@@ -1,0 +1,15 @@
+#pragma once
+// Strict UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+// Text from a URL path or query is checked with it before anything stores it: stored, an
+// invalid sequence would be written into JSON that no reader can parse back.
+#include <string_view>
+
+namespace myelin::util {
+
+bool valid_utf8(std::string_view s);
+
+// Valid UTF-8 without NUL or other C0 control characters: what an identifier taken from a
+// URL (a transaction id, a state key, an event type) may hold. PostgreSQL text cannot hold NUL.
+bool valid_path_text(std::string_view s);
+
+} // namespace myelin::util
