@@ -12,6 +12,13 @@ void AccountDataService::put(const std::string& user_id, const std::string& room
     // Server-managed types cannot be written through this endpoint (spec v1.10+).
     if (type == "m.fully_read" || type == "m.push_rules")
         throw MatrixError(405, "M_BAD_JSON", "Cannot set " + type + " through this API");
+    // Every entry goes into the user's initial syncs: a user's are bounded (a new type past
+    // the bound is refused; the existing ones can still be changed).
+    constexpr std::int64_t kMaxEntries = 10000;
+    if (!store_.get_account_data(user_id, room_id, type) &&
+        store_.count_account_data(user_id) >= kMaxEntries)
+        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+                          "A user may keep at most 10000 account data entries");
     auto pos = store_.put_account_data(user_id, room_id, type, json::serialize(content));
     for (const auto& cb : on_change)
         cb(user_id, pos);

@@ -10,6 +10,7 @@ void add_receipt_routes(net::Router& r, Services& s) {
         auto auth = require_auth(s, req);
         if (req.param("userId") != auth.user_id)
             throw forbidden("You can only set your own typing state");
+        s.typing.check_rate(auth.user_id);
         const auto& room_id = req.param("roomId");
         s.rooms.version_of(room_id);
         if (s.rooms.membership(room_id, auth.user_id) != std::optional<std::string>("join"))

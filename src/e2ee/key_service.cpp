@@ -118,6 +118,14 @@ json::object KeyService::upload(const std::string& user_id, const std::string& d
                                     " already exists with another value");
             if (!existing) add.push_back(store::OneTimeKey{key_id, std::move(text)});
         }
+        // Clients keep about 50 and top up from the counts in /sync: a device's are bounded.
+        constexpr std::int64_t kMaxOneTimeKeys = 10000;
+        std::int64_t held = 0;
+        for (const auto& [alg, n] : store_.count_one_time_keys(user_id, device_id))
+            held += n;
+        if (held + static_cast<std::int64_t>(add.size()) > kMaxOneTimeKeys)
+            throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+                              "A device may hold at most 10000 one-time keys");
         store_.add_one_time_keys(user_id, device_id, add);
     }
     for (const char* field : {"fallback_keys", "org.matrix.msc2732.fallback_keys"})

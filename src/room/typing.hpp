@@ -7,6 +7,7 @@
 // each keep their own typing state (fed by each other, cluster/replicator), and a token one
 // process issued must mean the same moment to another. A change applied after a token was
 // issued, on any process, gets a larger serial than the token (as far as the clocks agree).
+#include "account/rate_limiter.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -24,6 +25,9 @@ public:
     explicit TypingService(boost::asio::any_io_executor ex)
         : sweep_(ex) {}
 
+    // Every change wakes every member's syncs: a user's PUT /typing calls are rate-limited
+    // (429 M_LIMIT_EXCEEDED), two a second with bursts of ten.
+    void check_rate(const std::string& user_id) { limiter_.check(user_id); }
     // A local user's typing (PUT /typing): calls on_set, then on_change if the typers changed.
     void set(const std::string& room_id, const std::string& user_id, bool typing,
              std::chrono::milliseconds timeout);
@@ -60,6 +64,7 @@ private:
     std::int64_t serial_ = 0;
     boost::asio::steady_timer sweep_;
     bool sweeping_ = false;
+    account::RateLimiter limiter_{RateLimit{true, 2.0, 10}};
 };
 
 } // namespace myelin::room

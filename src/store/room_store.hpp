@@ -90,6 +90,7 @@ public:
                                std::int64_t upto) = 0;
     // Filters (POST /user/{userId}/filter): ids are per user and increase.
     virtual std::int64_t put_filter(const std::string& user_id, const std::string& json) = 0;
+    virtual std::int64_t count_filters(const std::string& user_id) = 0;
     virtual std::optional<std::string> get_filter(const std::string& user_id,
                                                   std::int64_t filter_id) = 0;
     virtual void forget_room(const std::string& user_id, const std::string& room_id) = 0;
@@ -126,6 +127,8 @@ public:
     // Account data (room_id empty: global). Each write takes a stream position.
     virtual std::int64_t put_account_data(const std::string& user_id, const std::string& room_id,
                                           const std::string& type, const std::string& content) = 0;
+    // Entries of a user's account data, global and per room.
+    virtual std::int64_t count_account_data(const std::string& user_id) = 0;
     virtual std::optional<std::string> get_account_data(const std::string& user_id,
                                                         const std::string& room_id,
                                                         const std::string& type) = 0;

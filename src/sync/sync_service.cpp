@@ -821,6 +821,11 @@ SyncResult SyncService::compute(const SyncRequest& req) {
 
 std::string SyncService::save_filter(const std::string& user_id, const json::object& filter) {
     SyncFilter::parse(filter); // M_BAD_JSON for a malformed filter
+    // Clients upload a filter at every start; each is kept for good, so a user's are bounded.
+    constexpr std::int64_t kMaxFiltersPerUser = 10000;
+    if (store_.count_filters(user_id) >= kMaxFiltersPerUser)
+        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+                          "A user may keep at most 10000 filters");
     return std::to_string(store_.put_filter(user_id, json::serialize(filter)));
 }
 

@@ -46,7 +46,7 @@ const syncOf = async (who, since) => {
   return r.json;
 };
 
-test('1. a filter of many wildcards is matched in linear time, and other clients are served meanwhile', async () => {
+test('1. a filter of many wildcards is matched in linear time, and other clients are served meanwhile', async (t) => {
   const roomId = await createRoom(alice);
   await send(alice, roomId);
   const pattern = '*'.repeat(64) + 'x'; // the recursive matcher took exponential time on this
@@ -56,14 +56,15 @@ test('1. a filter of many wildcards is matched in linear time, and other clients
   assert.deepEqual(result.json.chunk, [], 'no event type ends in x');
   const all = await messages(alice, roomId, { dir: 'b', filter: JSON.stringify({ types: ['m.*.mess*'] }) });
   assert.equal(all.json.chunk.length, 1, 'a wildcard still matches');
-  assert.ok(worst < 500, `other clients waited ${worst} ms`);
+  t.diagnostic(`worst /versions round trip meanwhile: ${worst.toFixed(1)} ms`);
+  assert.ok(worst < 100, `other clients waited ${worst} ms`);
   // Bounded: entries longer than any type, lists longer than any client needs.
   assertError(await messages(alice, roomId, { dir: 'b', filter: JSON.stringify({ types: ['x'.repeat(256)] }) }), 400, 'M_INVALID_PARAM');
   const upload = await alice.post(`${V3}/user/${enc(alice.userId)}/filter`, { room: { timeline: { not_senders: Array(1001).fill('@a:b') } } });
   assertError(upload, 400, 'M_INVALID_PARAM');
 });
 
-test('1. push rules: patterns are bounded and evaluation of long ones does not stall others', async () => {
+test('1. push rules: patterns are bounded and evaluation of long ones does not stall others', async (t) => {
   const long = await alice.put(`${V3}/pushrules/global/content/huge`, { pattern: 'a'.repeat(60000), actions: ['notify'] });
   assertError(long, 400, 'M_INVALID_PARAM');
   const cond = await alice.put(`${V3}/pushrules/global/override/huge`, {
@@ -79,7 +80,8 @@ test('1. push rules: patterns are bounded and evaluation of long ones does not s
   const { worst } = await worstLatencyDuring(async () => {
     for (let i = 0; i < 5; i++) await send(alice, roomId, { msgtype: 'm.text', body: 'ab'.repeat(2000) });
   });
-  assert.ok(worst < 500, `other clients waited ${worst} ms`);
+  t.diagnostic(`worst /versions round trip meanwhile: ${worst.toFixed(1)} ms`);
+  assert.ok(worst < 100, `other clients waited ${worst} ms`);
 });
 
 test('2. invalid UTF-8 or control characters in a path are refused before anything is stored', async () => {
@@ -183,8 +185,10 @@ test('4. only users who were joined read state and members, as of when they left
 test('5. a long-poll whose client sent a byte more and closed ends at once', async () => {
   const since = (await syncOf(alice)).next_batch;
   const sock = await connect(server.port);
-  sock.write(`GET ${V3}/sync?since=${since}&timeout=30000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n\r\nX`);
+  sock.write(`GET ${V3}/sync?since=${since}&timeout=30000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n\r\n`);
   await sleep(200);
+  sock.write('X'); // arrives while the long-poll waits
+  await sleep(100);
   sock.end(); // FIN behind the pipelined byte
   const t0 = performance.now();
   const { closed } = await readUntilClose(sock, 5000);
@@ -252,7 +256,7 @@ test('5. long-poll timeouts are capped, and so are concurrent long-polls per dev
   } finally { await s2.stop(); }
 });
 
-test('6. createRoom is bounded and atomic: a refused entry leaves no room behind', async () => {
+test('6. createRoom is bounded and atomic: a refused entry leaves no room behind', async (t) => {
   const many = Array.from({ length: 101 }, (_, i) => ({ type: `m.x${i}`, state_key: '', content: {} }));
   assertError(await alice.post(`${V3}/createRoom`, { initial_state: many }), 400, 'M_INVALID_PARAM');
   assertError(await alice.post(`${V3}/createRoom`, { invite: Array(101).fill(bob.userId) }), 400, 'M_INVALID_PARAM');
@@ -267,7 +271,8 @@ test('6. createRoom is bounded and atomic: a refused entry leaves no room behind
   const { result, worst } = await worstLatencyDuring(() => alice.post(`${V3}/createRoom`, {
     room_alias_name: 'half-made', initial_state: many.slice(0, 100) }));
   assert.equal(result.status, 200, 'the alias is free and 100 entries are allowed');
-  assert.ok(worst < 500, `other clients waited ${worst} ms`);
+  t.diagnostic(`worst /versions round trip meanwhile: ${worst.toFixed(1)} ms`);
+  assert.ok(worst < 100, `other clients waited ${worst} ms`);
   const state = (await alice.get(`${V3}/rooms/${enc(result.json.room_id)}/state`)).json;
   assert.ok(state.some((e) => e.type === 'm.x99'));
 });
@@ -418,4 +423,13 @@ test('14. presence status messages are bounded', async () => {
   const path = `${V3}/presence/${enc(alice.userId)}/status`;
   assertError(await alice.put(path, { presence: 'online', status_msg: 'x'.repeat(1025) }), 400, 'M_INVALID_PARAM');
   assert.equal((await alice.put(path, { presence: 'online', status_msg: 'x'.repeat(1024) })).status, 200);
+});
+
+test('14. typing notifications are rate-limited per user', async () => {
+  const roomId = await createRoom(alice);
+  const statuses = [];
+  for (let i = 0; i < 20; i++)
+    statuses.push((await alice.put(`${V3}/rooms/${enc(roomId)}/typing/${enc(alice.userId)}`, { typing: i % 2 === 0, timeout: 1000 })).status);
+  assert.ok(statuses.slice(0, 10).every((s) => s === 200), statuses.join());
+  assert.ok(statuses.includes(429), `a burst of 20 is cut: ${statuses.join()}`);
 });

@@ -41,6 +41,13 @@ std::vector<std::string> SqlStore::public_rooms() {
     return s.all_text();
 }
 
+std::int64_t SqlStore::count_account_data(const std::string& user_id) {
+    auto s = db_.prepare("SELECT COUNT(*) FROM account_data WHERE user_id = ?1");
+    s.bind_all(user_id);
+    s.step();
+    return s.int64(0);
+}
+
 std::int64_t SqlStore::put_account_data(const std::string& user_id, const std::string& room_id,
                                         const std::string& type, const std::string& content) {
     Transaction tx(db_);

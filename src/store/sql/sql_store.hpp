@@ -116,6 +116,8 @@ public:
     void ack_to_device(const std::string& user_id, const std::string& device_id,
                        std::int64_t upto) override;
     std::int64_t put_filter(const std::string& user_id, const std::string& json) override;
+    std::int64_t count_filters(const std::string& user_id) override;
+    std::int64_t count_account_data(const std::string& user_id) override;
     std::optional<std::string> get_filter(const std::string& user_id,
                                           std::int64_t filter_id) override;
     void forget_room(const std::string& user_id, const std::string& room_id) override;

@@ -45,6 +45,13 @@ std::optional<std::string> SqlStore::txn_for_event(const std::string& event_id,
     return s.text(0);
 }
 
+std::int64_t SqlStore::count_filters(const std::string& user_id) {
+    auto s = db_.prepare("SELECT COUNT(*) FROM filters WHERE user_id = ?1");
+    s.bind_all(user_id);
+    s.step();
+    return s.int64(0);
+}
+
 std::int64_t SqlStore::put_filter(const std::string& user_id, const std::string& json) {
     Transaction tx(db_);
     std::int64_t id = 0;
