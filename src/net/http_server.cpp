@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sstream>
@@ -96,7 +97,10 @@ HttpServer::~HttpServer() {
 bool HttpServer::admit(const std::string& ip) {
     if (connections_.size() >= max_connections_) return false;
     auto& n = per_address_[ip];
-    if (n >= limits_.max_connections_per_address) return false;
+    // A trusted proxy carries everyone's connections: only the overall cap applies to it.
+    const auto& proxies = limits_.trusted_proxies;
+    bool proxy = std::find(proxies.begin(), proxies.end(), ip) != proxies.end();
+    if (!proxy && n >= limits_.max_connections_per_address) return false;
     ++n;
     return true;
 }
