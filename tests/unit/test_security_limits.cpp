@@ -1,7 +1,9 @@
 // The pieces the security hardening rests on: linear-time globs that agree with a plain
 // dynamic-programming reference, strict UTF-8, a byte-bounded event cache, the failed-password
 // limiter.
+#include "account/account_data.hpp"
 #include "account/rate_limiter.hpp"
+#include "e2ee/key_service.hpp"
 #include "event/room_version.hpp"
 #include "event/signing_key.hpp"
 #include "push/evaluator.hpp"
@@ -160,4 +162,48 @@ TEST(SecurityLimits, EventCacheIsBoundedByBytes) {
     }
     EXPECT_LT(cache.size(), 20u); // 100 events of 60 KB do not fit in 1 MiB
     EXPECT_GT(cache.size(), 10u); // but as many as do are kept
+}
+
+TEST(SecurityLimits, AccountDataEntriesPerUserAreBounded) {
+    TempDir t;
+    auto store = store::open_store("sqlite:" + (t.dir / "quota").string());
+    {
+        auto batch = store->begin_batch();
+        for (int i = 0; i < 10000; ++i)
+            store->put_account_data("@a:x", "", "t" + std::to_string(i), "{}");
+        batch->commit();
+    }
+    account::AccountDataService data(*store);
+    try {
+        data.put("@a:x", "", "one.more", json::object{});
+        FAIL() << "a new entry past the bound was stored";
+    } catch (const MatrixError& e) {
+        EXPECT_EQ(e.errcode(), "M_RESOURCE_LIMIT_EXCEEDED");
+    }
+    data.put("@a:x", "", "t5", json::object{{"changed", true}}); // existing ones still change
+    EXPECT_EQ(data.get("@a:x", "", "t5")->at("changed").as_bool(), true);
+    data.put("@b:x", "", "one.more", json::object{}); // per user
+}
+
+TEST(SecurityLimits, OneTimeKeysPerDeviceAreBounded) {
+    TempDir t;
+    auto store = store::open_store("sqlite:" + (t.dir / "otk").string());
+    room::RoomService rooms("x", *store, event::SigningKey::generate());
+    e2ee::KeyService keys("x", rooms);
+    auto batch_of = [](int from, int n) {
+        json::object otks;
+        for (int i = from; i < from + n; ++i)
+            otks["curve25519:K" + std::to_string(i)] = "key" + std::to_string(i);
+        return json::object{{"one_time_keys", std::move(otks)}};
+    };
+    keys.upload("@a:x", "D", batch_of(0, 5000));
+    keys.upload("@a:x", "D", batch_of(5000, 5000));
+    try {
+        keys.upload("@a:x", "D", batch_of(10000, 1));
+        FAIL() << "a key past the bound was stored";
+    } catch (const MatrixError& e) {
+        EXPECT_EQ(e.errcode(), "M_RESOURCE_LIMIT_EXCEEDED");
+    }
+    EXPECT_EQ(store->count_one_time_keys("@a:x", "D").at("curve25519"), 10000);
+    keys.upload("@a:x", "E", batch_of(0, 1)); // per device
 }
