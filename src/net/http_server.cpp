@@ -4,6 +4,7 @@
 #include "net/response_stream.hpp"
 #include "util/matrix_error.hpp"
 #include "util/utf8.hpp"
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/url/parse.hpp>
-#include <algorithm>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sstream>
