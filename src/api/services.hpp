@@ -14,6 +14,7 @@
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
+#include "sync/filter_service.hpp"
 #include "sync/sse_session.hpp"
 #include "sync/sync_service.hpp"
 
@@ -27,6 +28,7 @@ struct Services {
     room::RoomDirectory& directory;
     account::AccountDataService& account_data;
     sync::SyncService& sync;
+    sync::FilterService& filters;
     push::PushRuleService& push_rules;
     room::TypingService& typing;
     room::ReceiptService& receipts;

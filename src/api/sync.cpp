@@ -22,8 +22,7 @@ sync::SyncRequest sync_request(Services& s, const Request& req, const account::A
     sync::SyncRequest r;
     r.user_id = auth.user_id;
     r.device_id = auth.device_id;
-    if (const auto* f = req.query_param("filter"))
-        r.filter = s.sync.resolve_filter(auth.user_id, *f);
+    if (const auto* f = req.query_param("filter")) r.filter = s.filters.resolve(auth.user_id, *f);
     r.full_state = bool_param(req, "full_state");
     r.use_state_after = bool_param(req, "use_state_after");
     if (const auto* p = req.query_param("set_presence")) {
@@ -97,7 +96,7 @@ void add_sync_routes(net::Router& r, Services& s) {
         if (req.param("userId") != auth.user_id)
             throw forbidden("You may only create filters for yourself");
         auto body = req.json();
-        auto id = s.sync.save_filter(auth.user_id, body);
+        auto id = s.filters.save(auth.user_id, body);
         co_return Response::json(json::object{{"filter_id", id}});
     });
 
@@ -105,7 +104,7 @@ void add_sync_routes(net::Router& r, Services& s) {
         auto auth = require_auth(s, req);
         if (req.param("userId") != auth.user_id)
             throw forbidden("You may only read your own filters");
-        auto f = s.sync.load_filter(auth.user_id, req.param("filterId"));
+        auto f = s.filters.load(auth.user_id, req.param("filterId"));
         if (!f) throw not_found("Unknown filter");
         co_return Response::json(*f);
     });

@@ -219,10 +219,11 @@ int serve(const Config& cfg) {
     sync::StreamLimits stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user);
     sync::StreamLimits longpoll_limits(cfg.sync_max_longpolls_per_device,
                                        cfg.sync_max_longpolls_per_user);
-    api::Services services{cfg,        accounts,     rooms,         reader,
-                           directory,  account_data, sync,          push_rules,
-                           typing,     receipts,     to_device,     keys,
-                           key_backup, presence,     stream_limits, longpoll_limits};
+    sync::FilterService filters(*store);
+    api::Services services{cfg,           accounts,       rooms,   reader,     directory,
+                           account_data,  sync,           filters, push_rules, typing,
+                           receipts,      to_device,      keys,    key_backup, presence,
+                           stream_limits, longpoll_limits};
     net::Router router;
     api::add_all_routes(router, services);
 

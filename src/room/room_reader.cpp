@@ -37,9 +37,9 @@ std::int64_t RoomReader::visible_state_position(const std::string& user_id,
     auto m = rooms_.membership(room_id, user_id);
     if (m == std::optional<std::string>("join")) return now;
     if (m && (*m == "leave" || *m == "ban")) {
-        auto ev = rooms_.state_event(room_id, "m.room.member", user_id);
-        // A user who only ever had an invite or knock rejected has no history to read.
-        if (store_.joined_after(room_id, user_id, 0)) return ev->row.stream_ordering;
+        // The state as of when they left their last join: a later invite, knock or ban does not
+        // let them read what changed since. One who never joined has no history to read.
+        if (auto left = store_.end_of_last_join(room_id, user_id)) return *left;
     }
     Visibility vis(store_, room_id, user_id);
     if (vis.may_read_room()) return now;

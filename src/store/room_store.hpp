@@ -39,6 +39,10 @@ public:
     // Whether the user's membership became `join` at some position after `pos`.
     virtual bool joined_after(const std::string& room_id, const std::string& user_id,
                               std::int64_t pos) = 0;
+    // The position of the membership event that ended the user's last join (their first leave or
+    // ban after it), or nothing if they never joined or are joined now.
+    virtual std::optional<std::int64_t> end_of_last_join(const std::string& room_id,
+                                                         const std::string& user_id) = 0;
 
     // Timeline pages: dir 'b' returns positions <= from, newest first; 'f' returns > from.
     virtual std::vector<StoredEvent> room_events(const std::string& room_id, std::int64_t from,
@@ -89,6 +93,9 @@ public:
     virtual void ack_to_device(const std::string& user_id, const std::string& device_id,
                                std::int64_t upto) = 0;
     // Filters (POST /user/{userId}/filter): ids are per user and increase.
+    // The id of a filter of this user's with exactly this text, if one is stored.
+    virtual std::optional<std::int64_t> find_filter(const std::string& user_id,
+                                                    const std::string& json) = 0;
     virtual std::int64_t put_filter(const std::string& user_id, const std::string& json) = 0;
     virtual std::int64_t count_filters(const std::string& user_id) = 0;
     virtual std::optional<std::string> get_filter(const std::string& user_id,

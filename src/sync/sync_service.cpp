@@ -819,41 +819,6 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     return SyncResult{w.take(), empty, c.pos, c.typing_serial, to_device_cursor, next_batch};
 }
 
-std::string SyncService::save_filter(const std::string& user_id, const json::object& filter) {
-    SyncFilter::parse(filter); // M_BAD_JSON for a malformed filter
-    // Clients upload a filter at every start; each is kept for good, so a user's are bounded.
-    constexpr std::int64_t kMaxFiltersPerUser = 10000;
-    if (store_.count_filters(user_id) >= kMaxFiltersPerUser)
-        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
-                          "A user may keep at most 10000 filters");
-    return std::to_string(store_.put_filter(user_id, json::serialize(filter)));
-}
-
-std::optional<json::object> SyncService::load_filter(const std::string& user_id,
-                                                     const std::string& filter_id) {
-    if (filter_id.empty() || filter_id.size() > 18 ||
-        !std::all_of(filter_id.begin(), filter_id.end(),
-                     [](char ch) { return ch >= '0' && ch <= '9'; }))
-        return std::nullopt;
-    auto text = store_.get_filter(user_id, std::stoll(filter_id));
-    if (!text) return std::nullopt;
-    return json_fields::parse_stored(*text).as_object();
-}
-
-SyncFilter SyncService::resolve_filter(const std::string& user_id, const std::string& param) {
-    // Filter ids are numbered per user: the key must hold the user.
-    auto key = user_id + '\n' + param;
-    if (const auto* hit = filters_.find(key)) return *hit;
-    if (!param.empty() && param.front() == '{') {
-        auto parsed = SyncFilter::parse(json_fields::parse_object(param));
-        // Inline filters are the client's text: only short ones are kept (bounded memory).
-        return param.size() <= 2048 ? filters_.put(key, std::move(parsed)) : parsed;
-    }
-    auto stored = load_filter(user_id, param);
-    if (!stored) throw invalid_param("Unknown filter id");
-    return filters_.put(key, SyncFilter::parse(*stored));
-}
-
 asio::awaitable<SyncResult>
 SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
                       std::function<bool()> gone,

@@ -72,13 +72,6 @@ public:
     wait_for(SyncRequest req, std::chrono::milliseconds timeout, std::function<bool()> gone = {},
              std::function<void(std::function<void()>)> on_gone = {});
 
-    // Filters: validated on upload, stored per user.
-    std::string save_filter(const std::string& user_id, const boost::json::object& filter);
-    std::optional<boost::json::object> load_filter(const std::string& user_id,
-                                                   const std::string& filter_id);
-    // The `filter` query parameter: inline JSON (starts with '{') or a stored filter id.
-    SyncFilter resolve_filter(const std::string& user_id, const std::string& param);
-
     EventCache& cache() { return cache_; }
     // An event was redacted: its serialized form and the shared timeline slices that hold its
     // row are dropped.
@@ -155,7 +148,6 @@ private:
     SmallCache<SharedRoomJson> room_json_{256};
     // Parsed filters by "user\nparameter": a stored filter never changes (an upload gets a new
     // id), so a long-polling client's filter is read and parsed once, not on every request.
-    SmallCache<SyncFilter> filters_{2048};
     // The newest position the store has reported: `since` tokens at or below it need no read.
     std::int64_t known_max_position_ = 0;
     std::unordered_map<std::string, RoomSummary> summaries_;

@@ -180,6 +180,17 @@ test('4. only users who were joined read state and members, as of when they left
   }
   const name = await erin.get(`${V3}/rooms/${enc(roomId)}/state/m.room.name/`);
   assert.equal(name.json.name, 'Before', 'a former member sees the state as of leaving');
+  // Invited again and rejecting it does not move her view to the rejection: she was not joined.
+  await invite(alice, roomId, erin.userId);
+  assert.equal((await alice.put(`${V3}/rooms/${enc(roomId)}/state/m.room.topic/`, { topic: 'Later' })).status, 200);
+  assert.equal((await erin.post(`${V3}/rooms/${enc(roomId)}/leave`, {})).status, 200);
+  const again = await erin.get(`${V3}/rooms/${enc(roomId)}/state`);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.find((e) => e.type === 'm.room.name').content.name, 'Before');
+  assert.ok(!again.json.some((e) => e.type === 'm.room.topic'), 'no state from after her leave');
+  const own = again.json.find((e) => e.type === 'm.room.member' && e.state_key === erin.userId);
+  assert.equal(own.content.membership, 'leave');
+  assertError(await erin.get(`${V3}/rooms/${enc(roomId)}/state/m.room.topic/`), 404, 'M_NOT_FOUND');
 });
 
 test('5. a long-poll whose client sent a byte more and closed ends at once', async () => {

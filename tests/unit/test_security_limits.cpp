@@ -11,6 +11,7 @@
 #include "room/room_reader.hpp"
 #include "store/store.hpp"
 #include "sync/event_cache.hpp"
+#include "sync/filter_service.hpp"
 #include "util/matrix_error.hpp"
 #include "util/utf8.hpp"
 #include <chrono>
@@ -206,4 +207,31 @@ TEST(SecurityLimits, OneTimeKeysPerDeviceAreBounded) {
     }
     EXPECT_EQ(store->count_one_time_keys("@a:x", "D").at("curve25519"), 10000);
     keys.upload("@a:x", "E", batch_of(0, 1)); // per device
+}
+
+TEST(SecurityLimits, FiltersPerUserAreBoundedAndIdenticalOnesShareAnId) {
+    TempDir t;
+    auto store = store::open_store("sqlite:" + (t.dir / "filters").string());
+    sync::FilterService filters(*store);
+    auto first = filters.save("@a:x", json::object{{"room", {{"timeline", {{"limit", 1}}}}}});
+    // A client that uploads the same filter at every start does not grow the table.
+    EXPECT_EQ(filters.save("@a:x", json::object{{"room", {{"timeline", {{"limit", 1}}}}}}), first);
+    EXPECT_EQ(store->count_filters("@a:x"), 1);
+    {
+        auto batch = store->begin_batch();
+        for (int i = 1; i < sync::FilterService::kMaxFiltersPerUser; ++i)
+            store->put_filter("@a:x", "{\"event_fields\":[\"f" + std::to_string(i) + "\"]}");
+        batch->commit();
+    }
+    try {
+        filters.save("@a:x", json::object{{"event_format", "federation"}});
+        FAIL() << "a filter past the bound was stored";
+    } catch (const MatrixError& e) {
+        EXPECT_EQ(e.errcode(), "M_RESOURCE_LIMIT_EXCEEDED");
+    }
+    EXPECT_EQ(store->count_filters("@a:x"), sync::FilterService::kMaxFiltersPerUser);
+    // Stored ones still resolve, an identical upload still gets its id, and the bound is per user.
+    EXPECT_EQ(filters.save("@a:x", json::object{{"room", {{"timeline", {{"limit", 1}}}}}}), first);
+    EXPECT_EQ(filters.resolve("@a:x", first).timeline_limit(), 1);
+    EXPECT_NO_THROW(filters.save("@b:x", json::object{{"event_format", "federation"}}));
 }

@@ -209,6 +209,18 @@ bool SqlStore::joined_after(const std::string& room_id, const std::string& user_
     return s.step();
 }
 
+std::optional<std::int64_t> SqlStore::end_of_last_join(const std::string& room_id,
+                                                       const std::string& user_id) {
+    auto s = db_.prepare(
+        "SELECT MIN(h.stream_ordering) FROM state_history h WHERE h.room_id = ?1 AND h.type = "
+        "'m.room.member' AND h.state_key = ?2 AND h.membership <> 'join' AND h.stream_ordering > "
+        "(SELECT MAX(j.stream_ordering) FROM state_history j WHERE j.room_id = ?1 AND j.type = "
+        "'m.room.member' AND j.state_key = ?2 AND j.membership = 'join')");
+    s.bind_all(room_id, user_id);
+    if (!s.step()) return std::nullopt;
+    return s.opt_int64(0);
+}
+
 std::vector<StoredEvent> SqlStore::room_events(const std::string& room_id, std::int64_t from,
                                                char dir, std::size_t limit) {
     auto s = db_.prepare(dir == 'b'

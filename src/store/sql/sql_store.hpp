@@ -83,6 +83,8 @@ public:
                                               std::int64_t pos) override;
     bool joined_after(const std::string& room_id, const std::string& user_id,
                       std::int64_t pos) override;
+    std::optional<std::int64_t> end_of_last_join(const std::string& room_id,
+                                                 const std::string& user_id) override;
     std::vector<StoredEvent> room_events(const std::string& room_id, std::int64_t from, char dir,
                                          std::size_t limit) override;
     std::vector<StoredEvent> room_events_between(const std::string& room_id, std::int64_t after,
@@ -117,6 +119,8 @@ public:
                        std::int64_t upto) override;
     std::int64_t put_filter(const std::string& user_id, const std::string& json) override;
     std::int64_t count_filters(const std::string& user_id) override;
+    std::optional<std::int64_t> find_filter(const std::string& user_id,
+                                            const std::string& json) override;
     std::int64_t count_account_data(const std::string& user_id) override;
     std::optional<std::string> get_filter(const std::string& user_id,
                                           std::int64_t filter_id) override;

@@ -52,6 +52,14 @@ std::int64_t SqlStore::count_filters(const std::string& user_id) {
     return s.int64(0);
 }
 
+std::optional<std::int64_t> SqlStore::find_filter(const std::string& user_id,
+                                                  const std::string& json) {
+    auto s = db_.prepare("SELECT MIN(filter_id) FROM filters WHERE user_id = ?1 AND json = ?2");
+    s.bind_all(user_id, json);
+    if (!s.step()) return std::nullopt;
+    return s.opt_int64(0);
+}
+
 std::int64_t SqlStore::put_filter(const std::string& user_id, const std::string& json) {
     Transaction tx(db_);
     std::int64_t id = 0;
