@@ -61,7 +61,8 @@ r = json.load(open(sys.argv[1]))
 d = r["deliveries"]
 print(f'   {r["connections"]} clients, {d["delivered"]}/{d["expected"]} deliveries, '
       f'missing {d["missing"]}, duplicates {d["duplicates"]}, errors {r["errors"]}, '
-      f'p50 {r["latency_ms"]["p50"]} ms, p99 {r["latency_ms"]["p99"]} ms')
+      f'p50 {r["latency_ms"]["p50"]} ms, p99 {r["latency_ms"]["p99"]} ms, '
+      f'longest loop stall {r.get("server_loop_lag_max_ms")} ms')
 for e in r["error_samples"][:5] + r["missing_examples"][:5]:
     print("   " + e)
 EOF

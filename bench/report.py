@@ -69,6 +69,7 @@ ROWS = [
     ("bytes in / delivery", lambda r: get(r, "wire.bytes_in_per_delivery"), True),
     ("requests / delivery", lambda r: get(r, "wire.requests_per_delivery"), True),
     ("receiver bytes / connection / s", lambda r: get(r, "wire.receiver_bytes_per_connection_per_s"), True),
+    ("server longest loop stall (ms)", lambda r: r.get("server_loop_lag_max_ms"), False),
     ("server RSS (KiB) connected", lambda r: get(r, "server.rss_kib_connected"), False),
     ("server RSS KiB / connection", lambda r: get(r, "server.rss_kib_per_connection"), True),
     ("heartbeat gap p50 (ms)", lambda r: get(r, "heartbeat_gap_ms.p50") if get(r, "heartbeat_gap_ms.count") else None, False),

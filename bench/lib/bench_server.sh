@@ -4,6 +4,8 @@
 # Registration is rate limited per address by default, and argon2 at its interactive cost
 # would make registering hundreds of users the slowest part of a run; `normal` SQLite
 # durability is recorded with every result in docs/benchmarks.md.
+# BENCH_DATABASE: a database URL in place of a fresh SQLite file (e.g. an empty PostgreSQL
+# database from scripts/pg_cluster.sh); the caller provides a fresh one per run.
 dir=
 pid=
 bench_server_cleanup() {
@@ -28,10 +30,12 @@ idle_timeout_s = 600
 [sse]
 max_streams_per_device = 100000
 max_streams_per_user = 100000
+[metrics]
+enabled = true
 CONFIG
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "$server" serve --config "$dir/config.toml" --listen "127.0.0.1:$port" \
-    --database "sqlite:$dir/db" 2>"$dir/server.log" &
+    --database "${BENCH_DATABASE:-sqlite:$dir/db}" 2>"$dir/server.log" &
   pid=$!
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$port/_matrix/client/versions" >/dev/null 2>&1 && break

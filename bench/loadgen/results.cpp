@@ -136,6 +136,10 @@ json::object make_results(const Options& opts, World& world, const Measured& m,
     result["loadgen"] = json::object{{"cpu_s", round3(m.self_cpu_s)},
                                      {"cpu_percent", round3(100 * m.self_cpu_s / window_s)},
                                      {"rss_kib", sample_process(getpid()).rss_kib}};
+    if (m.loop_lag_max_ms >= 0)
+        result["server_loop_lag_max_ms"] = round3(m.loop_lag_max_ms);
+    else
+        result["server_loop_lag_max_ms"] = nullptr;
     result["errors"] = error_count;
     result["error_samples"] = errors;
     result["missing_examples"] = missing_examples;

@@ -23,6 +23,7 @@ struct Measured {
     double connect_s = 0;        // time for every receiver to get its first sync
     bool all_ready = false;
     std::size_t connections = 0; // receiving clients
+    double loop_lag_max_ms = -1; // the server's longest loop stall while measuring; <0: unknown
 };
 
 // Builds the results object; "ok" is true when every delivery arrived exactly once, nothing

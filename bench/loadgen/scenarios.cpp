@@ -58,6 +58,19 @@ Clock::duration secs(double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
+// The server's longest event-loop stall (ms) since the previous scrape of /_myelin/metrics, or
+// a negative number when the server has no metrics (an older binary, or metrics disabled).
+asio::awaitable<double> scrape_loop_lag_ms(const Target& target) {
+    Traffic traffic;
+    HttpConn conn(co_await asio::this_coro::executor, target, traffic, 0);
+    auto r = co_await conn.exchange(format_request("GET", "/_myelin/metrics", target, ""));
+    if (r.status != 200) co_return -1.0;
+    constexpr std::string_view key = "\nmyelin_loop_lag_window_max_seconds ";
+    auto at = r.body.find(key);
+    if (at == std::string::npos) co_return -1.0;
+    co_return std::stod(r.body.substr(at + key.size())) * 1000;
+}
+
 // The layout of the scenario and which users hold a sync connection (none in mode "none").
 struct Plan {
     Layout layout;
@@ -186,6 +199,7 @@ asio::awaitable<int> run_scenario(const Options& opts, const Target& target,
     co_await sleep_for(500ms);
 
     // The measured phase.
+    co_await scrape_loop_lag_ms(target); // starts the server's window
     auto server_connected = sample_process(opts.server_pid);
     Traffic recv0 = ctx.traffic, send0 = senders.traffic;
     double self0 = self_cpu_seconds();
@@ -237,6 +251,7 @@ asio::awaitable<int> run_scenario(const Options& opts, const Target& target,
     double window_s = seconds_since(t0);
     auto server_end = sample_process(opts.server_pid);
     double self_cpu = self_cpu_seconds() - self0;
+    double loop_lag_ms = co_await scrape_loop_lag_ms(target);
     Traffic recv = ctx.traffic - recv0, sent = senders.traffic - send0;
 
     // Results.
@@ -252,6 +267,7 @@ asio::awaitable<int> run_scenario(const Options& opts, const Target& target,
     m.connect_s = connect_s;
     m.all_ready = all_ready;
     m.connections = plan.receivers.size();
+    m.loop_lag_max_ms = loop_lag_ms;
     result = make_results(opts, world, m, tracker, ctx, senders);
     bool ok = result["ok"].as_bool();
 

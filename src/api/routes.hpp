@@ -31,6 +31,7 @@ void add_to_device_routes(net::Router& r, Services& s);
 void add_presence_routes(net::Router& r, Services& s);
 void add_key_routes(net::Router& r, Services& s);      // /keys/*: device and cross-signing keys
 void add_room_key_routes(net::Router& r, Services& s); // /room_keys/*: key backup
+void add_metrics_routes(net::Router& r, Services& s);  // /_myelin/metrics
 
 // Password user-interactive auth bound to `what` (e.g. "delete_devices") for this user.
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
@@ -56,6 +57,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_presence_routes(r, s);
     add_key_routes(r, s);
     add_room_key_routes(r, s);
+    add_metrics_routes(r, s);
 }
 
 } // namespace myelin::api

@@ -6,6 +6,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "net/loop_lag.hpp"
 #include "net/request.hpp"
 #include "presence/presence_service.hpp"
 #include "push/push_rules.hpp"
@@ -36,8 +37,9 @@ struct Services {
     e2ee::KeyService& keys;
     e2ee::KeyBackupService& key_backup;
     presence::PresenceService& presence;
-    sync::StreamLimits& stream_limits;   // /sync/sse streams
-    sync::StreamLimits& longpoll_limits; // /sync long-polls
+    sync::StreamLimits& stream_limits;       // /sync/sse streams
+    sync::StreamLimits& longpoll_limits;     // /sync long-polls
+    net::LoopLagMonitor* loop_lag = nullptr; // when metrics are enabled
 };
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;

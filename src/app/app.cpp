@@ -9,6 +9,7 @@
 #include "e2ee/to_device.hpp"
 #include "event/redaction.hpp"
 #include "net/http_server.hpp"
+#include "net/loop_lag.hpp"
 #include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
 #include "push/push_rules.hpp"
@@ -224,6 +225,12 @@ int serve(const Config& cfg) {
                            account_data,  sync,           filters, push_rules, typing,
                            receipts,      to_device,      keys,    key_backup, presence,
                            stream_limits, longpoll_limits};
+    std::optional<net::LoopLagMonitor> loop_lag;
+    if (cfg.metrics_enabled) {
+        loop_lag.emplace(io.get_executor(), std::chrono::milliseconds(cfg.loop_lag_interval_ms));
+        loop_lag->start();
+        services.loop_lag = &*loop_lag;
+    }
     net::Router router;
     api::add_all_routes(router, services);
 
@@ -257,6 +264,7 @@ int serve(const Config& cfg) {
         spdlog::info("signal {}: shutting down", sig);
         sync.stopping = true;
         presence.stop();
+        if (loop_lag) loop_lag->stop();
         replicator.stop();
         notifier.wake_all();
         server.stop();

@@ -89,6 +89,10 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "to_device.max_pending_bytes_per_device", cfg.to_device_max_pending_bytes);
     if (cfg.to_device_max_pending_bytes < 1)
         throw std::runtime_error("to_device.max_pending_bytes_per_device must be at least 1");
+    get(t, "metrics.enabled", cfg.metrics_enabled);
+    get(t, "metrics.loop_lag_interval_ms", cfg.loop_lag_interval_ms);
+    if (cfg.loop_lag_interval_ms < 1)
+        throw std::runtime_error("metrics.loop_lag_interval_ms must be at least 1");
     get(t, "presence.enabled", cfg.presence_enabled);
     get(t, "presence.offline_after_s", cfg.presence_offline_after_s);
     if (cfg.presence_offline_after_s < 1)
@@ -154,6 +158,8 @@ const char* config_keys_help() {
   [presence] enabled = true, offline_after_s = 30
   [to_device] max_pending_per_device = 10000, max_pending_bytes_per_device = 16777216
           (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
+  [metrics] enabled = false (GET /_myelin/metrics, Prometheus text, to loopback clients only),
+          loop_lag_interval_ms = 10 (how often the event loop's lag is sampled)
 )";
 }
 

@@ -45,6 +45,10 @@ struct Config {
     // To-device messages kept per device until acknowledged; the oldest go beyond this.
     std::int64_t to_device_max_pending = 10000;
     std::int64_t to_device_max_pending_bytes = 16 << 20; // of content, per device
+    // GET /_myelin/metrics (Prometheus text) for loopback clients, and the event-loop lag
+    // sampled every loop_lag_interval_ms for it.
+    bool metrics_enabled = false;
+    std::int64_t loop_lag_interval_ms = 10;
     bool presence_enabled = true;
     std::int64_t presence_offline_after_s = 30; // after the last sync ends
 };
