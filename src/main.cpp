@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
             cfg.server_name = ru_server;
             auto store = store::open_store(cfg.database);
             util::BlockingPool pool(1);
-            account::AccountService accounts(cfg, *store, pool);
+            account::AccountService accounts(cfg.account_settings(), *store, pool);
             accounts.create_user_offline(ru_user, ru_password, ru_admin);
             std::cout << "@" << ru_user << ":" << ru_server << "\n";
             return 0;

@@ -36,14 +36,14 @@ MatrixError bad_login() {
 }
 } // namespace
 
-AccountService::AccountService(const Config& cfg, store::Store& store, util::BlockingPool& pool)
-    : cfg_(cfg)
+AccountService::AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool)
+    : cfg_(std::move(cfg))
     , store_(store)
     , pool_(pool)
     , uia_(store)
-    , login_limiter_(cfg.login_rate_limit)
-    , register_limiter_(cfg.register_rate_limit)
-    , failed_password_limiter_(cfg.failed_password_rate_limit) {}
+    , login_limiter_(cfg_.login_rate_limit)
+    , register_limiter_(cfg_.register_rate_limit)
+    , failed_password_limiter_(cfg_.failed_password_rate_limit) {}
 
 std::string AccountService::check_username_available(const std::string& localpart) {
     if (!ids::valid_new_localpart(localpart))

@@ -1,9 +1,9 @@
 #pragma once
 // Accounts, sessions (devices + access tokens), passwords and profiles.
 // HTTP-free: the api layer turns requests into these calls; the store holds the rows.
+#include "account/account_settings.hpp"
 #include "account/rate_limiter.hpp"
 #include "account/uia.hpp"
-#include "config/config.hpp"
 #include "store/store.hpp"
 #include "util/blocking_pool.hpp"
 #include <boost/asio/awaitable.hpp>
@@ -38,7 +38,7 @@ struct RegisterRequest {
 
 class AccountService {
 public:
-    AccountService(const Config& cfg, store::Store& store, util::BlockingPool& pool);
+    AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool);
 
     const std::string& server_name() const { return cfg_.server_name; }
     RegistrationMode registration_mode() const { return cfg_.registration; }
@@ -112,7 +112,7 @@ private:
                             store::NewSession& out);
     void forget_cached(const std::string& user_id, const std::string& device_id);
 
-    const Config& cfg_;
+    const AccountSettings cfg_;
     store::Store& store_;
     util::BlockingPool& pool_;
     Uia uia_;

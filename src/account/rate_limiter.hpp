@@ -1,7 +1,7 @@
 #pragma once
 // Token buckets keyed by client address or by account. Throws 429 M_LIMIT_EXCEEDED with
 // retry_after_ms.
-#include "config/config.hpp"
+#include "account/account_settings.hpp"
 #include <chrono>
 #include <string>
 #include <unordered_map>

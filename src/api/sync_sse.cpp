@@ -1,5 +1,6 @@
 // GET /sync/sse (MSC2108): /sync as one Server-Sent Events stream.
 #include "api/routes.hpp"
+#include "api/sync_request.hpp"
 #include "net/response_stream.hpp"
 #include "sync/sse_session.hpp"
 #include "util/gzip.hpp"
@@ -8,10 +9,7 @@
 
 namespace myelin::api {
 
-sync::SyncRequest sync_request(Services& s, const Request& req, const account::Auth& auth);
-
 namespace {
-// Adapts the HTTP connection to the sync layer's sink.
 // Adapts the HTTP connection to the sync layer's sink, gzipping when the client accepts it: one
 // compression context for the whole stream, flushed after every event, so later events
 // compress against earlier ones (the same keys, ids and rooms recur) and none waits in it.

@@ -53,7 +53,7 @@ int serve(const Config& cfg) {
     auto store = store::open_store(cfg.database, cfg.sqlite_synchronous);
     asio::io_context io(1);
     util::BlockingPool pool(cfg.worker_threads);
-    account::AccountService accounts(cfg, *store, pool);
+    account::AccountService accounts(cfg.account_settings(), *store, pool);
     room::RoomService rooms(cfg.server_name, *store, room::load_or_create_signing_key(*store));
     room::RoomReader reader(rooms);
     room::RoomDirectory directory(rooms);

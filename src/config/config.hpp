@@ -1,18 +1,13 @@
 #pragma once
 // Server configuration: defaults, then the TOML file, then command-line flags.
-#include "account/password.hpp"
+#include "account/account_settings.hpp"
 #include "net/http_server.hpp"
 #include <string>
 
 namespace myelin {
 
-enum class RegistrationMode { open, token, closed };
-
-struct RateLimit {
-    bool enabled = true;
-    double per_second = 0.5; // sustained requests per second per client address
-    double burst = 10;       // requests allowed at once
-};
+using account::RateLimit;
+using account::RegistrationMode;
 
 struct Config {
     std::string server_name = "localhost";
@@ -51,6 +46,11 @@ struct Config {
     std::int64_t loop_lag_interval_ms = 10;
     bool presence_enabled = true;
     std::int64_t presence_offline_after_s = 30; // after the last sync ends
+
+    account::AccountSettings account_settings() const {
+        return {server_name,      registration,        password_hash_cost,
+                login_rate_limit, register_rate_limit, failed_password_rate_limit};
+    }
 };
 
 // Loads `path` (TOML) over the defaults. Throws std::runtime_error with the key at fault.

@@ -64,7 +64,7 @@ private:
     std::int64_t serial_ = 0;
     boost::asio::steady_timer sweep_;
     bool sweeping_ = false;
-    account::RateLimiter limiter_{RateLimit{true, 2.0, 10}};
+    account::RateLimiter limiter_{account::RateLimit{true, 2.0, 10}};
 };
 
 } // namespace myelin::room

@@ -59,15 +59,28 @@ Outcome parse_connection(std::string_view stream, std::size_t cut, bool eager) {
         http::request_parser<http::string_body> p;
         p.header_limit(static_cast<std::uint32_t>(kHeaderLimit));
         p.body_limit(kBodyLimit);
-        p.eager(eager);
+        // As async_read_header: the header alone first, so its length is what was consumed.
+        p.eager(false);
+        std::size_t header_bytes = 0;
         boost::system::error_code ec;
         while (!p.is_done()) {
             if (buf.empty() && !more()) {
                 p.put_eof(ec);
                 break;
             }
+            bool had_header = p.is_header_done();
             auto n = p.put(boost::asio::buffer(buf.data(), buf.size()), ec);
             buf.erase(0, n);
+            if (!had_header) header_bytes += n;
+            if (!had_header && p.is_header_done()) {
+                // Beast applies its limit to the start line and to the fields separately when
+                // the header came in one read: the server checks the total (http_server.cpp).
+                if (header_bytes > kHeaderLimit) {
+                    ec = http::error::header_limit;
+                    break;
+                }
+                p.eager(eager);
+            }
             if (ec == http::error::need_more) {
                 ec = {};
                 if (!more()) {

@@ -110,7 +110,7 @@ TEST(SecurityLimits, Utf8ValidationIsStrict) {
 }
 
 TEST(SecurityLimits, FailedPasswordLimiterCountsOnlyWhatIsTaken) {
-    account::RateLimiter l(RateLimit{true, 0.0001, 2});
+    account::RateLimiter l(account::RateLimit{true, 0.0001, 2});
     for (int i = 0; i < 10; ++i)
         l.require("@a:x"); // asking takes nothing
     l.take("@a:x");
