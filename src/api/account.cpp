@@ -18,29 +18,30 @@ boost::asio::awaitable<void> require_password_uia(Services& s, const account::Au
 }
 
 void add_account_routes(net::Router& r, Services& s) {
-    r.client(verb::get, "/account/whoami", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(json::object{
-            {"user_id", auth.user_id}, {"device_id", auth.device_id}, {"is_guest", false}});
-    });
+    r.client(verb::get, "/account/whoami",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(json::object{{"user_id", auth.user_id},
+                                                       {"device_id", auth.device_id},
+                                                       {"is_guest", false}});
+             }));
 
-    r.client(verb::post, "/account/password", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        auto new_password = jf::req_string(body, "new_password");
-        bool logout_devices = jf::opt_bool(body, "logout_devices").value_or(true);
-        co_await require_password_uia(s, auth, body, "password");
-        co_await s.accounts.change_password(auth, new_password, logout_devices);
-        co_return Response::empty_object();
-    });
+    r.client(verb::post, "/account/password",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 auto new_password = jf::req_string(body, "new_password");
+                 bool logout_devices = jf::opt_bool(body, "logout_devices").value_or(true);
+                 co_await require_password_uia(s, auth, body, "password");
+                 co_await s.accounts.change_password(auth, new_password, logout_devices);
+                 co_return Response::empty_object();
+             }));
 
-    r.client(verb::post, "/account/deactivate", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        co_await require_password_uia(s, auth, body, "deactivate");
-        s.accounts.deactivate(auth);
-        co_return Response::json(json::object{{"id_server_unbind_result", "no-support"}});
-    });
+    r.client(verb::post, "/account/deactivate",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 co_await require_password_uia(s, auth, body, "deactivate");
+                 s.accounts.deactivate(auth);
+                 co_return Response::json(json::object{{"id_server_unbind_result", "no-support"}});
+             }));
 }
 
 } // namespace myelin::api

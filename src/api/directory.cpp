@@ -7,37 +7,37 @@
 namespace myelin::api {
 
 void add_directory_routes(net::Router& r, Services& s) {
-    r.client(verb::put, "/directory/room/{roomAlias}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        s.directory.put_alias(auth.user_id, req.param("roomAlias"),
-                              jf::req_string(body, "room_id"));
-        co_return Response::empty_object();
-    });
+    r.client(verb::put, "/directory/room/{roomAlias}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 s.directory.put_alias(auth.user_id, req.param("roomAlias"),
+                                       jf::req_string(body, "room_id"));
+                 co_return Response::empty_object();
+             }));
     r.client(verb::get, "/directory/room/{roomAlias}", [&s](Request& req) -> net::Awaitable {
         co_return Response::json(s.directory.resolve_alias(req.param("roomAlias")));
     });
-    r.client(verb::delete_, "/directory/room/{roomAlias}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        s.directory.delete_alias(auth.user_id, req.param("roomAlias"));
-        co_return Response::empty_object();
-    });
-    r.client(verb::get, "/rooms/{roomId}/aliases", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(
-            json::object{{"aliases", s.directory.aliases(auth.user_id, req.param("roomId"))}});
-    });
+    r.client(verb::delete_, "/directory/room/{roomAlias}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 s.directory.delete_alias(auth.user_id, req.param("roomAlias"));
+                 co_return Response::empty_object();
+             }));
+    r.client(verb::get, "/rooms/{roomId}/aliases",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(json::object{
+                     {"aliases", s.directory.aliases(auth.user_id, req.param("roomId"))}});
+             }));
     r.client(verb::get, "/directory/list/room/{roomId}", [&s](Request& req) -> net::Awaitable {
         co_return Response::json(
             json::object{{"visibility", s.directory.visibility(req.param("roomId"))}});
     });
-    r.client(verb::put, "/directory/list/room/{roomId}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        s.directory.set_visibility(auth.user_id, req.param("roomId"),
-                                   jf::opt_string(body, "visibility").value_or("public"));
-        co_return Response::empty_object();
-    });
+    r.client(verb::put, "/directory/list/room/{roomId}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 s.directory.set_visibility(auth.user_id, req.param("roomId"),
+                                            jf::opt_string(body, "visibility").value_or("public"));
+                 co_return Response::empty_object();
+             }));
 
     r.client(verb::get, "/publicRooms", [&s](Request& req) -> net::Awaitable {
         room::PublicRoomsQuery q;
@@ -49,29 +49,29 @@ void add_directory_routes(net::Router& r, Services& s) {
         if (const auto* since = req.query_param("since")) q.since = *since;
         co_return Response::json(s.directory.public_rooms(q));
     });
-    r.client(verb::post, "/publicRooms", [&s](Request& req) -> net::Awaitable {
-        require_auth(s, req);
-        auto body = req.json();
-        room::PublicRoomsQuery q;
-        q.limit = jf::opt_int(body, "limit").value_or(0);
-        if (q.limit < 0) throw invalid_param("limit must not be negative");
-        q.since = jf::opt_string(body, "since");
-        if (const auto* f = jf::opt_object(body, "filter")) {
-            q.search_term = jf::opt_string(*f, "generic_search_term");
-            if (const auto* types = jf::opt_array(*f, "room_types")) {
-                q.room_types.emplace();
-                for (const auto& t : *types) {
-                    if (t.is_null())
-                        q.room_types->push_back(std::nullopt);
-                    else if (t.is_string())
-                        q.room_types->emplace_back(std::string(t.get_string()));
-                    else
-                        throw bad_json("room_types must hold strings or null");
-                }
-            }
-        }
-        co_return Response::json(s.directory.public_rooms(q));
-    });
+    r.client(verb::post, "/publicRooms",
+             authed(s, [&s](Request& req, const account::Auth&) -> net::Awaitable {
+                 auto body = req.json();
+                 room::PublicRoomsQuery q;
+                 q.limit = jf::opt_int(body, "limit").value_or(0);
+                 if (q.limit < 0) throw invalid_param("limit must not be negative");
+                 q.since = jf::opt_string(body, "since");
+                 if (const auto* f = jf::opt_object(body, "filter")) {
+                     q.search_term = jf::opt_string(*f, "generic_search_term");
+                     if (const auto* types = jf::opt_array(*f, "room_types")) {
+                         q.room_types.emplace();
+                         for (const auto& t : *types) {
+                             if (t.is_null())
+                                 q.room_types->push_back(std::nullopt);
+                             else if (t.is_string())
+                                 q.room_types->emplace_back(std::string(t.get_string()));
+                             else
+                                 throw bad_json("room_types must hold strings or null");
+                         }
+                     }
+                 }
+                 co_return Response::json(s.directory.public_rooms(q));
+             }));
 }
 
 } // namespace myelin::api

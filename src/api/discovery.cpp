@@ -19,22 +19,23 @@ void add_discovery_routes(net::Router& r, Services& s) {
             base = "http://" + s.config.listen_host + ":" + std::to_string(s.config.listen_port);
         co_return Response::json(json::object{{"m.homeserver", json::object{{"base_url", base}}}});
     });
-    r.client(verb::get, "/capabilities", [&s](Request& req) -> net::Awaitable {
-        require_auth(s, req);
-        json::object available;
-        for (const char* v : {"10", "11", "12"})
-            available[v] = "stable";
-        json::object caps{
-            {"m.change_password", json::object{{"enabled", true}}},
-            {"m.room_versions", json::object{{"default", std::string(event::kDefaultRoomVersion)},
-                                             {"available", std::move(available)}}},
-            {"m.set_displayname", json::object{{"enabled", true}}},
-            {"m.set_avatar_url", json::object{{"enabled", true}}},
-            {"m.3pid_changes", json::object{{"enabled", false}}},
-            {"m.get_login_token", json::object{{"enabled", false}}},
-        };
-        co_return Response::json(json::object{{"capabilities", std::move(caps)}});
-    });
+    r.client(verb::get, "/capabilities",
+             authed(s, [&s](Request& req, const account::Auth&) -> net::Awaitable {
+                 json::object available;
+                 for (const char* v : {"10", "11", "12"})
+                     available[v] = "stable";
+                 json::object caps{
+                     {"m.change_password", json::object{{"enabled", true}}},
+                     {"m.room_versions",
+                      json::object{{"default", std::string(event::kDefaultRoomVersion)},
+                                   {"available", std::move(available)}}},
+                     {"m.set_displayname", json::object{{"enabled", true}}},
+                     {"m.set_avatar_url", json::object{{"enabled", true}}},
+                     {"m.3pid_changes", json::object{{"enabled", false}}},
+                     {"m.get_login_token", json::object{{"enabled", false}}},
+                 };
+                 co_return Response::json(json::object{{"capabilities", std::move(caps)}});
+             }));
 }
 
 } // namespace myelin::api

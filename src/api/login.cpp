@@ -44,17 +44,17 @@ void add_login_routes(net::Router& r, Services& s) {
         co_return Response::json(login_response(result, s.config));
     });
 
-    r.client(verb::post, "/logout", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        s.accounts.logout(auth);
-        co_return Response::empty_object();
-    });
+    r.client(verb::post, "/logout",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 s.accounts.logout(auth);
+                 co_return Response::empty_object();
+             }));
 
-    r.client(verb::post, "/logout/all", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        s.accounts.logout_all(auth);
-        co_return Response::empty_object();
-    });
+    r.client(verb::post, "/logout/all",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 s.accounts.logout_all(auth);
+                 co_return Response::empty_object();
+             }));
 }
 
 } // namespace myelin::api

@@ -19,8 +19,7 @@ const std::string& profile_user(Services& s, const Request& req) {
 net::Handler put_field(Services& s, std::string field,
                        void (account::AccountService::*set)(const std::string&,
                                                             const std::optional<std::string>&)) {
-    return [&s, field, set](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+    return authed(s, [&s, field, set](Request& req, const account::Auth& auth) -> net::Awaitable {
         if (req.param("userId") != auth.user_id)
             throw forbidden("You may only change your own profile");
         auto body = req.json();
@@ -28,7 +27,7 @@ net::Handler put_field(Services& s, std::string field,
         if (value && value->size() > 1024) throw invalid_param(field + " is too long");
         (s.accounts.*set)(auth.user_id, value);
         co_return Response::empty_object();
-    };
+    });
 }
 
 } // namespace

@@ -20,61 +20,62 @@ std::optional<std::string> opt_param(const Request& req, const char* name) {
 } // namespace
 
 void add_room_key_routes(net::Router& r, Services& s) {
-    r.client(verb::post, "/room_keys/version", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(
-            json::object{{"version", s.key_backup.create_version(auth.user_id, req.json())}});
-    });
-    r.client(verb::get, "/room_keys/version", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(s.key_backup.version_info(auth.user_id, ""));
-    });
-    r.client(verb::get, "/room_keys/version/{version}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(s.key_backup.version_info(auth.user_id, req.param("version")));
-    });
-    r.client(verb::put, "/room_keys/version/{version}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        s.key_backup.update_version(auth.user_id, req.param("version"), req.json());
-        co_return Response::empty_object();
-    });
-    r.client(verb::delete_, "/room_keys/version/{version}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        s.key_backup.delete_version(auth.user_id, req.param("version"));
-        co_return Response::empty_object();
-    });
+    r.client(verb::post, "/room_keys/version",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(json::object{
+                     {"version", s.key_backup.create_version(auth.user_id, req.json())}});
+             }));
+    r.client(verb::get, "/room_keys/version",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(s.key_backup.version_info(auth.user_id, ""));
+             }));
+    r.client(verb::get, "/room_keys/version/{version}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(
+                     s.key_backup.version_info(auth.user_id, req.param("version")));
+             }));
+    r.client(verb::put, "/room_keys/version/{version}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 s.key_backup.update_version(auth.user_id, req.param("version"), req.json());
+                 co_return Response::empty_object();
+             }));
+    r.client(verb::delete_, "/room_keys/version/{version}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 s.key_backup.delete_version(auth.user_id, req.param("version"));
+                 co_return Response::empty_object();
+             }));
 
     // The three key paths differ only in how much of {rooms: {room: {sessions: {id: data}}}}
     // the path names and the body carries.
     for (const char* path :
          {"/room_keys/keys", "/room_keys/keys/{roomId}", "/room_keys/keys/{roomId}/{sessionId}"}) {
-        r.client(verb::put, path, [&s](Request& req) -> net::Awaitable {
-            auto auth = require_auth(s, req);
-            auto body = req.json();
-            auto room = opt_param(req, "roomId");
-            auto session = opt_param(req, "sessionId");
-            json::object rooms;
-            if (session)
-                rooms[*room] = json::object{{"sessions", json::object{{*session, body}}}};
-            else if (room)
-                rooms[*room] = body;
-            else
-                rooms = jf::req_object(body, "rooms");
-            co_return Response::json(
-                s.key_backup.put_keys(auth.user_id, version_param(req), rooms));
-        });
-        r.client(verb::get, path, [&s](Request& req) -> net::Awaitable {
-            auto auth = require_auth(s, req);
-            co_return Response::json(s.key_backup.get_keys(auth.user_id, version_param(req),
-                                                           opt_param(req, "roomId"),
-                                                           opt_param(req, "sessionId")));
-        });
-        r.client(verb::delete_, path, [&s](Request& req) -> net::Awaitable {
-            auto auth = require_auth(s, req);
-            co_return Response::json(s.key_backup.delete_keys(auth.user_id, version_param(req),
-                                                              opt_param(req, "roomId"),
-                                                              opt_param(req, "sessionId")));
-        });
+        r.client(verb::put, path,
+                 authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                     auto body = req.json();
+                     auto room = opt_param(req, "roomId");
+                     auto session = opt_param(req, "sessionId");
+                     json::object rooms;
+                     if (session)
+                         rooms[*room] = json::object{{"sessions", json::object{{*session, body}}}};
+                     else if (room)
+                         rooms[*room] = body;
+                     else
+                         rooms = jf::req_object(body, "rooms");
+                     co_return Response::json(
+                         s.key_backup.put_keys(auth.user_id, version_param(req), rooms));
+                 }));
+        r.client(verb::get, path,
+                 authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                     co_return Response::json(s.key_backup.get_keys(
+                         auth.user_id, version_param(req), opt_param(req, "roomId"),
+                         opt_param(req, "sessionId")));
+                 }));
+        r.client(verb::delete_, path,
+                 authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                     co_return Response::json(s.key_backup.delete_keys(
+                         auth.user_id, version_param(req), opt_param(req, "roomId"),
+                         opt_param(req, "sessionId")));
+                 }));
     }
 }
 

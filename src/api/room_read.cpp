@@ -40,34 +40,34 @@ room::PageRequest page_of(const Request& req, char default_dir) {
 } // namespace
 
 void add_room_read_routes(net::Router& r, Services& s) {
-    r.client(verb::get, "/rooms/{roomId}/messages", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        if (!req.query_param("dir")) throw missing_param("Missing 'dir'");
-        auto out = s.reader.messages(auth.user_id, req.param("roomId"), page_of(req, 'b'),
-                                     filter_param(req));
-        co_return Response::json(out);
-    });
+    r.client(verb::get, "/rooms/{roomId}/messages",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 if (!req.query_param("dir")) throw missing_param("Missing 'dir'");
+                 auto out = s.reader.messages(auth.user_id, req.param("roomId"), page_of(req, 'b'),
+                                              filter_param(req));
+                 co_return Response::json(out);
+             }));
 
-    r.client(verb::get, "/rooms/{roomId}/context/{eventId}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto out = s.reader.context(auth.user_id, req.param("roomId"), req.param("eventId"),
-                                    int_param(req, "limit", 10), filter_param(req));
-        co_return Response::json(out);
-    });
+    r.client(verb::get, "/rooms/{roomId}/context/{eventId}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto out =
+                     s.reader.context(auth.user_id, req.param("roomId"), req.param("eventId"),
+                                      int_param(req, "limit", 10), filter_param(req));
+                 co_return Response::json(out);
+             }));
 
-    r.client(verb::get, "/rooms/{roomId}/event/{eventId}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(
-            s.reader.event(auth.user_id, req.param("roomId"), req.param("eventId")));
-    });
+    r.client(verb::get, "/rooms/{roomId}/event/{eventId}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(
+                     s.reader.event(auth.user_id, req.param("roomId"), req.param("eventId")));
+             }));
 
-    r.client(verb::get, "/rooms/{roomId}/state", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(s.reader.state(auth.user_id, req.param("roomId")));
-    });
+    r.client(verb::get, "/rooms/{roomId}/state",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(s.reader.state(auth.user_id, req.param("roomId")));
+             }));
 
-    auto state_one = [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+    auto state_one = authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
         auto key = req.params.count("stateKey") ? req.param("stateKey") : std::string();
         auto content =
             s.reader.state_content(auth.user_id, req.param("roomId"), req.param("eventType"), key);
@@ -81,37 +81,37 @@ void add_room_read_routes(net::Router& r, Services& s) {
             }
         }
         co_return Response::json(content);
-    };
+    });
     r.client(verb::get, "/rooms/{roomId}/state/{eventType}/{stateKey}", state_one);
     r.client(verb::get, "/rooms/{roomId}/state/{eventType}", state_one);
 
-    r.client(verb::get, "/rooms/{roomId}/members", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(s.reader.members(auth.user_id, req.param("roomId"),
-                                                  query(req, "at"), query(req, "membership"),
-                                                  query(req, "not_membership")));
-    });
+    r.client(verb::get, "/rooms/{roomId}/members",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(
+                     s.reader.members(auth.user_id, req.param("roomId"), query(req, "at"),
+                                      query(req, "membership"), query(req, "not_membership")));
+             }));
 
-    r.client(verb::get, "/rooms/{roomId}/joined_members", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(s.reader.joined_members(auth.user_id, req.param("roomId")));
-    });
+    r.client(verb::get, "/rooms/{roomId}/joined_members",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(
+                     s.reader.joined_members(auth.user_id, req.param("roomId")));
+             }));
 
-    r.client(verb::get, "/joined_rooms", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        co_return Response::json(
-            json::object{{"joined_rooms", s.reader.joined_rooms(auth.user_id)}});
-    });
+    r.client(verb::get, "/joined_rooms",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 co_return Response::json(
+                     json::object{{"joined_rooms", s.reader.joined_rooms(auth.user_id)}});
+             }));
 
-    auto relations = [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+    auto relations = authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
         std::optional<std::string> rel_type, event_type;
         if (req.params.count("relType")) rel_type = req.param("relType");
         if (req.params.count("eventType")) event_type = req.param("eventType");
         co_return Response::json(s.reader.relations(auth.user_id, req.param("roomId"),
                                                     req.param("eventId"), rel_type, event_type,
                                                     page_of(req, 'b')));
-    };
+    });
     r.client_v1(verb::get, "/rooms/{roomId}/relations/{eventId}", relations);
     r.client_v1(verb::get, "/rooms/{roomId}/relations/{eventId}/{relType}", relations);
     r.client_v1(verb::get, "/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}", relations);

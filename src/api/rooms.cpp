@@ -14,56 +14,54 @@ room::Actor actor_of(const account::Auth& a) {
 using TargetOp = void (room::RoomService::*)(const room::Actor&, const std::string&,
                                              const std::string&, const std::optional<std::string>&);
 net::Handler target_op(Services& s, TargetOp op) {
-    return [&s, op](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+    return authed(s, [&s, op](Request& req, const account::Auth& auth) -> net::Awaitable {
         auto body = req.json();
         auto target = jf::req_string(body, "user_id");
         auto reason = jf::opt_string(body, "reason");
         (s.rooms.*op)(actor_of(auth), req.param("roomId"), target, reason);
         co_return Response::empty_object();
-    };
+    });
 }
 } // namespace
 
 void add_room_routes(net::Router& r, Services& s) {
-    r.client(verb::post, "/createRoom", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        auto room_id = s.rooms.create_room(actor_of(auth), body);
-        co_return Response::json(json::object{{"room_id", room_id}});
-    });
+    r.client(verb::post, "/createRoom",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 auto room_id = s.rooms.create_room(actor_of(auth), body);
+                 co_return Response::json(json::object{{"room_id", room_id}});
+             }));
 
-    auto join = [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+    auto join = authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
         auto body = req.json();
         auto target =
             req.params.count("roomIdOrAlias") ? req.param("roomIdOrAlias") : req.param("roomId");
         auto room_id = s.rooms.join(actor_of(auth), target, jf::opt_string(body, "reason"));
         co_return Response::json(json::object{{"room_id", room_id}});
-    };
+    });
     r.client(verb::post, "/join/{roomIdOrAlias}", join);
     r.client(verb::post, "/rooms/{roomId}/join", join);
 
-    r.client(verb::post, "/knock/{roomIdOrAlias}", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        auto room_id = s.rooms.knock(actor_of(auth), req.param("roomIdOrAlias"),
-                                     jf::opt_string(body, "reason"));
-        co_return Response::json(json::object{{"room_id", room_id}});
-    });
+    r.client(verb::post, "/knock/{roomIdOrAlias}",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 auto room_id = s.rooms.knock(actor_of(auth), req.param("roomIdOrAlias"),
+                                              jf::opt_string(body, "reason"));
+                 co_return Response::json(json::object{{"room_id", room_id}});
+             }));
 
-    r.client(verb::post, "/rooms/{roomId}/leave", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        auto body = req.json();
-        s.rooms.leave(actor_of(auth), req.param("roomId"), jf::opt_string(body, "reason"));
-        co_return Response::empty_object();
-    });
+    r.client(verb::post, "/rooms/{roomId}/leave",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 auto body = req.json();
+                 s.rooms.leave(actor_of(auth), req.param("roomId"), jf::opt_string(body, "reason"));
+                 co_return Response::empty_object();
+             }));
 
-    r.client(verb::post, "/rooms/{roomId}/forget", [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
-        s.rooms.forget(actor_of(auth), req.param("roomId"));
-        co_return Response::empty_object();
-    });
+    r.client(verb::post, "/rooms/{roomId}/forget",
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
+                 s.rooms.forget(actor_of(auth), req.param("roomId"));
+                 co_return Response::empty_object();
+             }));
 
     r.client(verb::post, "/rooms/{roomId}/invite", target_op(s, &room::RoomService::invite));
     r.client(verb::post, "/rooms/{roomId}/kick", target_op(s, &room::RoomService::kick));
@@ -71,17 +69,15 @@ void add_room_routes(net::Router& r, Services& s) {
     r.client(verb::post, "/rooms/{roomId}/unban", target_op(s, &room::RoomService::unban));
 
     r.client(verb::put, "/rooms/{roomId}/send/{eventType}/{txnId}",
-             [&s](Request& req) -> net::Awaitable {
-                 auto auth = require_auth(s, req);
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
                  auto body = req.json();
                  auto res =
                      s.rooms.send_event(req.param("roomId"), actor_of(auth), req.param("eventType"),
                                         std::move(body), std::nullopt, req.param("txnId"));
                  co_return Response::json(json::object{{"event_id", res.event_id}});
-             });
+             }));
 
-    auto put_state = [&s](Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+    auto put_state = authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
         auto body = req.json();
         auto key = req.params.count("stateKey") ? req.param("stateKey") : std::string();
         const auto& type = req.param("eventType");
@@ -90,19 +86,18 @@ void add_room_routes(net::Router& r, Services& s) {
         auto res =
             s.rooms.send_event(req.param("roomId"), actor_of(auth), type, std::move(body), key);
         co_return Response::json(json::object{{"event_id", res.event_id}});
-    };
+    });
     r.client(verb::put, "/rooms/{roomId}/state/{eventType}/{stateKey}", put_state);
     r.client(verb::put, "/rooms/{roomId}/state/{eventType}", put_state);
 
     r.client(verb::put, "/rooms/{roomId}/redact/{eventId}/{txnId}",
-             [&s](Request& req) -> net::Awaitable {
-                 auto auth = require_auth(s, req);
+             authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {
                  auto body = req.json();
                  auto res =
                      s.rooms.redact(actor_of(auth), req.param("roomId"), req.param("eventId"),
                                     jf::opt_string(body, "reason"), req.param("txnId"));
                  co_return Response::json(json::object{{"event_id", res.event_id}});
-             });
+             }));
 }
 
 } // namespace myelin::api

@@ -28,4 +28,12 @@ account::Auth require_auth(Services& s, const net::Request& req) {
     return *a;
 }
 
+net::Handler authed(Services& s, AuthedHandler h) {
+    // The router keeps the handler for good, so the captures outlive every request's frame.
+    return [&s, h = std::move(h)](net::Request& req) -> net::Awaitable {
+        auto auth = require_auth(s, req);
+        co_return co_await h(req, auth);
+    };
+}
+
 } // namespace myelin::api

@@ -46,6 +46,11 @@ struct Services {
 // 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN otherwise.
 account::Auth require_auth(Services& s, const net::Request& req);
 
+// A handler for an endpoint that requires an access token: `authed(s, h)` checks the token
+// (401 as require_auth does) and hands `h` the caller's identity.
+using AuthedHandler = std::function<net::Awaitable(net::Request&, const account::Auth&)>;
+net::Handler authed(Services& s, AuthedHandler h);
+
 // Holds the user's presence at `set_presence` while a /sync or /sync/sse request runs.
 class SyncPresence {
 public:

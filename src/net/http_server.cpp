@@ -368,14 +368,15 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
             co_return error_response(405, "M_UNRECOGNIZED", "Method not allowed for this endpoint");
         co_return error_response(404, "M_UNRECOGNIZED", "Unrecognized request");
     }
+    req.route = *m.name;
     std::optional<Response> out;
     try {
         out = co_await (*m.handler)(req);
     } catch (const MatrixError& e) {
         out = error_response(e.status(), e.errcode(), e.what(), &e.extra);
     } catch (const std::exception& e) {
-        spdlog::error("{} {}: unhandled error: {}", http::to_string(req.method), req.path,
-                      e.what());
+        spdlog::error("{} {} [{}]: unhandled error: {}", http::to_string(req.method), req.path,
+                      req.route, e.what());
         out = error_response(500, "M_UNKNOWN", "Internal server error");
     }
     co_return std::move(*out);
@@ -480,9 +481,10 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     if (r.streamed) {
         // The handler wrote the whole response; its end is the connection's end.
         spdlog::info(
-            "{} {} {} stream closed after {:.1f}s", c.remote_ip, http::to_string(req.method),
+            "{} {} {} stream closed after {:.1f}s [{}]", c.remote_ip, http::to_string(req.method),
             req.path,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+            req.route);
         co_return false;
     }
     bool keep_alive = msg.keep_alive() && !stopping_;
@@ -492,8 +494,9 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
     // Only the path is logged: the query string may carry an access token.
-    spdlog::info("{} {} {} {} {:.1f}ms", c.remote_ip, http::to_string(req.method), req.path,
-                 res.result_int(), ms);
+    // The route's pattern last, so logs can be grouped by endpoint.
+    spdlog::info("{} {} {} {} {:.1f}ms [{}]", c.remote_ip, http::to_string(req.method), req.path,
+                 res.result_int(), ms, req.route);
     c.busy = false;
     co_return !ec && keep_alive;
 }

@@ -28,7 +28,9 @@ const std::string& Request::param(std::string_view name) const {
     return it == params.end() ? empty : it->second;
 }
 
-boost::json::object Request::json() const { return json_fields::parse_object(body); }
+boost::json::object Request::json() const {
+    return json_fields::parse_object(body);
+}
 
 Response Response::json(const boost::json::value& v, unsigned status) {
     Response r;

@@ -19,12 +19,13 @@ class ResponseStream;
 
 struct Request {
     http::verb method = http::verb::get;
-    std::string path;                                   // the raw (still encoded) path
-    std::multimap<std::string, std::string> query;      // decoded query parameters
+    std::string path;                                       // the raw (still encoded) path
+    std::multimap<std::string, std::string> query;          // decoded query parameters
     std::map<std::string, std::string, std::less<>> params; // decoded {placeholders} of the route
     const http::fields* headers = nullptr;
     std::string body;
     std::string remote_ip;
+    std::string_view route; // the matched route's pattern, for logs ("" before routing)
     // Set for handlers that answer with a long-lived stream (SSE); null otherwise.
     ResponseStream* stream = nullptr;
 

@@ -24,7 +24,8 @@ bool is_placeholder(const std::string& s) {
 } // namespace
 
 void Router::add(http::verb method, std::string_view pattern, Handler handler) {
-    routes_.push_back(Route{method, split_pattern(pattern), std::move(handler)});
+    routes_.push_back(
+        Route{method, split_pattern(pattern), std::move(handler), std::string(pattern)});
 }
 
 void Router::client(http::verb method, std::string_view path, const Handler& handler) {
@@ -51,6 +52,7 @@ Router::Match Router::match(http::verb method, const std::vector<std::string>& s
             if (is_placeholder(r.parts[i]))
                 req.params[r.parts[i].substr(1, r.parts[i].size() - 2)] = segments[i];
         m.handler = &r.handler;
+        m.name = &r.name;
         return m;
     }
     // "/pushrules/" and "/pushrules" are the same endpoint; an empty last segment that no

@@ -11,6 +11,8 @@ class Router {
 public:
     struct Match {
         const Handler* handler = nullptr;
+        const std::string* name =
+            nullptr; // the route's pattern, e.g. /_matrix/client/v3/rooms/{roomId}/send/...
         bool path_known = false; // some route has this path, maybe with another method
     };
 
@@ -21,14 +23,14 @@ public:
     void client_v1(http::verb method, std::string_view path, const Handler& handler);
 
     // Fills req.params on success.
-    Match match(http::verb method, const std::vector<std::string>& segments,
-                Request& req) const;
+    Match match(http::verb method, const std::vector<std::string>& segments, Request& req) const;
 
 private:
     struct Route {
         http::verb method;
         std::vector<std::string> parts; // literal, or "{name}"
         Handler handler;
+        std::string name; // the pattern as registered: logs group requests by it
     };
     std::vector<Route> routes_;
 };
