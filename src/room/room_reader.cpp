@@ -1,10 +1,10 @@
 #include "room/room_reader.hpp"
 
 #include "room/client_format.hpp"
-#include "room/stream_token.hpp"
 #include "room/visibility.hpp"
 #include "util/ids.hpp"
 #include "util/matrix_error.hpp"
+#include "util/stream_token.hpp"
 #include <set>
 
 namespace myelin::room {
@@ -26,7 +26,7 @@ json::object RoomReader::to_client(const store::StoredEvent& row, const event::R
 
 std::optional<std::int64_t> RoomReader::parse_token(const std::optional<std::string>& t) {
     if (!t) return std::nullopt;
-    auto p = parse_position_token(*t);
+    auto p = tokens::parse_position_token(*t);
     if (!p) throw invalid_param("Malformed pagination token");
     return p;
 }
@@ -82,8 +82,8 @@ json::object RoomReader::messages(const std::string& user_id, const std::string&
     }
     json::object out;
     out["start"] =
-        position_token(from ? *from : (page.dir == 'b' ? store_.max_stream_position() : 0));
-    if (!exhausted) out["end"] = position_token(cursor);
+        tokens::position_token(from ? *from : (page.dir == 'b' ? store_.max_stream_position() : 0));
+    if (!exhausted) out["end"] = tokens::position_token(cursor);
     if (filter.lazy_load_members && !senders.empty()) {
         json::array state;
         auto pos = store_.max_stream_position();
@@ -138,8 +138,8 @@ json::object RoomReader::context(const std::string& user_id, const std::string& 
     out["events_before"] = collect('b', before_n, start);
     out["event"] = std::move(target);
     out["events_after"] = collect('f', after_n, end);
-    out["start"] = position_token(start);
-    out["end"] = position_token(end);
+    out["start"] = tokens::position_token(start);
+    out["end"] = tokens::position_token(end);
     json::array state;
     for (auto& s : store_.state_at(room_id, pos)) {
         if (filter.lazy_load_members && s.type == "m.room.member" &&
@@ -242,7 +242,7 @@ json::object RoomReader::relations(const std::string& user_id, const std::string
         if (vis.can_see(r)) chunk.push_back(to_client(r, v));
     }
     json::object out{{"chunk", std::move(chunk)}};
-    if (more) out["next_batch"] = position_token(cursor);
+    if (more) out["next_batch"] = tokens::position_token(cursor);
     if (from) out["prev_batch"] = *page.from;
     return out;
 }

@@ -1,6 +1,6 @@
 #include "sync/sse_session.hpp"
 
-#include "room/stream_token.hpp"
+#include "util/stream_token.hpp"
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>

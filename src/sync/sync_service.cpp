@@ -3,11 +3,11 @@
 #include "event/redaction.hpp"
 #include "room/client_format.hpp"
 #include "room/room_mates.hpp"
-#include "room/stream_token.hpp"
 #include "room/visibility.hpp"
 #include "util/json_fields.hpp"
 #include "util/json_writer.hpp"
 #include "util/matrix_error.hpp"
+#include "util/stream_token.hpp"
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
@@ -106,39 +106,16 @@ SyncService::member_at(const std::string& room_id, const std::string& user_id, s
     return members_at_.put(key, store_.state_event_at(room_id, "m.room.member", user_id, at));
 }
 
-std::string format_token(const SyncToken& t) {
-    auto out = "s" + std::to_string(t.pos) + "_" + std::to_string(t.typing);
-    if (t.to_device) out += "_" + std::to_string(*t.to_device);
-    return out;
-}
-
 SyncToken SyncService::parse_since(const std::string& token) {
-    auto p = room::parse_position_token(token);
-    if (!p) throw invalid_param("Malformed 'since' token");
+    auto t = tokens::parse_sync_token(token);
+    if (!t) throw invalid_param("Malformed 'since' token");
     // Positions only grow, so a token at or below one the store has already reported is known;
     // only a newer one asks the store (with several processes, another may have written it).
-    if (*p > known_max_position_)
+    if (t->pos > known_max_position_)
         known_max_position_ = std::max(known_max_position_, store_.max_stream_position());
-    if (*p > known_max_position_)
+    if (t->pos > known_max_position_)
         throw invalid_param("Unknown 'since' token: it is ahead of this server");
-    SyncToken t{*p, 0, std::nullopt};
-    auto number = [&](std::string_view text) {
-        std::int64_t v = 0;
-        auto [q, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec != std::errc() || q != text.data() + text.size() || v < 0)
-            throw invalid_param("Malformed 'since' token");
-        return v;
-    };
-    if (auto us = token.find('_'); us != std::string::npos) {
-        auto rest = std::string_view(token).substr(us + 1);
-        auto us2 = rest.find('_');
-        t.typing = number(rest.substr(0, us2));
-        if (us2 != std::string_view::npos) {
-            t.to_device = number(rest.substr(us2 + 1));
-            if (*t.to_device >= t.pos) throw invalid_param("Malformed 'since' token");
-        }
-    }
-    return t;
+    return *t;
 }
 
 // One answer carries 100 to-device messages or 1 MiB of their content at most (one message,
@@ -563,7 +540,7 @@ bool SyncService::write_joined_room(Ctx& c, const std::string& room_id, bool ful
         write_events(c, timeline, v);
         c.room_json += ",\"limited\":";
         c.room_json += limited ? "true" : "false";
-        c.room_json += ",\"prev_batch\":\"" + room::position_token(start) + "\"}";
+        c.room_json += ",\"prev_batch\":\"" + tokens::position_token(start) + "\"}";
         if (c.req.use_state_after) {
             c.room_json += ",\"state_after\":{\"events\":";
             write_events(c, state_after, v);
@@ -752,7 +729,8 @@ SyncResult SyncService::compute(const SyncRequest& req) {
 
     util::JsonWriter w;
     w.begin_object();
-    auto next_batch = format_token(SyncToken{c.pos, c.typing_serial, to_device_cursor});
+    auto next_batch =
+        tokens::format_sync_token(SyncToken{c.pos, c.typing_serial, to_device_cursor});
     w.key("next_batch").string(next_batch);
     bool empty = join.empty() && invite.empty() && knock.empty() && leave.empty() &&
                  global_ad.empty() && to_device.empty() && devices.empty() && presence.empty();
@@ -856,7 +834,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
     }
     notifier_.unsubscribe(req.user_id, w);
     // Nothing for this caller: an empty response that leaves the position where it was.
-    auto token = format_token(SyncToken{*req.since, req.since_typing});
+    auto token = tokens::format_sync_token(SyncToken{*req.since, req.since_typing});
     util::JsonWriter out;
     out.begin_object().key("next_batch").string(token).end_object();
     co_return SyncResult{out.take(), true, *req.since, req.since_typing, std::nullopt, token};

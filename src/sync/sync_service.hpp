@@ -13,6 +13,7 @@
 #include "sync/lazy_members.hpp"
 #include "sync/notifier.hpp"
 #include "sync/sync_filter.hpp"
+#include "util/stream_token.hpp"
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 
@@ -44,14 +45,8 @@ struct SyncResult {
     std::string next_batch; // the token: "s<position>_<typing serial>[_<to-device cursor>]"
 };
 
-// A sync token: a durable stream position and the (in-memory) typing serial; and, when more
-// to-device messages wait than one answer carries, the position up to which they were sent.
-struct SyncToken {
-    std::int64_t pos = 0;
-    std::int64_t typing = 0;
-    std::optional<std::int64_t> to_device;
-};
-std::string format_token(const SyncToken& t);
+// A sync token (util/stream_token.hpp).
+using tokens::SyncToken;
 
 class SyncService {
 public:
