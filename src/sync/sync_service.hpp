@@ -13,6 +13,7 @@
 #include "sync/lazy_members.hpp"
 #include "sync/notifier.hpp"
 #include "sync/sync_filter.hpp"
+#include "sync/sync_response.hpp"
 #include "util/stream_token.hpp"
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -81,27 +82,47 @@ public:
     std::function<std::int64_t(std::int64_t since)> position;
 
 private:
+    struct Ctx;       // sync_context.hpp
+    struct RoomParts; // sync_context.hpp
+    // The position an answer to a sync with this `since` runs up to (see `position`).
+    std::int64_t current_position(std::int64_t since);
+
+    // The sections (sync/sections/): each reads what changed for the caller in (since, pos]
+    // and returns its typed part of the answer (sync_response.hpp), in this order.
+    std::vector<store::AccountDataRecord> account_data_section(Ctx& c); // and rooms' into c
+    RoomsPart rooms_section(Ctx& c);
+    ToDevicePart to_device_section(Ctx& c);
+    e2ee::DeviceListDelta device_lists_section(Ctx& c);
+    // Presence of the caller and the users they share a room with: all of it in an initial
+    // sync, the changes in (since, pos] otherwise.
+    std::vector<PresenceEvent> presence_section(Ctx& c);
+    const KeyCounts* key_counts_section(Ctx& c);
+
+    // One joined (or left) room from events in (lower, upper], in named steps
+    // (sections/joined_room.cpp); nothing when there is nothing to say about the room.
+    // Sliding sync reuses the steps.
+    std::optional<std::string> joined_room(Ctx& c, const std::string& room_id, bool full,
+                                           bool check_visibility, std::int64_t lower,
+                                           std::int64_t upper);
+    void timeline_step(Ctx& c, RoomParts& p);
+    void gap_state_step(Ctx& c, RoomParts& p);
+    void lazy_members_step(Ctx& c, RoomParts& p);
+    bool has_news(Ctx& c, const RoomParts& p);
+    std::string room_json_step(Ctx& c, RoomParts& p);
+
+    // Pieces of a room object (sections/room_json.cpp). write_events returns whether it wrote
+    // a membership event.
+    bool write_events(const Ctx& c, std::string& out, const std::vector<store::StoredEvent>& rows,
+                      const event::RoomVersion& v);
+    void write_summary(const Ctx& c, std::string& out, const std::string& room_id);
+    void write_unread(const Ctx& c, std::string& out, const std::string& room_id);
+    void write_ephemeral(const Ctx& c, std::string& out, const std::string& room_id, bool full);
+    std::string invite_json(const Ctx& c, const std::string& room_id, const std::string& key);
+    std::vector<store::StoredEvent> lazy_state_at(const std::string& room_id, std::int64_t at,
+                                                  const std::set<std::string>& members);
     std::vector<store::ToDeviceMessage> to_device_batch(const SyncRequest& req, std::int64_t after,
                                                         std::int64_t upto,
                                                         std::optional<std::int64_t>& cursor);
-    struct Ctx;
-    // The position an answer to a sync with this `since` runs up to (see `position`).
-    std::int64_t current_position(std::int64_t since);
-    // Writes one room object into c.room_json from events in (lower, upper]; false when there
-    // is nothing to say about the room.
-    std::vector<store::StoredEvent> lazy_state_at(const std::string& room_id, std::int64_t at,
-                                                  const std::set<std::string>& members);
-    bool write_joined_room(Ctx& c, const std::string& room_id, bool full, bool check_visibility,
-                           std::int64_t lower, std::int64_t upper);
-    void write_invite(Ctx& c, const std::string& room_id, const std::string& key);
-    void write_events(Ctx& c, const std::vector<store::StoredEvent>& rows,
-                      const event::RoomVersion& v);
-    void write_summary(Ctx& c, const std::string& room_id);
-    void write_unread(Ctx& c, const std::string& room_id);
-    // Presence of the caller and the users they share a room with: all of it in an initial
-    // sync, the changes in (since, pos] otherwise.
-    std::vector<store::PresenceRecord> presence_for(Ctx& c);
-    void write_ephemeral(Ctx& c, const std::string& room_id, bool full);
 
     room::RoomService& rooms_;
     room::RoomReader& reader_;
