@@ -218,6 +218,15 @@ bool depends_on_recipient(const json::object& c) {
     return false;
 }
 
+bool uses_display_name(const json::object& rule) {
+    const auto* conditions = rule.if_contains("conditions");
+    if (!conditions || !conditions->is_array()) return false;
+    for (const auto& c : conditions->get_array())
+        if (const auto* o = c.if_object(); o && string_at(*o, "kind") == "contains_display_name")
+            return true;
+    return false;
+}
+
 struct Evaluation {
     const json::object& event;
     const PushContext& ctx;
@@ -226,7 +235,6 @@ struct Evaluation {
     // Set while SharedEvaluation runs the rules for nobody in particular: conditions that
     // depend on the recipient count as false, and the rule holding one is noted here.
     bool* recipient_dependent = nullptr;
-    bool* uses_display_name = nullptr;
 
     // A compiled glob; shared by all recipients unless a placeholder made it theirs.
     mutable std::u32string own_glob{}; // a pattern with a placeholder, for this recipient
@@ -272,7 +280,6 @@ struct Evaluation {
         if (!c) return false;
         if (recipient_dependent && depends_on_recipient(*c)) {
             *recipient_dependent = true;
-            if (string_at(*c, "kind") == "contains_display_name") *uses_display_name = true;
             return false;
         }
         const std::string_view kind = string_at(*c, "kind");
@@ -442,7 +449,6 @@ SharedEvaluation::SharedEvaluation(const json::object& ruleset, const PreparedEv
     Evaluation ev{prepared.event, nobody, prepared, prepared.body};
     bool dependent = false;
     ev.recipient_dependent = &dependent;
-    ev.uses_display_name = &needs_display_name_;
     walk_rules(ruleset, prepared.has_mentions, [&](std::string_view kind, const json::object& r) {
         dependent = false;
         if (ev.matches(kind, r)) {
@@ -451,7 +457,13 @@ SharedEvaluation::SharedEvaluation(const json::object& ruleset, const PreparedEv
         }
         // This rule may match for some recipient; rules that matched for nobody here match
         // for nobody anywhere, as nothing else in their conditions names a recipient.
-        if (dependent) per_recipient_.emplace_back(kind, &r);
+        if (dependent) {
+            per_recipient_.emplace_back(kind, &r);
+            // Any of its conditions, not only those evaluated here: a condition that failed
+            // for nobody (a USER_ID pattern) stops the walk before a later contains_display_name
+            // that holds for the recipient (found by fuzzing).
+            if (uses_display_name(r)) needs_display_name_ = true;
+        }
         return false;
     });
 }

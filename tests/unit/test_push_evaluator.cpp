@@ -550,3 +550,25 @@ TEST(PushEvaluator, SharedEvaluationAgreesWithFullEvaluation) {
             }
     EXPECT_GE(events_that_tell_recipients_apart, 20);
 }
+
+// A rule whose first condition names the recipient by placeholder fails for nobody in the
+// shared run, so its contains_display_name is never reached there: the display name is still
+// needed (found by the push_rules fuzzer).
+TEST(PushEvaluator, SharedEvaluationNeedsTheDisplayNameBehindAPlaceholderCondition) {
+    auto ruleset = json::parse(R"({"override": [{
+        "rule_id": "mine", "default": false, "enabled": true,
+        "conditions": [
+            {"kind": "event_match", "key": "content.to", "pattern": "USER_ID"},
+            {"kind": "contains_display_name"}],
+        "actions": ["notify"]}]})")
+                       .as_object();
+    auto event = with_content(message("hello Alice Liddell"), json::object{{"to", kAlice}});
+    const PreparedEvent prepared(event);
+    auto ctx = room_of(3);
+    ctx.placeholders = true;
+    ctx.display_name = "Alice Liddell";
+    EXPECT_TRUE(evaluate(ruleset, prepared, ctx).notify);
+    const SharedEvaluation shared(ruleset, prepared, ctx);
+    EXPECT_TRUE(shared.needs_display_name());
+    EXPECT_TRUE(shared.evaluate(ctx).notify);
+}
