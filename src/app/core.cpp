@@ -11,6 +11,11 @@ namespace myelin::app {
 
 namespace asio = boost::asio;
 
+namespace {
+// Namespace scope, not a local of wire(): the timer's lambda outlives the call that set it.
+constexpr auto kPushActionsFlush = std::chrono::milliseconds(200);
+} // namespace
+
 Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store> s)
     : cfg(c)
     , io(ctx)
@@ -107,7 +112,6 @@ void Core::wire() {
     // queued first). Each write records the position it covers, and recover() evaluates what
     // a crash left queued again. With several processes the others read counts from the
     // store only, so the actions are written at once.
-    constexpr auto kPushActionsFlush = std::chrono::milliseconds(200);
     if (!replicator.enabled()) {
         notifications.defer = [&] {
             push_flush_timer.expires_after(kPushActionsFlush);
