@@ -20,7 +20,7 @@ constexpr std::size_t kMaxJoinedEntries = 100000;
 void SyncCaches::set_position_source(std::function<std::int64_t()> f) {
     position_ = std::move(f);
     start_ = position_ ? position_() : 0;
-    user_changed_at_.clear();
+    users_changed_.reset(start_);
     room_log_.clear();
     room_log_floor_ = start_;
     room_last_.clear();
@@ -30,14 +30,14 @@ void SyncCaches::set_position_source(std::function<std::int64_t()> f) {
 void SyncCaches::user_changed(const std::string& user_id) {
     joined_.erase(user_id);
     // Without a position source the user is never quiet again (always ask the store).
-    user_changed_at_[user_id] = position_ ? position_() : std::numeric_limits<std::int64_t>::max();
+    users_changed_.changed(user_id,
+                           position_ ? position_() : std::numeric_limits<std::int64_t>::max());
 }
 
 bool SyncCaches::user_quiet(const std::string& user_id, std::int64_t since,
                             std::int64_t pos) const {
     if (!position_ || since < start_ || !complete(pos)) return false;
-    auto it = user_changed_at_.find(user_id);
-    return it == user_changed_at_.end() || it->second <= since;
+    return !users_changed_.may_have_changed(user_id, since);
 }
 
 bool SyncCaches::room_log_covers(std::int64_t from, std::int64_t to) const {

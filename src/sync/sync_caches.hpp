@@ -17,6 +17,7 @@
 #include "store/key_store.hpp"
 #include "store/records.hpp"
 #include "store/room_records.hpp"
+#include "sync/stream_change_cache.hpp"
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <deque>
@@ -164,7 +165,9 @@ private:
     std::function<std::int64_t()> position_;
     std::optional<std::int64_t> max_pos_;
     std::int64_t start_ = 0; // positions at or before it: unknown, ask the store
-    std::unordered_map<std::string, std::int64_t> user_changed_at_;
+    // Who had a change of their own, and when: bounded (a server's every user would otherwise
+    // stay in it); a user dropped from it is simply asked about again.
+    StreamChangeCache<std::string> users_changed_{"user_changes", 100000};
     // (position, room) of every event heard of through room_event, in position order, and the
     // position at or below which it is incomplete (process start, or what was trimmed).
     RoomLog room_log_;
