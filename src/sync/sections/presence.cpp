@@ -12,7 +12,7 @@ std::vector<PresenceEvent> SyncService::presence_section(Ctx& c) {
     std::vector<store::PresenceRecord> out;
     std::vector<PresenceEvent> events;
     const auto& f = c.req.filter.presence;
-    if (!presence_.enabled() || !type_allowed(f, "m.presence")) return events;
+    if (!wants_presence(c.req)) return events;
     auto wanted = [&](const std::string& user) {
         if (std::find(f.not_senders.begin(), f.not_senders.end(), user) != f.not_senders.end())
             return false;
