@@ -6,6 +6,7 @@
 # durability is recorded with every result in docs/benchmarks.md.
 # BENCH_DATABASE: a database URL in place of a fresh SQLite file (e.g. an empty PostgreSQL
 # database from scripts/pg_cluster.sh); the caller provides a fresh one per run.
+# BENCH_DATABASE_THREADS: the server's database_threads (unset: its default).
 dir=
 pid=
 bench_server_cleanup() {
@@ -17,7 +18,9 @@ start_bench_server() {
   dir=$(mktemp -d)
   trap bench_server_cleanup EXIT
   ulimit -n "$(ulimit -Hn)"
-  cat >"$dir/config.toml" <<'CONFIG'
+  : >"$dir/config.toml"
+  [[ -n "${BENCH_DATABASE_THREADS:-}" ]] && echo "database_threads = $BENCH_DATABASE_THREADS" >>"$dir/config.toml"
+  cat >>"$dir/config.toml" <<'CONFIG'
 password_hash_cost = "min"
 log_level = "warn"
 sqlite_synchronous = "normal"

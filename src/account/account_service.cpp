@@ -36,10 +36,12 @@ MatrixError bad_login() {
 }
 } // namespace
 
-AccountService::AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool)
+AccountService::AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool,
+                               store::DbPool* db)
     : cfg_(std::move(cfg))
     , store_(store)
     , pool_(pool)
+    , db_(db)
     , uia_(store)
     , login_limiter_(cfg_.login_rate_limit)
     , register_limiter_(cfg_.register_rate_limit)
@@ -160,11 +162,15 @@ awaitable<LoginResult> AccountService::login_password(const std::string& identif
     co_return r;
 }
 
-std::optional<Auth> AccountService::authenticate(const std::string& access_token,
-                                                 const std::string& ip) {
+awaitable<std::optional<Auth>> AccountService::authenticate(const std::string& access_token,
+                                                            const std::string& ip) {
     auto hash = util::sha256_hex(access_token);
-    auto owner = store_.find_token(hash);
-    if (!owner) return std::nullopt;
+    std::optional<store::TokenOwner> owner;
+    if (db_)
+        owner = co_await db_->run([&hash](store::Store& s) { return s.find_token(hash); });
+    else
+        owner = store_.find_token(hash);
+    if (!owner) co_return std::nullopt;
     auto now = util::now_ms();
     auto key = owner->user_id + "|" + owner->device_id;
     auto& last = last_touch_[key];
@@ -172,7 +178,7 @@ std::optional<Auth> AccountService::authenticate(const std::string& access_token
         store_.touch_device(owner->user_id, owner->device_id, ip, now);
         last = now;
     }
-    return Auth{owner->user_id, owner->device_id, hash, owner->is_admin};
+    co_return Auth{owner->user_id, owner->device_id, hash, owner->is_admin};
 }
 
 void AccountService::forget_cached(const std::string& user_id, const std::string& device_id) {

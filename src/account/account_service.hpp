@@ -4,6 +4,7 @@
 #include "account/account_settings.hpp"
 #include "account/rate_limiter.hpp"
 #include "account/uia.hpp"
+#include "store/db_pool.hpp"
 #include "store/store.hpp"
 #include "util/blocking_pool.hpp"
 #include <boost/asio/awaitable.hpp>
@@ -38,7 +39,9 @@ struct RegisterRequest {
 
 class AccountService {
 public:
-    AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool);
+    // `db`: where token lookups run (off the event loop when it has threads); null: inline.
+    AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool,
+                   store::DbPool* db = nullptr);
 
     const std::string& server_name() const { return cfg_.server_name; }
     RegistrationMode registration_mode() const { return cfg_.registration; }
@@ -67,7 +70,9 @@ public:
                                                        std::optional<std::string> display_name,
                                                        const std::string& ip);
 
-    std::optional<Auth> authenticate(const std::string& access_token, const std::string& ip);
+    // The owner of an access token (every authenticated request asks).
+    boost::asio::awaitable<std::optional<Auth>> authenticate(const std::string& access_token,
+                                                             const std::string& ip);
 
     void logout(const Auth& a);
     void logout_all(const Auth& a);
@@ -115,6 +120,7 @@ private:
     const AccountSettings cfg_;
     store::Store& store_;
     util::BlockingPool& pool_;
+    store::DbPool* db_;
     Uia uia_;
     RateLimiter login_limiter_;
     RateLimiter register_limiter_;

@@ -5,7 +5,7 @@
 
 namespace myelin::api {
 
-account::Auth require_auth(Services& s, const net::Request& req) {
+boost::asio::awaitable<account::Auth> require_auth(Services& s, const net::Request& req) {
     std::string token;
     auto h = req.header(net::http::field::authorization);
     if (!h.empty()) {
@@ -19,19 +19,19 @@ account::Auth require_auth(Services& s, const net::Request& req) {
         token = *q;
     }
     if (token.empty()) throw MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
-    auto a = s.accounts.authenticate(token, req.remote_ip);
+    auto a = co_await s.accounts.authenticate(token, req.remote_ip);
     if (!a) {
         MatrixError e(401, "M_UNKNOWN_TOKEN", "Unknown or expired access token");
         e.extra["soft_logout"] = false;
         throw e;
     }
-    return *a;
+    co_return *a;
 }
 
 net::Handler authed(Services& s, AuthedHandler h) {
     // The router keeps the handler for good, so the captures outlive every request's frame.
     return [&s, h = std::move(h)](net::Request& req) -> net::Awaitable {
-        auto auth = require_auth(s, req);
+        auto auth = co_await require_auth(s, req);
         co_return co_await h(req, auth);
     };
 }

@@ -44,7 +44,7 @@ struct Services {
 
 // The caller's identity from `Authorization: Bearer` or `?access_token=`;
 // 401 M_MISSING_TOKEN / M_UNKNOWN_TOKEN otherwise.
-account::Auth require_auth(Services& s, const net::Request& req);
+boost::asio::awaitable<account::Auth> require_auth(Services& s, const net::Request& req);
 
 // A handler for an endpoint that requires an access token: `authed(s, h)` checks the token
 // (401 as require_auth does) and hands `h` the caller's identity.

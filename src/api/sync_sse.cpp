@@ -58,7 +58,7 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
             throw MatrixError(
                 401, "M_MISSING_TOKEN",
                 "This server takes the access token only in the Authorization header");
-        auto auth = require_auth(s, req);
+        auto auth = co_await require_auth(s, req);
         auto sr = sync_request(s, req, auth);
         sync::SseOptions opts;
         opts.heartbeat = heartbeat_param(s, req);

@@ -20,8 +20,12 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     : cfg(c)
     , io(ctx)
     , store(std::move(s))
+    , db(*store,
+         cfg.database_threads < 0 ? store::default_database_threads(cfg.database)
+                                  : static_cast<std::size_t>(cfg.database_threads),
+         [this] { return store::open_worker_store(cfg.database, cfg.sqlite_synchronous); })
     , pool(cfg.worker_threads)
-    , accounts(cfg.account_settings(), *store, pool)
+    , accounts(cfg.account_settings(), *store, pool, &db)
     , rooms(cfg.server_name, *store, room::load_or_create_signing_key(*store))
     , reader(rooms)
     , directory(rooms)
@@ -42,7 +46,7 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     , replicator(io.get_executor(), *store, rooms)
     , presence(*store, io.get_executor(), std::chrono::seconds(cfg.presence_offline_after_s),
                cfg.presence_enabled)
-    , sync(rooms, reader, notifier, typing, keys, notifications, presence)
+    , sync(rooms, reader, notifier, typing, keys, notifications, presence, db)
     , to_device(cfg.server_name, *store, cfg.to_device_max_pending, cfg.to_device_max_pending_bytes)
     , stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user)
     , longpoll_limits(cfg.sync_max_longpolls_per_device, cfg.sync_max_longpolls_per_user)
@@ -67,6 +71,7 @@ void Core::stopping() {
 
 void Core::stopped() {
     pool.stop();
+    db.stop();
     notifications.flush(); // push actions still queued
 }
 

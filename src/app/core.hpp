@@ -19,6 +19,7 @@
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
+#include "store/db_pool.hpp"
 #include "store/store.hpp"
 #include "sync/filter_service.hpp"
 #include "sync/sse_session.hpp"
@@ -46,6 +47,9 @@ struct Core {
     const Config& cfg;
     boost::asio::io_context& io;
     std::unique_ptr<store::Store> store;
+    // Threads with connections of their own for the sync engine's reads and token lookups
+    // (none on SQLite by default: those then run inline on `store`).
+    store::DbPool db;
     util::BlockingPool pool;
     account::AccountService accounts;
     room::RoomService rooms;

@@ -62,6 +62,9 @@ void load_config_file(Config& cfg, const std::string& path) {
     if (auto l = t["listen"].value<std::string>()) parse_listen(cfg, *l);
     get(t, "database", cfg.database);
     get(t, "sqlite_synchronous", cfg.sqlite_synchronous);
+    get(t, "database_threads", cfg.database_threads);
+    if (cfg.database_threads < -1 || cfg.database_threads > 64)
+        throw std::runtime_error("database_threads must be between 0 and 64 (or -1: default)");
     if (auto r = t["registration"].value<std::string>())
         cfg.registration = parse_registration_mode(*r);
     get(t, "public_baseurl", cfg.public_baseurl);
@@ -135,6 +138,8 @@ const char* config_keys_help() {
   listen = "127.0.0.1:8008"            address and port to listen on
   database = "sqlite:./data/myelin.db" database URL
   sqlite_synchronous = "full"          "full" (durable across power loss) or "normal"
+  database_threads = -1                threads with their own connection that run sync reads
+                                       off the event loop; -1: 4 on PostgreSQL, 0 on SQLite
   registration = "open"                open | token | closed
   public_baseurl = ""                  base URL advertised in /.well-known/matrix/client
   password_hash_cost = "interactive"   argon2id cost: min | interactive | moderate

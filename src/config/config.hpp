@@ -15,6 +15,9 @@ struct Config {
     unsigned short listen_port = 8008;
     std::string database = "sqlite:./data/myelin.db";
     std::string sqlite_synchronous = "full";
+    // Threads (each with its own connection) that run the sync engine's reads off the event
+    // loop; -1: store::default_database_threads (4 on PostgreSQL, 0 on SQLite).
+    std::int64_t database_threads = -1;
     RegistrationMode registration = RegistrationMode::open;
     std::string public_baseurl; // for /.well-known/matrix/client; empty: derived from listen
     account::HashCost password_hash_cost = account::HashCost::interactive;

@@ -361,12 +361,18 @@ json::object KeyService::upload_signatures(const std::string& user_id, const jso
     return json::object{{"failures", std::move(failures)}};
 }
 
-std::map<std::string, std::int64_t> KeyService::one_time_key_counts(const std::string& user_id,
+std::map<std::string, std::int64_t> KeyService::one_time_key_counts(store::KeyStore& store,
+                                                                    const std::string& user_id,
                                                                     const std::string& device_id) {
-    auto counts = store_.count_one_time_keys(user_id, device_id);
+    auto counts = store.count_one_time_keys(user_id, device_id);
     // Clients decide whether to upload from this count; an absent algorithm means zero.
     counts.emplace("signed_curve25519", 0);
     return counts;
+}
+
+std::map<std::string, std::int64_t> KeyService::one_time_key_counts(const std::string& user_id,
+                                                                    const std::string& device_id) {
+    return one_time_key_counts(store_, user_id, device_id);
 }
 
 std::vector<std::string> KeyService::unused_fallback_key_types(const std::string& user_id,

@@ -42,6 +42,10 @@ public:
     boost::json::object upload_signatures(const std::string& user_id,
                                           const boost::json::object& body);
 
+    // From any store (the sync engine reads them on a database thread).
+    static std::map<std::string, std::int64_t> one_time_key_counts(store::KeyStore& store,
+                                                                   const std::string& user_id,
+                                                                   const std::string& device_id);
     std::map<std::string, std::int64_t> one_time_key_counts(const std::string& user_id,
                                                             const std::string& device_id);
     std::vector<std::string> unused_fallback_key_types(const std::string& user_id,

@@ -69,6 +69,25 @@ std::unique_ptr<Store> open_store(const std::string& url, const std::string& sql
                              postgres::redact_password(url));
 }
 
+std::unique_ptr<Store> open_worker_store(const std::string& url,
+                                         const std::string& sqlite_synchronous) {
+    using Role = sql::SqlStore::Role;
+    if (auto path = sqlite_path(url)) {
+        auto conn = open_sqlite(*path, sqlite_synchronous);
+        return std::make_unique<sql::SqlStore>(std::move(conn), nullptr, Role::worker);
+    }
+    if (postgres::is_postgres_url(url))
+        return std::make_unique<sql::SqlStore>(std::make_unique<postgres::PgConnection>(url),
+                                               nullptr, Role::worker);
+    throw std::runtime_error("unsupported database URL: " + postgres::redact_password(url));
+}
+
+std::size_t default_database_threads(const std::string& url) {
+    // PostgreSQL: every statement is a round trip to another process. SQLite: a read costs
+    // less than handing it to a thread (docs/benchmarks.md, thirteenth round).
+    return postgres::is_postgres_url(url) ? 4 : 0;
+}
+
 ServeLock::~ServeLock() {
     ::close(fd_); // releases the flock
 }

@@ -117,6 +117,12 @@ public:
 // ignored for PostgreSQL.
 std::unique_ptr<Store> open_store(const std::string& url,
                                   const std::string& sqlite_synchronous = "full");
+// Another connection to a database open_store has opened (and migrated), for a DbPool thread:
+// no caches, no peer listener.
+std::unique_ptr<Store> open_worker_store(const std::string& url,
+                                         const std::string& sqlite_synchronous = "full");
+// How many DbPool threads serve a database by default (config `database_threads`).
+std::size_t default_database_threads(const std::string& url);
 
 // Held by a serving process for its whole life. A SQLite database has one serving process:
 // its in-memory caches (the sync caches, the store's write marks) count on seeing every write.

@@ -83,7 +83,7 @@ asio::awaitable<void> run_sse_session(SyncService& sync, SseSink& sink, SyncRequ
             // tokens the stream advances to on its own do not (the client may not have
             // processed them).
             req.acknowledges = first;
-            auto result = sync.compute(req);
+            auto result = co_await sync.compute(req);
             bool must_send = !result.empty || !since || (first && req.full_state);
             first = false;
             // Sent or not, the stream moves on to the answer's position: an empty answer means

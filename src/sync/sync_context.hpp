@@ -21,10 +21,23 @@ inline bool type_allowed(const room::EventFilter& f, const std::string& type) {
                                    [&](const auto& p) { return room::type_matches(p, type); });
 }
 
+// Stands in a room's JSON for unread counts still to be read; a raw control character never
+// occurs in serialized JSON otherwise.
+inline constexpr std::string_view kUnreadMarker = "\x01unread\x01";
+
 // The key of the caches shared by every sync over one range.
 inline std::string range_key(std::int64_t from, std::int64_t to) {
     return std::to_string(from) + ":" + std::to_string(to);
 }
+
+// What only the caller has (one query each, per sync): read together, off the event loop when
+// the DbPool has threads, since no cache shares them between streams.
+struct SyncService::OwnRows {
+    std::vector<store::AccountDataRecord> account_data; // (since, ...]; none when quiet
+    std::vector<store::MembershipRecord> memberships;   // changed in (since, pos]; all if full
+    std::vector<store::ToDeviceMessage> to_device;      // after the acknowledged position
+    std::optional<KeyCounts> key_counts;                // when the cache had none
+};
 
 struct SyncService::Ctx {
     const SyncRequest& req;
@@ -47,6 +60,13 @@ struct SyncService::Ctx {
     std::map<std::string, std::vector<store::ReceiptRecord>> room_receipts{}; // (base, pos]
     std::int64_t typing_serial = 0;
     KeyCounts loaded_key_counts{}; // when the cache had none
+    bool read_key_counts = false;  // the cache had none when the sync began
+    // Rooms whose unread counts the cache did not have: with DbPool threads they are read in
+    // one more hand-off after the rooms section (fetch_unread_step), and their room JSON holds
+    // kUnreadMarker where the counts go.
+    std::vector<std::string> unread_later{};
+    // The caller's own rows, read in one hand-off (fetch_own_step) before the sections run.
+    OwnRows own{};
 };
 
 struct SyncService::RoomParts {

@@ -23,10 +23,11 @@ namespace asio = boost::asio;
 SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
                          room::TypingService& typing, e2ee::KeyService& keys,
                          push::NotificationCounter& notifications,
-                         presence::PresenceService& presence)
+                         presence::PresenceService& presence, store::DbPool& db)
     : rooms_(rooms)
     , reader_(reader)
     , store_(rooms.store())
+    , db_(db)
     , notifier_(notifier)
     , typing_(typing)
     , keys_(keys)
@@ -84,8 +85,15 @@ std::int64_t SyncService::current_position(std::int64_t since) {
     return caches_.max_position([this] { return store_.max_stream_position(); }, since);
 }
 
-SyncResult SyncService::compute(const SyncRequest& req) {
+asio::awaitable<SyncResult> SyncService::compute(const SyncRequest& req) {
     Ctx c{req};
+    begin_step(c);
+    co_await fetch_own_step(c);
+    co_return co_await sections_step(c);
+}
+
+void SyncService::begin_step(Ctx& c) {
+    const auto& req = c.req;
     c.initial = !req.since.has_value();
     c.full_all = c.initial || req.full_state;
     c.since = req.since.value_or(0);
@@ -98,7 +106,8 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     c.typing_serial = typing_.serial();
     if (c.initial && req.filter.state.lazy_load_members)
         lazy_members_.reset_device(req.user_id + "|" + req.device_id);
-    // What is the same for every sync over (base, pos] is read once per range (sync_caches.hpp).
+    // What is the same for every sync over (base, pos] is read once per range (sync_caches.hpp),
+    // here on the loop: the streams a wake-up resumes share the one read.
     if (!c.initial) {
         const auto* receipts = caches_.receipts.find(c.range);
         if (!receipts)
@@ -110,17 +119,88 @@ SyncResult SyncService::compute(const SyncRequest& req) {
     // paths); see SyncCaches::user_quiet for when this is trusted.
     c.quiet = !c.full_all && caches_.user_quiet(req.user_id, c.since, c.pos);
     if (!c.full_all) ++(c.quiet ? caches_.stats.user_quiet : caches_.stats.user_asked);
+    c.read_key_counts = !caches_.key_counts(req.user_id, req.device_id, c.pos);
+}
 
+// Account data, memberships, to-device messages (acknowledging what the token covers) and,
+// when not cached, one-time key counts, in one hand-off. Only copies go to the database thread, and
+// it touches no cache; the room cache may move past c.pos meanwhile, which the sections allow for
+// (joined_at, current_state_at).
+asio::awaitable<void> SyncService::fetch_own_step(Ctx& c) {
+    struct Query {
+        std::string user, device;
+        bool initial, full_all, quiet, acknowledge, to_device, key_counts;
+        std::int64_t since, pos, to_device_from;
+    };
+    const auto& req = c.req;
+    Query q{req.user_id,
+            req.device_id,
+            c.initial,
+            c.full_all,
+            c.quiet,
+            req.since && req.acknowledges,
+            !c.quiet || req.since_to_device.has_value(),
+            c.read_key_counts,
+            c.since,
+            c.pos,
+            c.initial ? 0 : req.since_to_device.value_or(c.since)};
+    // The closure holds a reference only: GCC 12 mis-destroys a temporary with members that
+    // own memory when it lives across a co_await.
+    c.own = co_await db_.run([&q](store::Store& s) {
+        OwnRows own;
+        if (!q.quiet) own.account_data = s.account_data_since(q.user, q.initial ? 0 : q.since);
+        if (q.full_all)
+            own.memberships = s.memberships_of(q.user);
+        else if (!q.quiet)
+            own.memberships = s.membership_changes(q.user, q.since, q.pos);
+        if (q.acknowledge) s.ack_to_device(q.user, q.device, q.to_device_from);
+        if (q.to_device)
+            own.to_device =
+                s.to_device_for(q.user, q.device, q.to_device_from, q.pos, kToDeviceBatch + 1);
+        if (q.key_counts)
+            own.key_counts = KeyCounts{e2ee::KeyService::one_time_key_counts(s, q.user, q.device),
+                                       s.unused_fallback_key_types(q.user, q.device)};
+        return own;
+    });
+}
+
+asio::awaitable<SyncResult> SyncService::sections_step(Ctx& c) {
     SyncResponse r;
     r.account_data = account_data_section(c); // first: the rooms read their account data
     r.rooms = rooms_section(c);
+    if (!c.unread_later.empty()) co_await fetch_unread_step(c, r.rooms);
     r.to_device = to_device_section(c);
     r.device_lists = device_lists_section(c);
     r.presence = presence_section(c);
     r.key_counts = key_counts_section(c);
     r.next_batch = tokens::format_sync_token(SyncToken{c.pos, c.typing_serial, r.to_device.cursor});
-    return SyncResult{write_sync_response(r), r.empty(),          c.pos,
-                      c.typing_serial,        r.to_device.cursor, r.next_batch};
+    co_return SyncResult{write_sync_response(r), r.empty(),          c.pos,
+                         c.typing_serial,        r.to_device.cursor, r.next_batch};
+}
+
+// Push actions still queued are written first (on the loop: they are this process's own), so
+// that the counts include every evaluated event. The counts read here are not cached: an event
+// or receipt may have changed them while they were read.
+asio::awaitable<void> SyncService::fetch_unread_step(Ctx& c, RoomsPart& rooms) {
+    notifications_.flush();
+    const auto& user = c.req.user_id;
+    const auto& wanted = c.unread_later;
+    auto counts = co_await db_.run([&user, &wanted](store::Store& s) {
+        std::vector<UnreadCounts> out;
+        for (const auto& room_id : wanted)
+            out.push_back(s.unread_counts(user, room_id));
+        return out;
+    });
+    for (std::size_t i = 0; i < wanted.size(); ++i)
+        for (auto* list : {&rooms.join, &rooms.leave})
+            for (auto& entry : *list) {
+                if (entry.room_id != wanted[i]) continue;
+                auto at = entry.json.find(kUnreadMarker);
+                if (at == std::string::npos) continue;
+                std::string text;
+                write_unread_counts(c, text, counts[i]);
+                entry.json.replace(at, kUnreadMarker.size(), text);
+            }
 }
 
 asio::awaitable<SyncResult>
@@ -137,7 +217,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
                              !typing_.any_changed_since(req.since_typing);
     SyncResult result;
     if (!nothing_new) {
-        result = compute(req);
+        result = co_await compute(req);
         if (!result.empty || !req.since || req.full_state || timeout.count() == 0) co_return result;
     }
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -150,7 +230,7 @@ SyncService::wait_for(SyncRequest req, std::chrono::milliseconds timeout,
         co_await w->signal.async_wait(asio::use_awaitable);
         if (gone && gone()) break;
         if (w->woken && !stopping) {
-            result = compute(req);
+            result = co_await compute(req);
             if (!result.empty) {
                 notifier_.unsubscribe(req.user_id, w);
                 co_return result;

@@ -9,6 +9,7 @@
 #include "room/room_reader.hpp"
 #include "room/room_service.hpp"
 #include "room/typing.hpp"
+#include "store/db_pool.hpp"
 #include "sync/event_cache.hpp"
 #include "sync/lazy_members.hpp"
 #include "sync/notifier.hpp"
@@ -53,13 +54,16 @@ class SyncService {
 public:
     SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
                 room::TypingService& typing, e2ee::KeyService& keys,
-                push::NotificationCounter& notifications, presence::PresenceService& presence);
+                push::NotificationCounter& notifications, presence::PresenceService& presence,
+                store::DbPool& db);
 
     // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
     // past the newest position this server has ever handed out.
     SyncToken parse_since(const std::string& token);
 
-    SyncResult compute(const SyncRequest& req);
+    // One answer: the caller's own rows are read off the event loop (when the DbPool has
+    // threads), the rest from the shared caches; `req` must outlive the call.
+    boost::asio::awaitable<SyncResult> compute(const SyncRequest& req);
     // Long-poll: returns at once when there is something (or no `since`, or full_state, or
     // timeout 0); otherwise waits for a change until `timeout`.
     // `gone` (optional) reports a caller that disconnected; `on_gone` is where the caller hooks
@@ -84,6 +88,14 @@ public:
 private:
     struct Ctx;       // sync_context.hpp
     struct RoomParts; // sync_context.hpp
+    struct OwnRows;   // sync_context.hpp
+    // compute() in three steps: the positions and what the range shares (on the loop), the
+    // caller's own rows (one DbPool hand-off), then the sections (on the loop, from memory).
+    void begin_step(Ctx& c);
+    boost::asio::awaitable<void> fetch_own_step(Ctx& c);
+    boost::asio::awaitable<SyncResult> sections_step(Ctx& c);
+    // Reads the unread counts the rooms section deferred and puts them in place.
+    boost::asio::awaitable<void> fetch_unread_step(Ctx& c, RoomsPart& rooms);
     // The position an answer to a sync with this `since` runs up to (see `position`).
     std::int64_t current_position(std::int64_t since);
 
@@ -115,18 +127,25 @@ private:
     bool write_events(const Ctx& c, std::string& out, const std::vector<store::StoredEvent>& rows,
                       const event::RoomVersion& v);
     void write_summary(const Ctx& c, std::string& out, const std::string& room_id);
-    void write_unread(const Ctx& c, std::string& out, const std::string& room_id);
+    void write_unread(Ctx& c, std::string& out, const std::string& room_id);
+    static void write_unread_counts(const Ctx& c, std::string& out, const UnreadCounts& counts);
     void write_ephemeral(const Ctx& c, std::string& out, const std::string& room_id, bool full);
     std::string invite_json(const Ctx& c, const std::string& room_id, const std::string& key);
     std::vector<store::StoredEvent> lazy_state_at(const std::string& room_id, std::int64_t at,
                                                   const std::set<std::string>& members);
-    std::vector<store::ToDeviceMessage> to_device_batch(const SyncRequest& req, std::int64_t after,
-                                                        std::int64_t upto,
-                                                        std::optional<std::int64_t>& cursor);
+    // One answer carries this many to-device messages at most (and 1 MiB of their content).
+    static constexpr std::int64_t kToDeviceBatch = 100;
+    static std::vector<store::ToDeviceMessage>
+    to_device_batch(std::vector<store::ToDeviceMessage> rows, std::int64_t upto,
+                    std::optional<std::int64_t>& cursor);
+    // Whether the caller was joined to the room at c.pos: the room cache may already hold a
+    // membership written after it (while this sync waited for its own rows).
+    bool joined_at(const Ctx& c, const std::string& room_id);
 
     room::RoomService& rooms_;
     room::RoomReader& reader_;
     store::Store& store_;
+    store::DbPool& db_;
     Notifier& notifier_;
     room::TypingService& typing_;
     e2ee::KeyService& keys_;

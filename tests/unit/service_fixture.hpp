@@ -26,7 +26,9 @@ struct Account {
 
 class ServiceFixture {
 public:
-    ServiceFixture() {
+    // `database_threads`: DbPool threads (0: the store's work runs inline on the loop, as on
+    // SQLite by default; more: the sync engine's own-row reads go to them).
+    explicit ServiceFixture(std::int64_t database_threads = 0) {
         static std::atomic<int> n{0};
         dir_ = std::filesystem::temp_directory_path() /
                ("myelin-fixture-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
@@ -36,8 +38,9 @@ public:
         cfg.registration = RegistrationMode::open;
         cfg.login_rate_limit.enabled = false;
         cfg.register_rate_limit.enabled = false;
-        core = std::make_unique<app::Core>(cfg, io,
-                                           store::open_store("sqlite:" + (dir_ / "db").string()));
+        cfg.database = "sqlite:" + (dir_ / "db").string();
+        cfg.database_threads = database_threads;
+        core = std::make_unique<app::Core>(cfg, io, store::open_store(cfg.database));
     }
     ~ServiceFixture() {
         core->stopping();
@@ -79,7 +82,7 @@ public:
             req.since_typing = t.typing;
             req.since_to_device = t.to_device;
         }
-        return boost::json::parse(core->sync.compute(req).body).as_object();
+        return boost::json::parse(run(core->sync.compute(req)).body).as_object();
     }
 
     Config cfg;

@@ -156,6 +156,28 @@ TEST(RoomStore, PushCountsFollowReceiptsThreadsAndRepeats) {
     EXPECT_EQ(counts(*db.s), "$root=1/0 main=2/1 ");
 }
 
+// Push actions go in multi-row statements of 256, 16 and 1 rows: a batch of any size lands
+// whole, each member counted once, a repeated batch (recovery) adding nothing.
+TEST(RoomStore, PushActionsOfAManyMemberBatchAreEachCountedOnce) {
+    TempRoomDb db;
+    auto pos = append_messages(*db.s, 2);
+    std::vector<store::PushAction> batch;
+    const int members = 256 + 2 * 16 + 5; // every chunk size
+    for (int i = 0; i < members; ++i)
+        for (auto p : pos)
+            batch.push_back(store::PushAction{"@u" + std::to_string(i) + ":x", "!r:x", p, "main",
+                                              i % 7 == 0 && p == pos[1]});
+    db.s->put_push_actions(batch);
+    db.s->put_push_actions(batch); // again: nothing new
+    for (int i : {0, 1, 255, 256, 271, 272, members - 1}) {
+        auto c = db.s->unread_counts("@u" + std::to_string(i) + ":x", "!r:x");
+        ASSERT_EQ(c.count("main"), 1u) << i;
+        EXPECT_EQ(c["main"].notifications, 2) << i;
+        EXPECT_EQ(c["main"].highlights, i % 7 == 0 ? 1 : 0) << i;
+    }
+    EXPECT_TRUE(db.s->unread_counts("@u" + std::to_string(members) + ":x", "!r:x").empty());
+}
+
 // The range reads every woken sync makes (receipts, member changes, device-list changes) skip
 // the database when this process wrote nothing of the kind after the range's start: each write
 // must move that mark, and a reopened database must not trust ranges from before it opened.

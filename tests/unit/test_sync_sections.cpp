@@ -1,5 +1,7 @@
 // The sync engine's sections, in-process: the real services (app::Core) over a temporary
-// SQLite database, asked directly through SyncService::compute and run_sse_session.
+// SQLite database, asked directly through SyncService::compute and run_sse_session. Each test
+// runs twice: with the store's work inline on the loop (SQLite's default) and with two DbPool
+// threads, where each sync's own rows are read on another connection (PostgreSQL's way).
 #include "service_fixture.hpp"
 
 #include <boost/asio/detached.hpp>
@@ -40,8 +42,13 @@ sync::SyncFilter filter(const char* text) {
 }
 } // namespace
 
-TEST(SyncSections, InitialSyncHasTheRoomWithStateTimelineAndKeyCounts) {
-    ServiceFixture f;
+// The parameter: DbPool threads.
+class SyncSections : public ::testing::TestWithParam<int> {};
+INSTANTIATE_TEST_SUITE_P(Store, SyncSections, ::testing::Values(0, 2),
+                         [](const auto& info) { return info.param ? "OffLoop" : "Inline"; });
+
+TEST_P(SyncSections, InitialSyncHasTheRoomWithStateTimelineAndKeyCounts) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto room = RoomBuilder(f, alice).name("Lobby").build();
     auto s = f.sync(alice);
@@ -55,10 +62,12 @@ TEST(SyncSections, InitialSyncHasTheRoomWithStateTimelineAndKeyCounts) {
     EXPECT_TRUE(named);
     EXPECT_EQ(r->at("summary").at("m.joined_member_count").as_int64(), 1);
     EXPECT_TRUE(s.at("device_one_time_keys_count").is_object());
+    // With threads, the sync's own rows were read there, not on the loop.
+    EXPECT_EQ(f.core->db.jobs() > 0, GetParam() > 0);
 }
 
-TEST(SyncSections, AnIncrementalSyncCarriesOnlyWhatIsNewAndThenNothing) {
-    ServiceFixture f;
+TEST_P(SyncSections, AnIncrementalSyncCarriesOnlyWhatIsNewAndThenNothing) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto bob = f.user("bob");
     auto room = RoomBuilder(f, alice).member(bob).build();
@@ -78,8 +87,8 @@ TEST(SyncSections, AnIncrementalSyncCarriesOnlyWhatIsNewAndThenNothing) {
     EXPECT_EQ(pos(third), pos(second)); // nothing was stored in between
 }
 
-TEST(SyncSections, ALimitedTimelineCarriesTheStateThatChangedInTheGap) {
-    ServiceFixture f;
+TEST_P(SyncSections, ALimitedTimelineCarriesTheStateThatChangedInTheGap) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto room = RoomBuilder(f, alice).build();
     auto since = std::string(f.sync(alice).at("next_batch").as_string());
@@ -101,8 +110,8 @@ TEST(SyncSections, ALimitedTimelineCarriesTheStateThatChangedInTheGap) {
     EXPECT_EQ(json::serialize(*room_in(again, "join", room)), json::serialize(*r));
 }
 
-TEST(SyncSections, InvitesCarryStrippedStateAndARejectionIsALeave) {
-    ServiceFixture f;
+TEST_P(SyncSections, InvitesCarryStrippedStateAndARejectionIsALeave) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto carol = f.user("carol");
     auto room = RoomBuilder(f, alice).name("Secret").preset("private_chat").build();
@@ -124,8 +133,8 @@ TEST(SyncSections, InvitesCarryStrippedStateAndARejectionIsALeave) {
     EXPECT_EQ(room_in(after, "invite", room), nullptr);
 }
 
-TEST(SyncSections, ToDeviceArrivesAHundredAtATimeWithACursorInTheToken) {
-    ServiceFixture f;
+TEST_P(SyncSections, ToDeviceArrivesAHundredAtATimeWithACursorInTheToken) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto bob = f.user("bob");
     auto since = std::string(f.sync(bob).at("next_batch").as_string());
@@ -145,8 +154,8 @@ TEST(SyncSections, ToDeviceArrivesAHundredAtATimeWithACursorInTheToken) {
         tokens::parse_sync_token(std::string(second.at("next_batch").as_string()))->to_device);
 }
 
-TEST(SyncSections, AccountDataGoesGlobalOrToItsRoom) {
-    ServiceFixture f;
+TEST_P(SyncSections, AccountDataGoesGlobalOrToItsRoom) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto room = RoomBuilder(f, alice).build();
     auto since = std::string(f.sync(alice).at("next_batch").as_string());
@@ -162,8 +171,8 @@ TEST(SyncSections, AccountDataGoesGlobalOrToItsRoom) {
     EXPECT_TRUE(events_of(*r, "timeline").empty());
 }
 
-TEST(SyncSections, AnSseSessionSendsEachAnswerWithItsNextBatchAsId) {
-    ServiceFixture f;
+TEST_P(SyncSections, AnSseSessionSendsEachAnswerWithItsNextBatchAsId) {
+    ServiceFixture f(GetParam());
     auto alice = f.user("alice");
     auto room = RoomBuilder(f, alice).build();
     MemorySseSink sink;

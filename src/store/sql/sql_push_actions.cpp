@@ -43,6 +43,44 @@ std::vector<CountRow> count_rows(Connection& db, const std::string& user_id,
 }
 } // namespace
 
+namespace {
+// "(?1, ?2), (?3, ?4)" for 2 rows of 2 columns: the VALUES list of a multi-row statement.
+std::string values_list(int columns, int rows) {
+    std::string out;
+    int n = 0;
+    for (int r = 0; r < rows; ++r) {
+        out += r ? ", (" : "(";
+        for (int c = 0; c < columns; ++c) {
+            if (c) out += ", ";
+            out += "?" + std::to_string(++n);
+        }
+        out += ')';
+    }
+    return out;
+}
+
+// Rows go in statements of these many rows (each size one cached statement): on PostgreSQL
+// every statement is a round trip, and a message to a room of 10,000 members has up to 10,000
+// rows of each kind.
+constexpr int kChunkSizes[] = {256, 16, 1};
+
+template <class Row, class Bind, class Each>
+void insert_in_chunks(Connection& db, const std::vector<Row>& rows, const std::string& head,
+                      int columns, const std::string& tail, Bind bind, Each each_result) {
+    std::size_t at = 0;
+    for (int size : kChunkSizes) {
+        while (rows.size() - at >= static_cast<std::size_t>(size)) {
+            auto s = db.prepare(head + values_list(columns, size) + tail);
+            for (int r = 0; r < size; ++r)
+                bind(s, r * columns, rows[at + static_cast<std::size_t>(r)]);
+            while (s.step())
+                each_result(s);
+            at += static_cast<std::size_t>(size);
+        }
+    }
+}
+} // namespace
+
 void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
                                 std::optional<std::int64_t> through) {
     if (actions.empty() && !through) return;
@@ -52,33 +90,54 @@ void SqlStore::put_push_actions(const std::vector<PushAction>& actions,
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind_all(std::to_string(*through))
             .run();
-    // One statement for every row (a message to a room of 10,000 stores up to 10,000 rows).
-    auto rows = db_.prepare("INSERT INTO push_actions (room_id, stream_ordering, user_id, "
-                            "thread_id, highlight) VALUES (?1, ?2, ?3, ?4, ?5) "
-                            "ON CONFLICT DO NOTHING");
     // A batch (one flush) often holds several messages of a room: one update per triple, in
-    // the table's (room, user, thread) order.
+    // the table's (room, user, thread) order. Only rows that went in count: an action
+    // evaluated twice (recover) is returned once.
     std::map<std::tuple<std::string, std::string, std::string>, UnreadCount> added;
-    for (const auto& a : actions) {
-        rows.bind_all(a.room_id, a.stream_ordering, a.user_id, a.thread_id, a.highlight).run();
-        auto inserted = db_.changes() > 0; // an action evaluated twice (recover) counts once
-        rows.reset();
-        if (!inserted) continue;
-        auto& n = added[{a.room_id, a.user_id, a.thread_id}];
-        ++n.notifications;
-        if (a.highlight) ++n.highlights;
-    }
+    insert_in_chunks(
+        db_, actions,
+        "INSERT INTO push_actions (room_id, stream_ordering, user_id, thread_id, highlight) "
+        "VALUES ",
+        5, " ON CONFLICT DO NOTHING RETURNING room_id, user_id, thread_id, highlight",
+        [](Statement& s, int first, const PushAction& a) {
+            s.bind(first + 1, a.room_id)
+                .bind(first + 2, a.stream_ordering)
+                .bind(first + 3, a.user_id)
+                .bind(first + 4, a.thread_id)
+                .bind(first + 5, a.highlight);
+        },
+        [&](Statement& s) {
+            auto& n = added[{s.text(0), s.text(1), s.text(2)}];
+            ++n.notifications;
+            if (s.int64(3)) ++n.highlights;
+        });
     // A triple without a row has had no action before: counting from position 0 is exact.
-    auto counts = db_.prepare(
+    struct Added {
+        const std::tuple<std::string, std::string, std::string>* key;
+        UnreadCount n;
+    };
+    std::vector<Added> rows;
+    rows.reserve(added.size());
+    for (const auto& [key, n] : added)
+        rows.push_back(Added{&key, n});
+    insert_in_chunks(
+        db_, rows,
         "INSERT INTO push_counts (room_id, user_id, thread_id, from_pos, notifications, "
-        "highlights) VALUES (?1, ?2, ?3, 0, ?4, ?5) ON CONFLICT (room_id, user_id, thread_id) "
-        "DO UPDATE SET notifications = push_counts.notifications + excluded.notifications, "
-        "highlights = push_counts.highlights + excluded.highlights");
-    for (const auto& [key, n] : added) {
-        const auto& [room_id, user_id, thread_id] = key;
-        counts.bind_all(room_id, user_id, thread_id, n.notifications, n.highlights).run();
-        counts.reset();
-    }
+        "highlights) VALUES ",
+        6,
+        " ON CONFLICT (room_id, user_id, thread_id) DO UPDATE SET notifications = "
+        "push_counts.notifications + excluded.notifications, highlights = "
+        "push_counts.highlights + excluded.highlights",
+        [](Statement& s, int first, const Added& a) {
+            const auto& [room_id, user_id, thread_id] = *a.key;
+            s.bind(first + 1, room_id)
+                .bind(first + 2, user_id)
+                .bind(first + 3, thread_id)
+                .bind(first + 4, std::int64_t{0})
+                .bind(first + 5, a.n.notifications)
+                .bind(first + 6, a.n.highlights);
+        },
+        [](Statement&) {});
     tx.commit();
 }
 

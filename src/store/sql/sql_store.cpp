@@ -6,10 +6,11 @@
 
 namespace myelin::store::sql {
 
-SqlStore::SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener)
+SqlStore::SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener, Role role)
     : conn_(std::move(conn))
     , db_(*conn_)
     , listener_(std::move(listener)) {
+    if (role == Role::worker) return;
     migrate();
     // Rows from before this process are at or below the newest position so far.
     if (!shared()) {

@@ -18,7 +18,11 @@ public:
     // `listener`: opens a PeerListener on the same database; given for engines that several
     // processes can share (PostgreSQL), whose notify_peers then uses pg_notify.
     using ListenerFactory = std::function<std::unique_ptr<PeerListener>()>;
-    explicit SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener = {});
+    // A worker (a DbPool thread's store) neither migrates (the primary did) nor keeps the
+    // caches below: writes made through the primary would not reach them.
+    enum class Role { primary, worker };
+    explicit SqlStore(std::unique_ptr<Connection> conn, ListenerFactory listener = {},
+                      Role role = Role::primary);
     std::unique_ptr<WriteBatch> begin_batch() override;
 
     bool shared() const override { return static_cast<bool>(listener_); }

@@ -6,8 +6,7 @@ namespace myelin::sync {
 
 std::vector<store::AccountDataRecord> SyncService::account_data_section(Ctx& c) {
     std::vector<store::AccountDataRecord> global;
-    if (c.quiet) return global;
-    for (auto& r : store_.account_data_since(c.req.user_id, c.initial ? 0 : c.since)) {
+    for (auto& r : c.own.account_data) {
         if (r.stream_position > c.pos) continue;
         if (r.room_id.empty()) {
             if (!type_allowed(c.req.filter.account_data, r.type)) continue;

@@ -18,10 +18,17 @@ const KeyCounts* SyncService::key_counts_section(Ctx& c) {
     // Cached per device until the notifier hears of an upload, claim or deleted device.
     const auto& req = c.req;
     if (const auto* cached = caches_.key_counts(req.user_id, req.device_id, c.pos)) return cached;
-    c.loaded_key_counts.one_time = keys_.one_time_key_counts(req.user_id, req.device_id);
-    c.loaded_key_counts.fallback_types =
-        keys_.unused_fallback_key_types(req.user_id, req.device_id);
-    caches_.put_key_counts(req.user_id, req.device_id, c.loaded_key_counts);
+    if (c.own.key_counts) {
+        c.loaded_key_counts = std::move(*c.own.key_counts);
+    } else { // the cache lost them while the sync read its own rows
+        c.loaded_key_counts.one_time = keys_.one_time_key_counts(req.user_id, req.device_id);
+        c.loaded_key_counts.fallback_types =
+            keys_.unused_fallback_key_types(req.user_id, req.device_id);
+    }
+    // Counts read on another thread may predate an upload made meanwhile (whose change then
+    // emptied the cache): only counts read inline, with nothing in between, are kept.
+    if (!c.own.key_counts || db_.threads() == 0)
+        caches_.put_key_counts(req.user_id, req.device_id, c.loaded_key_counts);
     return &c.loaded_key_counts;
 }
 

@@ -100,19 +100,28 @@ void SyncService::write_summary(const Ctx& c, std::string& out, const std::strin
     out += text;
 }
 
-void SyncService::write_unread(const Ctx& c, std::string& out, const std::string& room_id) {
+void SyncService::write_unread(Ctx& c, std::string& out, const std::string& room_id) {
     auto counts = caches_.unread(c.req.user_id, room_id, c.pos);
+    if (!counts && db_.threads() > 0) {
+        c.unread_later.push_back(room_id);
+        out += kUnreadMarker;
+        return;
+    }
     if (!counts) {
         counts = notifications_.unread(c.req.user_id, room_id);
         caches_.put_unread(c.req.user_id, room_id, c.pos, *counts);
     }
+    write_unread_counts(c, out, *counts);
+}
+
+void SyncService::write_unread_counts(const Ctx& c, std::string& out, const UnreadCounts& counts) {
     auto as_json = [](const store::UnreadCount& u) {
         return json::object{{"highlight_count", u.highlights},
                             {"notification_count", u.notifications}};
     };
     store::UnreadCount total;
     json::object threads;
-    for (const auto& [thread, u] : *counts) {
+    for (const auto& [thread, u] : counts) {
         if (c.req.filter.unread_thread_notifications && thread != "main") {
             threads[thread] = as_json(u);
             continue;

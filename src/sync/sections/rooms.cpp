@@ -14,6 +14,18 @@ bool is_join(const store::StoredEvent& member_event) {
 }
 } // namespace
 
+bool SyncService::joined_at(const Ctx& c, const std::string& room_id) {
+    const auto* state = rooms_.state(room_id);
+    if (!state) return false;
+    auto it = state->find({"m.room.member", c.req.user_id});
+    if (it == state->end()) return false; // never a member (state keys never go away)
+    if (it->second->row.stream_ordering <= c.pos) return rooms_.joined(room_id, c.req.user_id);
+    // A membership newer than c.pos (rare: it came while this sync read its own rows): what it
+    // was at c.pos.
+    auto before = member_at(room_id, c.req.user_id, c.pos);
+    return before && is_join(*before);
+}
+
 RoomsPart SyncService::rooms_section(Ctx& c) {
     const auto& req = c.req;
     const auto& filter = req.filter;
@@ -27,10 +39,7 @@ RoomsPart SyncService::rooms_section(Ctx& c) {
             out.join.push_back(RoomEntry{room_id, std::move(*json)});
     };
 
-    auto memberships = c.full_all ? store_.memberships_of(req.user_id)
-                       : c.quiet  ? std::vector<store::MembershipRecord>{}
-                                  : store_.membership_changes(req.user_id, c.since, c.pos);
-    for (const auto& m : memberships) {
+    for (const auto& m : c.own.memberships) {
         if (m.stream_ordering > c.pos) continue;
         const auto& room_id = m.room_id;
         if (m.membership == "join") {
@@ -81,8 +90,7 @@ RoomsPart SyncService::rooms_section(Ctx& c) {
     if (!changed)
         changed = &caches_.rooms_changed.put(c.range, store_.rooms_changed(c.base, c.pos));
     for (const auto& room_id : *changed)
-        if (!seen.count(room_id) && rooms_.joined(room_id, req.user_id))
-            add_join(room_id, false, false);
+        if (!seen.count(room_id) && joined_at(c, room_id)) add_join(room_id, false, false);
     // Rooms with only ephemeral news (typing, receipts) or room account data.
     std::vector<std::string> ephemeral_rooms = typing_.rooms_changed_since(req.since_typing);
     for (const auto& [room_id, records] : c.room_account_data)
@@ -90,8 +98,7 @@ RoomsPart SyncService::rooms_section(Ctx& c) {
     for (const auto& [room_id, records] : c.room_receipts)
         ephemeral_rooms.push_back(room_id);
     for (const auto& room_id : ephemeral_rooms)
-        if (!seen.count(room_id) && rooms_.joined(room_id, req.user_id))
-            add_join(room_id, false, false);
+        if (!seen.count(room_id) && joined_at(c, room_id)) add_join(room_id, false, false);
     return out;
 }
 
