@@ -12,6 +12,7 @@
 //
 // Built on async_initiate, as util::BlockingPool is (GCC 12 and coroutine lambdas).
 #include "store/store.hpp"
+#include "util/post_result.hpp"
 
 #include <atomic>
 #include <boost/asio/associated_executor.hpp>
@@ -83,7 +84,6 @@ private:
     }
 
     template <class R, class F> auto hand_off(F f) {
-        static_assert(std::is_default_constructible_v<R>, "result must be default-constructible");
         auto initiation = [this](auto handler, F work) {
             auto home = boost::asio::get_associated_executor(handler);
             auto& w = least_busy();
@@ -91,18 +91,10 @@ private:
             jobs_.fetch_add(1, std::memory_order_relaxed);
             boost::asio::post(
                 w.io, [&w, work = std::move(work), handler = std::move(handler), home]() mutable {
-                    std::exception_ptr error;
-                    R result{};
-                    try {
-                        result = work(*w.store);
-                    } catch (...) {
-                        error = std::current_exception();
-                    }
-                    w.pending.fetch_sub(1, std::memory_order_relaxed);
-                    boost::asio::post(home, [handler = std::move(handler), error,
-                                             result = std::move(result)]() mutable {
-                        std::move(handler)(error, std::move(result));
-                    });
+                    auto on_store = [&] { return work(*w.store); };
+                    util::run_and_post_result(
+                        on_store, [&w] { w.pending.fetch_sub(1, std::memory_order_relaxed); },
+                        std::move(handler), home);
                 });
         };
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,

@@ -4,12 +4,12 @@
 //
 // Built on async_initiate rather than co_spawn: GCC 12 miscompiles coroutine lambdas that
 // capture by value, which corrupted the heap when the pool ran such a frame.
-#include <boost/asio/async_result.hpp>
+#include "util/post_result.hpp"
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <exception>
 #include <optional>
 #include <type_traits>
 
@@ -17,7 +17,8 @@ namespace myelin::util {
 
 class BlockingPool {
 public:
-    explicit BlockingPool(std::size_t threads) : pool_(threads) {}
+    explicit BlockingPool(std::size_t threads)
+        : pool_(threads) {}
     ~BlockingPool() { pool_.join(); }
 
     template <class F> auto run(F f) {
@@ -25,20 +26,11 @@ public:
         static_assert(std::is_default_constructible_v<R>, "result must be default-constructible");
         auto initiation = [this](auto handler, F work) {
             auto home = boost::asio::get_associated_executor(handler);
-            boost::asio::post(pool_, [work = std::move(work), handler = std::move(handler),
-                                      home]() mutable {
-                std::exception_ptr error;
-                R result{};
-                try {
-                    result = work();
-                } catch (...) {
-                    error = std::current_exception();
-                }
-                boost::asio::post(home, [handler = std::move(handler), error,
-                                         result = std::move(result)]() mutable {
-                    std::move(handler)(error, std::move(result));
+            boost::asio::post(
+                pool_, [work = std::move(work), handler = std::move(handler), home]() mutable {
+                    util::run_and_post_result(
+                        work, [] {}, std::move(handler), home);
                 });
-            });
         };
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                            void(std::exception_ptr, R)>(
