@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
             cfg.server_name = ru_server;
             auto store = store::open_store(cfg.database);
             util::BlockingPool pool(1);
-            account::AccountService accounts(cfg.account_settings(), *store, pool);
+            feed::ChangeFeed feed; // nobody listens: the server is not running
+            account::AccountService accounts(cfg.account_settings(), *store, pool, feed);
             accounts.create_user_offline(ru_user, ru_password, ru_admin);
             std::cout << "@" << ru_user << ":" << ru_server << "\n";
             return 0;

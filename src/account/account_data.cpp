@@ -7,28 +7,32 @@ namespace myelin::account {
 
 namespace json = boost::json;
 
+void AccountDataService::changed(const std::string& user_id, std::int64_t pos) {
+    feed::Change c{feed::Kind::account_data, feed::Origin::here, pos};
+    c.user = user_id;
+    feed_.publish(c);
+}
+
 void AccountDataService::put(const std::string& user_id, const std::string& room_id,
                              const std::string& type, const json::object& content) {
     // Server-managed types cannot be written through this endpoint (spec v1.10+).
     if (type == "m.fully_read" || type == "m.push_rules")
-        throw MatrixError(405, "M_BAD_JSON", "Cannot set " + type + " through this API");
+        throw MatrixError(405, errcode::bad_json, "Cannot set " + type + " through this API");
     // Every entry goes into the user's initial syncs: a user's are bounded (a new type past
     // the bound is refused; the existing ones can still be changed).
     constexpr std::int64_t kMaxEntries = 10000;
     if (!store_.get_account_data(user_id, room_id, type) &&
         store_.count_account_data(user_id) >= kMaxEntries)
-        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+        throw MatrixError(400, errcode::resource_limit_exceeded,
                           "A user may keep at most 10000 account data entries");
     auto pos = store_.put_account_data(user_id, room_id, type, json::serialize(content));
-    for (const auto& cb : on_change)
-        cb(user_id, pos);
+    changed(user_id, pos);
 }
 
 void AccountDataService::put_managed(const std::string& user_id, const std::string& room_id,
                                      const std::string& type, const json::object& content) {
     auto pos = store_.put_account_data(user_id, room_id, type, json::serialize(content));
-    for (const auto& cb : on_change)
-        cb(user_id, pos);
+    changed(user_id, pos);
 }
 
 std::optional<json::object> AccountDataService::get(const std::string& user_id,
@@ -54,8 +58,7 @@ void AccountDataService::put_tag(const std::string& user_id, const std::string& 
     all[tag] = content;
     auto pos = store_.put_account_data(user_id, room_id, "m.tag",
                                        json::serialize(json::object{{"tags", std::move(all)}}));
-    for (const auto& cb : on_change)
-        cb(user_id, pos);
+    changed(user_id, pos);
 }
 
 void AccountDataService::delete_tag(const std::string& user_id, const std::string& room_id,
@@ -64,8 +67,7 @@ void AccountDataService::delete_tag(const std::string& user_id, const std::strin
     all.erase(tag);
     auto pos = store_.put_account_data(user_id, room_id, "m.tag",
                                        json::serialize(json::object{{"tags", std::move(all)}}));
-    for (const auto& cb : on_change)
-        cb(user_id, pos);
+    changed(user_id, pos);
 }
 
 } // namespace myelin::account

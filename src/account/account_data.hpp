@@ -1,15 +1,17 @@
 #pragma once
 // Per-user account data, global and per room, including room tags (stored as m.tag).
+#include "feed/change_feed.hpp"
 #include "store/store.hpp"
 #include <boost/json.hpp>
-#include <functional>
 
 namespace myelin::account {
 
 class AccountDataService {
 public:
-    explicit AccountDataService(store::Store& store)
-        : store_(store) {}
+    // Every write is published to `feed` (Kind::account_data, with its stream position).
+    AccountDataService(store::AccountDataStore& store, feed::ChangeFeed& feed)
+        : store_(store)
+        , feed_(feed) {}
 
     // `room_id` empty for global data.
     void put(const std::string& user_id, const std::string& room_id, const std::string& type,
@@ -30,11 +32,11 @@ public:
                  const boost::json::object& content);
     void delete_tag(const std::string& user_id, const std::string& room_id, const std::string& tag);
 
-    // Called after every write with (user_id, stream position); sync wakes streams here.
-    std::vector<std::function<void(const std::string&, std::int64_t)>> on_change;
-
 private:
-    store::Store& store_;
+    void changed(const std::string& user_id, std::int64_t pos);
+
+    store::AccountDataStore& store_;
+    feed::ChangeFeed& feed_;
 };
 
 } // namespace myelin::account

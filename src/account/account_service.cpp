@@ -37,10 +37,11 @@ MatrixError bad_login() {
 } // namespace
 
 AccountService::AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool,
-                               store::DbPool* db)
+                               feed::ChangeFeed& feed, store::DbPool* db)
     : cfg_(std::move(cfg))
     , store_(store)
     , pool_(pool)
+    , feed_(feed)
     , db_(db)
     , uia_(store)
     , login_limiter_(cfg_.login_rate_limit)
@@ -49,13 +50,13 @@ AccountService::AccountService(AccountSettings cfg, store::Store& store, util::B
 
 std::string AccountService::check_username_available(const std::string& localpart) {
     if (!ids::valid_new_localpart(localpart))
-        throw MatrixError(400, "M_INVALID_USERNAME",
+        throw MatrixError(400, errcode::invalid_username,
                           "User ID may only contain a-z, 0-9, '.', '_', '=', '-', '/' and '+'");
     std::string user_id = "@" + localpart + ":" + cfg_.server_name;
     if (user_id.size() > 255)
-        throw MatrixError(400, "M_INVALID_USERNAME", "User ID is longer than 255 bytes");
+        throw MatrixError(400, errcode::invalid_username, "User ID is longer than 255 bytes");
     if (store_.user_exists(user_id))
-        throw MatrixError(400, "M_USER_IN_USE", "User ID already taken");
+        throw MatrixError(400, errcode::user_in_use, "User ID already taken");
     return user_id;
 }
 
@@ -78,7 +79,7 @@ awaitable<void> AccountService::check_registration_stage(const std::string& type
     if (type == "m.login.registration_token") {
         auto token = json_fields::opt_string(auth, "token");
         if (!token || !registration_token_valid(*token))
-            throw MatrixError(401, "M_UNAUTHORIZED", "Invalid registration token");
+            throw MatrixError(401, errcode::unauthorized, "Invalid registration token");
     }
     co_return; // m.login.dummy always succeeds
 }
@@ -111,7 +112,7 @@ awaitable<LoginResult> AccountService::register_user(RegisterRequest r,
         u.password_hash = co_await hash_on_pool(*r.password);
     }
     if (reg_token && !store_.consume_registration_token(*reg_token, util::now_ms()))
-        throw MatrixError(401, "M_UNAUTHORIZED", "Registration token is no longer valid");
+        throw MatrixError(401, errcode::unauthorized, "Registration token is no longer valid");
     store::Profile profile{localpart, std::nullopt};
     std::optional<store::NewSession> session;
     LoginResult result;
@@ -121,7 +122,7 @@ awaitable<LoginResult> AccountService::register_user(RegisterRequest r,
         result = new_session(user_id, r.device_id, r.device_display_name, r.ip, *session);
     }
     if (!store_.create_user(u, profile, session))
-        throw MatrixError(400, "M_USER_IN_USE", "User ID already taken");
+        throw MatrixError(400, errcode::user_in_use, "User ID already taken");
     co_return result;
 }
 
@@ -134,7 +135,7 @@ void AccountService::create_user_offline(const std::string& localpart, const std
     u.is_admin = admin;
     u.password_hash = hash_password(password, cfg_.password_hash_cost);
     if (!store_.create_user(u, store::Profile{localpart, std::nullopt}, std::nullopt))
-        throw MatrixError(400, "M_USER_IN_USE", "User ID already taken");
+        throw MatrixError(400, errcode::user_in_use, "User ID already taken");
 }
 
 awaitable<LoginResult> AccountService::login_password(const std::string& identifier,
@@ -183,7 +184,10 @@ awaitable<std::optional<Auth>> AccountService::authenticate(const std::string& a
 
 void AccountService::forget_cached(const std::string& user_id, const std::string& device_id) {
     last_touch_.erase(user_id + "|" + device_id);
-    if (on_device_removed) on_device_removed(user_id, device_id);
+    feed::Change c{feed::Kind::device_removed};
+    c.user = user_id;
+    c.device = device_id;
+    feed_.publish(c);
 }
 
 void AccountService::logout(const Auth& a) {
@@ -224,7 +228,7 @@ awaitable<void> AccountService::check_password_stage(const std::string& user_id,
     if (const auto* ident = json_fields::opt_object(auth, "identifier")) {
         auto type = json_fields::opt_string(*ident, "type");
         if (type && *type != "m.id.user")
-            throw MatrixError(400, "M_UNKNOWN", "Only m.id.user identifiers are supported");
+            throw MatrixError(400, errcode::unknown, "Only m.id.user identifiers are supported");
         who = json_fields::opt_string(*ident, "user").value_or("");
     } else {
         who = json_fields::opt_string(auth, "user").value_or("");

@@ -4,6 +4,7 @@
 #include "account/account_settings.hpp"
 #include "account/rate_limiter.hpp"
 #include "account/uia.hpp"
+#include "feed/change_feed.hpp"
 #include "store/db_pool.hpp"
 #include "store/store.hpp"
 #include "util/blocking_pool.hpp"
@@ -40,8 +41,10 @@ struct RegisterRequest {
 class AccountService {
 public:
     // `db`: where token lookups run (off the event loop when it has threads); null: inline.
+    // Ended device sessions (logout, deletion) are published to `feed` (Kind::device_removed):
+    // their streams close, caches drop.
     AccountService(AccountSettings cfg, store::Store& store, util::BlockingPool& pool,
-                   store::DbPool* db = nullptr);
+                   feed::ChangeFeed& feed, store::DbPool* db = nullptr);
 
     const std::string& server_name() const { return cfg_.server_name; }
     RegistrationMode registration_mode() const { return cfg_.registration; }
@@ -99,9 +102,6 @@ public:
     RateLimiter& login_limiter() { return login_limiter_; }
     RateLimiter& register_limiter() { return register_limiter_; }
 
-    // Called whenever sessions of a device end (logout, deletion): streams close, caches drop.
-    std::function<void(const std::string& user_id, const std::string& device_id)> on_device_removed;
-
 private:
     // Plain functions (not coroutines) that hand argon2id work to the pool; keeping the lambdas
     // out of coroutine bodies sidesteps a GCC 12 double-destruction bug with init-captures.
@@ -120,6 +120,7 @@ private:
     const AccountSettings cfg_;
     store::Store& store_;
     util::BlockingPool& pool_;
+    feed::ChangeFeed& feed_;
     store::DbPool* db_;
     Uia uia_;
     RateLimiter login_limiter_;

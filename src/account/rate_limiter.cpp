@@ -24,7 +24,7 @@ RateLimiter::Bucket& RateLimiter::refill(const std::string& key) {
 
 void RateLimiter::refuse(const Bucket& b) const {
     double wait_s = cfg_.per_second > 0 ? (1.0 - b.tokens) / cfg_.per_second : 60.0;
-    MatrixError e(429, "M_LIMIT_EXCEEDED", "Too many requests");
+    MatrixError e(429, errcode::limit_exceeded, "Too many requests");
     e.extra["retry_after_ms"] = static_cast<std::int64_t>(std::ceil(wait_s * 1000));
     throw e;
 }

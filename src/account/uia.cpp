@@ -35,7 +35,7 @@ std::string serialize_completed(const Uia::Completed& c) {
 void Uia::challenge(const std::vector<UiaFlow>& flows, const std::string& id,
                     const Completed& completed, const json::object& params, const char* errcode,
                     const std::string& error) {
-    MatrixError e(401, errcode ? errcode : "M_UNAUTHORIZED",
+    MatrixError e(401, errcode ? errcode : errcode::unauthorized,
                   errcode ? error : "Additional authentication is required");
     json::array fl;
     for (const auto& f : flows) {
@@ -72,9 +72,9 @@ boost::asio::awaitable<Uia::Completed> Uia::require(const json::object& body,
         store_.put_uia_session(id, store::UiaSession{operation, "{}", now});
     }
     auto session = store_.get_uia_session(id);
-    if (!session) throw MatrixError(400, "M_UNKNOWN", "Unknown UIA session");
+    if (!session) throw MatrixError(400, errcode::unknown, "Unknown UIA session");
     if (session->operation != operation)
-        throw MatrixError(400, "M_UNKNOWN", "UIA session belongs to another request");
+        throw MatrixError(400, errcode::unknown, "UIA session belongs to another request");
     auto completed = parse_completed(session->completed);
     if (!auth) challenge(flows, id, completed, params);
 
@@ -84,7 +84,7 @@ boost::asio::awaitable<Uia::Completed> Uia::require(const json::object& body,
             for (const auto& s : f.stages)
                 known = known || s == *type;
         if (!known)
-            challenge(flows, id, completed, params, "M_UNRECOGNIZED",
+            challenge(flows, id, completed, params, errcode::unrecognized,
                       "Authentication type not offered: " + *type);
         std::optional<MatrixError> failed;
         try {
@@ -95,7 +95,7 @@ boost::asio::awaitable<Uia::Completed> Uia::require(const json::object& body,
         // Read again: the check can take a while (a password hash off-loop), and another
         // request of the session may have completed a stage meanwhile.
         session = store_.get_uia_session(id);
-        if (!session) throw MatrixError(400, "M_UNKNOWN", "UIA session expired");
+        if (!session) throw MatrixError(400, errcode::unknown, "UIA session expired");
         completed = parse_completed(session->completed);
         if (failed)
             challenge(flows, id, completed, params, failed->errcode().c_str(), failed->what());
@@ -108,7 +108,7 @@ boost::asio::awaitable<Uia::Completed> Uia::require(const json::object& body,
         if (done) {
             // A completed session authorises exactly one request, on whichever process.
             if (!store_.take_uia_session(id))
-                throw MatrixError(400, "M_UNKNOWN", "UIA session already used");
+                throw MatrixError(400, errcode::unknown, "UIA session already used");
             co_return completed;
         }
     }

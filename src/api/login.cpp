@@ -25,12 +25,12 @@ void add_login_routes(net::Router& r, Services& s) {
         auto body = req.json();
         auto type = jf::req_string(body, "type");
         if (type != "m.login.password")
-            throw MatrixError(400, "M_UNKNOWN", "Unsupported login type: " + type);
+            throw MatrixError(400, errcode::unknown, "Unsupported login type: " + type);
         std::string who;
         if (const auto* ident = jf::opt_object(body, "identifier")) {
             auto itype = jf::req_string(*ident, "type");
             if (itype != "m.id.user")
-                throw MatrixError(400, "M_UNKNOWN", "Unsupported identifier type: " + itype);
+                throw MatrixError(400, errcode::unknown, "Unsupported identifier type: " + itype);
             who = jf::req_string(*ident, "user");
         } else if (auto user = jf::opt_string(body, "user")) { // deprecated form
             who = *user;

@@ -1,6 +1,7 @@
 // GET /_myelin/metrics: Prometheus text for the operator's scraper (off unless
 // [metrics] enabled; loopback clients only, as resolved through trusted proxies).
 #include "api/routes.hpp"
+#include "util/matrix_error.hpp"
 
 namespace myelin::api {
 
@@ -14,7 +15,8 @@ void add_metrics_routes(net::Router& r, Services& s) {
     if (!s.config.metrics_enabled) return;
     r.add(verb::get, "/_myelin/metrics", [&s](Request& req) -> net::Awaitable {
         if (!loopback(req.remote_ip))
-            co_return net::error_response(403, "M_FORBIDDEN", "Metrics are for loopback clients");
+            co_return net::error_response(403, errcode::forbidden,
+                                          "Metrics are for loopback clients");
         Response res;
         res.content_type = "text/plain; version=0.0.4";
         if (s.loop_lag) res.body = s.loop_lag->prometheus();

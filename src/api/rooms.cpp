@@ -1,5 +1,6 @@
 // Room writes: createRoom, membership, send, state, redact.
 #include "api/routes.hpp"
+#include "event/event_types.hpp"
 #include "util/json_fields.hpp"
 #include "util/matrix_error.hpp"
 
@@ -81,7 +82,7 @@ void add_room_routes(net::Router& r, Services& s) {
         auto body = req.json();
         auto key = req.params.count("stateKey") ? req.param("stateKey") : std::string();
         const auto& type = req.param("eventType");
-        if (type == "m.room.member")
+        if (type == event_type::member)
             throw forbidden("Use the membership endpoints (join, invite, leave, ...) instead");
         auto res =
             s.rooms.send_event(req.param("roomId"), actor_of(auth), type, std::move(body), key);

@@ -18,10 +18,10 @@ boost::asio::awaitable<account::Auth> require_auth(Services& s, const net::Reque
     } else if (const auto* q = req.query_param("access_token")) {
         token = *q;
     }
-    if (token.empty()) throw MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
+    if (token.empty()) throw MatrixError(401, errcode::missing_token, "Missing access token");
     auto a = co_await s.accounts.authenticate(token, req.remote_ip);
     if (!a) {
-        MatrixError e(401, "M_UNKNOWN_TOKEN", "Unknown or expired access token");
+        MatrixError e(401, errcode::unknown_token, "Unknown or expired access token");
         e.extra["soft_logout"] = false;
         throw e;
     }

@@ -31,7 +31,7 @@ void add_sync_routes(net::Router& r, Services& s) {
             std::optional<sync::StreamLimits::Held> slot;
             if (timeout_ms > 0) {
                 if (!s.longpoll_limits.acquire(auth.user_id, auth.device_id)) {
-                    MatrixError e(429, "M_LIMIT_EXCEEDED",
+                    MatrixError e(429, errcode::limit_exceeded,
                                   "Too many concurrent /sync long-polls for this device or user");
                     e.extra["retry_after_ms"] = 1000;
                     throw e;
@@ -53,7 +53,7 @@ void add_sync_routes(net::Router& r, Services& s) {
                                          std::move(gone), std::move(on_gone));
             // A logout while the long-poll waited revokes the token: what came after is not theirs.
             if (timeout_ms > 0 && !s.accounts.token_alive(auth.token_hash)) {
-                MatrixError e(401, "M_UNKNOWN_TOKEN", "Access token has been revoked");
+                MatrixError e(401, errcode::unknown_token, "Access token has been revoked");
                 e.extra["soft_logout"] = false;
                 throw e;
             }

@@ -56,7 +56,7 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
     auto handler = [&s](Request& req) -> net::Awaitable {
         if (!s.config.sse_allow_query_token && req.header(net::http::field::authorization).empty())
             throw MatrixError(
-                401, "M_MISSING_TOKEN",
+                401, errcode::missing_token,
                 "This server takes the access token only in the Authorization header");
         auto auth = co_await require_auth(s, req);
         auto sr = sync_request(s, req, auth);
@@ -72,7 +72,7 @@ void add_sync_sse_routes(net::Router& r, Services& s) {
         opts.still_authorized = [&s, token_hash] { return s.accounts.token_alive(token_hash); };
         if (!req.stream) throw std::runtime_error("no response stream");
         if (!s.stream_limits.acquire(auth.user_id, auth.device_id)) {
-            MatrixError e(429, "M_LIMIT_EXCEEDED",
+            MatrixError e(429, errcode::limit_exceeded,
                           "Too many open sync streams for this device or user");
             e.extra["retry_after_ms"] = 5000;
             throw e;

@@ -2,30 +2,10 @@
 
 #include "app/core.hpp"
 
-#include "account/account_data.hpp"
-#include "account/account_service.hpp"
 #include "api/routes.hpp"
-#include "cluster/replicator.hpp"
-#include "e2ee/key_backup.hpp"
-#include "e2ee/key_service.hpp"
-#include "e2ee/to_device.hpp"
-#include "event/redaction.hpp"
 #include "net/http_server.hpp"
 #include "net/loop_lag.hpp"
-#include "presence/presence_service.hpp"
-#include "push/notification_counter.hpp"
-#include "push/push_rules.hpp"
-#include "room/receipts.hpp"
-#include "room/room_directory.hpp"
-#include "room/room_reader.hpp"
-#include "room/room_service.hpp"
-#include "room/server_keys.hpp"
-#include "room/typing.hpp"
 #include "store/store.hpp"
-#include "sync/sse_session.hpp"
-#include "sync/sync_service.hpp"
-#include "util/blocking_pool.hpp"
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -65,7 +45,7 @@ int serve(const Config& cfg) {
     net::Router router;
     api::add_all_routes(router, services);
 
-    core.replicator.start();
+    core.start();
     net::HttpServer server(io, router, cfg.http);
     server.listen(cfg.listen_host, cfg.listen_port);
     spdlog::info("Myelin serving {} on http://{}:{} (registration {})", cfg.server_name,

@@ -11,6 +11,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "feed/change_feed.hpp"
 #include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
 #include "push/push_rules.hpp"
@@ -21,13 +22,13 @@
 #include "room/typing.hpp"
 #include "store/db_pool.hpp"
 #include "store/store.hpp"
+#include "sync/change_listener.hpp"
 #include "sync/filter_service.hpp"
 #include "sync/sse_session.hpp"
 #include "sync/sync_service.hpp"
 #include "util/blocking_pool.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 namespace myelin::app {
@@ -39,6 +40,9 @@ struct Core {
 
     // What the endpoint handlers reach.
     api::Services services();
+    // Starts what runs on its own (replication, presence sweeps); the server calls it once its
+    // listener is up.
+    void start();
     // Graceful stop, before the loop winds down: streams end, timers stop.
     void stopping();
     // After the loop stopped: the worker pool ends and queued push actions are written.
@@ -46,6 +50,8 @@ struct Core {
 
     const Config& cfg;
     boost::asio::io_context& io;
+    // What changed, from the services that change it to those that must hear (see wire()).
+    feed::ChangeFeed feed;
     std::unique_ptr<store::Store> store;
     // Threads with connections of their own for the sync engine's reads and token lookups
     // (none on SQLite by default: those then run inline on `store`).
@@ -63,16 +69,16 @@ struct Core {
     e2ee::KeyBackupService key_backup;
     push::PushRuleService push_rules;
     push::NotificationCounter notifications;
+    presence::PresenceService presence;
     // Several processes on one database: keeps this one in step with the others (a no-op with
     // one process).
     cluster::Replicator replicator;
-    presence::PresenceService presence;
     sync::SyncService sync;
     e2ee::ToDeviceService to_device;
     sync::StreamLimits stream_limits;   // /sync/sse streams
     sync::StreamLimits longpoll_limits; // /sync long-polls
     sync::FilterService filters;
-    boost::asio::steady_timer push_flush_timer;
+    sync::ChangeListener sync_listener;
 
 private:
     void wire();

@@ -18,10 +18,15 @@ constexpr std::size_t kEventBatch = 1000;
 constexpr std::size_t kMaxPayload = 7000;
 } // namespace
 
-Replicator::Replicator(asio::any_io_executor ex, store::Store& store, room::RoomService& rooms)
+Replicator::Replicator(asio::any_io_executor ex, store::Store& store, room::RoomService& rooms,
+                       room::TypingService& typing, presence::PresenceService& presence,
+                       feed::ChangeFeed& feed)
     : ex_(ex)
     , store_(store)
     , rooms_(rooms)
+    , typing_(typing)
+    , presence_(presence)
+    , feed_(feed)
     , enabled_(store.shared())
     , id_(util::random_letters(12))
     , poll_(ex) {
@@ -31,6 +36,39 @@ Replicator::Replicator(asio::any_io_executor ex, store::Store& store, room::Room
 }
 
 Replicator::~Replicator() = default;
+
+void Replicator::on_change(const feed::Change& c) {
+    if (!enabled_ || !c.local()) return;
+    auto s = [](std::string_view v) { return std::string(v); };
+    switch (c.kind) {
+    case feed::Kind::room_event: // the others read the events themselves
+        publish(json::array{"e"});
+        break;
+    case feed::Kind::typing_set:
+        publish(json::array{"t", s(c.room), s(c.user), c.typing, c.timeout.count()});
+        break;
+    case feed::Kind::receipt:
+        publish(json::array{"r", s(c.room), s(c.user)});
+        break;
+    case feed::Kind::account_data:
+    case feed::Kind::device_removed:
+        publish(json::array{"u", s(c.user)});
+        break;
+    case feed::Kind::to_device:
+        for (const auto& u : c.users)
+            publish(json::array{"u", u});
+        break;
+    case feed::Kind::keys:
+        publish(json::array{"k", s(c.user)});
+        break;
+    case feed::Kind::presence:
+        for (const auto& u : c.users)
+            publish(json::array{"p", u});
+        break;
+    default: // typing (the others apply typing_set), key counts, push actions: nothing to send
+        break;
+    }
+}
 
 void Replicator::start() {
     if (!enabled_) return;
@@ -165,7 +203,7 @@ void Replicator::reconnect() {
         wait_readable();
         arm_poll();
         try_catch_up();
-        if (on_resync) on_resync();
+        feed_.publish(feed::Change{feed::Kind::resync, feed::Origin::other_process});
     });
 }
 
@@ -200,21 +238,28 @@ void Replicator::handle(const std::string& payload) {
                 return i < a.size() && a[i].is_string() ? std::string(a[i].get_string())
                                                         : std::string();
             };
-            if (kind == "u" && on_user_changed) {
-                on_user_changed(str(1));
-            } else if (kind == "k" && on_keys_changed) {
-                on_keys_changed(str(1));
-            } else if (kind == "r" && on_receipt) {
-                on_receipt(str(1), str(2));
+            auto user = str(1);
+            feed::Change c{feed::Kind::user_changed, feed::Origin::other_process};
+            c.user = user;
+            if (kind == "u") {
+                feed_.publish(c);
+            } else if (kind == "k") {
+                c.kind = feed::Kind::keys;
+                feed_.publish(c);
+            } else if (kind == "r") {
+                auto user_id = str(2);
+                c.kind = feed::Kind::receipt;
+                c.room = user;
+                c.user = user_id;
+                feed_.publish(c);
             } else if (kind == "p") {
-                presence.push_back(str(1));
-            } else if (kind == "t" && on_typing && a.size() == 5 && a[3].is_bool() &&
-                       a[4].is_int64()) {
-                on_typing(str(1), str(2), a[3].get_bool(),
-                          std::chrono::milliseconds(a[4].get_int64()));
+                presence.push_back(std::move(user));
+            } else if (kind == "t" && a.size() == 5 && a[3].is_bool() && a[4].is_int64()) {
+                typing_.apply_remote(user, str(2), a[3].get_bool(),
+                                     std::chrono::milliseconds(a[4].get_int64()));
             }
         }
-        if (!presence.empty() && on_presence_changed) on_presence_changed(presence);
+        if (!presence.empty()) presence_.apply_remote(presence);
     } catch (const std::exception& e) {
         spdlog::warn("replication: handling a notification failed: {}", e.what());
     }

@@ -10,14 +10,21 @@
 //   cannot skip an event whose effects (a join, say) this process has not seen yet.
 // With one process (SQLite, or PostgreSQL alone) nothing is sent and position() is the
 // store's newest position.
+//
+// Outbound, it subscribes to the change feed (on_change) and sends what this process changed;
+// inbound, it applies what the others report: their events to the room caches, their typing
+// and presence to those services (which then publish the change), and the rest straight to
+// the feed with Origin::other_process.
+#include "feed/change_feed.hpp"
+#include "presence/presence_service.hpp"
 #include "room/room_service.hpp"
+#include "room/typing.hpp"
 #include "store/store.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,7 +32,9 @@ namespace myelin::cluster {
 
 class Replicator {
 public:
-    Replicator(boost::asio::any_io_executor ex, store::Store& store, room::RoomService& rooms);
+    Replicator(boost::asio::any_io_executor ex, store::Store& store, room::RoomService& rooms,
+               room::TypingService& typing, presence::PresenceService& presence,
+               feed::ChangeFeed& feed);
     ~Replicator();
 
     bool enabled() const { return enabled_; }
@@ -41,30 +50,9 @@ public:
     // The same, logging a failure instead of throwing it (a later call catches up).
     void try_catch_up();
 
-    // News for the other processes (sent at the end of this loop turn, batched).
-    void events_stored() { publish(boost::json::array{"e"}); }
-    void user_changed(const std::string& user_id) { publish(boost::json::array{"u", user_id}); }
-    void keys_changed(const std::string& user_id) { publish(boost::json::array{"k", user_id}); }
-    void receipt(const std::string& room_id, const std::string& user_id) {
-        publish(boost::json::array{"r", room_id, user_id});
-    }
-    void presence_changed(const std::string& user_id) { publish(boost::json::array{"p", user_id}); }
-    void typing(const std::string& room_id, const std::string& user_id, bool typing,
-                std::chrono::milliseconds timeout) {
-        publish(boost::json::array{"t", room_id, user_id, typing, timeout.count()});
-    }
-
-    // What other processes report (after this process caught up with their events).
-    std::function<void(const std::string& user_id)> on_user_changed;
-    std::function<void(const std::string& user_id)> on_keys_changed;
-    std::function<void(const std::string& room_id, const std::string& user_id)> on_receipt;
-    std::function<void(const std::vector<std::string>& user_ids)> on_presence_changed;
-    std::function<void(const std::string& room_id, const std::string& user_id, bool typing,
-                       std::chrono::milliseconds timeout)>
-        on_typing;
-    // The LISTEN connection was lost and reopened: notifications may have been missed, so
-    // every waiting sync should look again.
-    std::function<void()> on_resync;
+    // A change made here, for the other processes (sent at the end of this loop turn, batched).
+    // Changes of other processes, and those nobody elsewhere needs, are skipped.
+    void on_change(const feed::Change& c);
 
     std::int64_t notifications_received() const { return received_; }
 
@@ -79,6 +67,9 @@ private:
     boost::asio::any_io_executor ex_;
     store::Store& store_;
     room::RoomService& rooms_;
+    room::TypingService& typing_;
+    presence::PresenceService& presence_;
+    feed::ChangeFeed& feed_;
     bool enabled_;
     bool stopped_ = false;
     std::string id_; // this process, so that it can skip its own payloads

@@ -8,7 +8,7 @@ namespace myelin::e2ee {
 
 class KeyBackupService {
 public:
-    explicit KeyBackupService(store::Store& store)
+    explicit KeyBackupService(store::KeyStore& store)
         : store_(store) {}
 
     std::string create_version(const std::string& user_id, const boost::json::object& body);
@@ -33,7 +33,7 @@ public:
 private:
     store::BackupVersion require_version(const std::string& user_id, const std::string& version);
     boost::json::object etag_and_count(const std::string& user_id, std::int64_t version);
-    store::Store& store_;
+    store::KeyStore& store_;
 };
 
 } // namespace myelin::e2ee

@@ -14,7 +14,7 @@ namespace jf = json_fields;
 
 namespace {
 MatrixError invalid_signature(const std::string& m) {
-    return {400, "M_INVALID_SIGNATURE", m};
+    return {400, errcode::invalid_signature, m};
 }
 
 json::object parse_object(const std::string& text) {
@@ -79,9 +79,7 @@ json::object KeyService::upload(const std::string& user_id, const std::string& d
     struct CountsChanged {
         KeyService& k;
         const std::string& user;
-        ~CountsChanged() {
-            if (k.on_key_counts_changed) k.on_key_counts_changed(user);
-        }
+        ~CountsChanged() { k.counts_changed(user); }
     } counts_changed{*this, user_id};
     bool keys_changed = false;
     if (const auto* dk = jf::opt_object(body, "device_keys")) {
@@ -124,7 +122,7 @@ json::object KeyService::upload(const std::string& user_id, const std::string& d
         for (const auto& [alg, n] : store_.count_one_time_keys(user_id, device_id))
             held += n;
         if (held + static_cast<std::int64_t>(add.size()) > kMaxOneTimeKeys)
-            throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+            throw MatrixError(400, errcode::resource_limit_exceeded,
                               "A device may hold at most 10000 one-time keys");
         store_.add_one_time_keys(user_id, device_id, add);
     }
@@ -167,7 +165,7 @@ json::object KeyService::query(const std::string& requester, const json::object&
             if (!only.empty() && !only.count(device_id)) continue;
             auto obj = parse_object(text);
             merge_signatures(obj, sigs, device_id, [](const auto&) { return true; });
-            if (auto d = store_.get_device(user_id, device_id); d && d->display_name)
+            if (auto d = devices_.get_device(user_id, device_id); d && d->display_name)
                 obj["unsigned"] = json::object{{"device_display_name", *d->display_name}};
             devices[device_id] = std::move(obj);
         }
@@ -206,7 +204,7 @@ json::object KeyService::claim(const json::object& one_time_keys) {
             auto key =
                 store_.claim_key(user_id, std::string(device), std::string(algorithm.get_string()));
             if (!key) continue;
-            if (on_key_counts_changed) on_key_counts_changed(user_id);
+            counts_changed(user_id);
             per_user[device] = json::object{{key->key_id, json_fields::parse_stored(key->json)}};
         }
         if (!per_user.empty()) out[user_id] = std::move(per_user);
@@ -246,7 +244,7 @@ void KeyService::upload_cross_signing(const std::string& user_id, const json::ob
         auto pub = cross_signing_public(*v);
         if (!pub || ed25519_raw(*pub).empty())
             throw invalid_param(std::string(field) + ".keys must hold one ed25519 key");
-        if (store_.get_device(user_id, *pub)) throw forbidden("Key ID in use by a device");
+        if (devices_.get_device(user_id, *pub)) throw forbidden("Key ID in use by a device");
         keys[usage] = *v;
     }
     if (keys.empty()) return;
@@ -300,7 +298,7 @@ json::object KeyService::upload_signatures(const std::string& user_id, const jso
                 per_user.as_object()[key_id] = json::object{{"errcode", code}, {"error", msg}};
             };
             if (!signed_value.is_object()) {
-                fail("M_INVALID_PARAM", "Not a JSON object");
+                fail(errcode::invalid_param, "Not a JSON object");
                 continue;
             }
             const auto& signed_obj = signed_value.get_object();
@@ -315,38 +313,38 @@ json::object KeyService::upload_signatures(const std::string& user_id, const jso
                 if (stored_public(master) == key_id) stored = master;
             }
             if (!stored) {
-                fail("M_NOT_FOUND", "No such key");
+                fail(errcode::not_found, "No such key");
                 continue;
             }
             if (signed_part(parse_object(*stored)) != signed_part(signed_obj)) {
-                fail("M_INVALID_PARAM", "The signed object does not match the stored key");
+                fail(errcode::invalid_param, "The signed object does not match the stored key");
                 continue;
             }
             const auto* all = signed_obj.if_contains("signatures");
             const auto* mine =
                 all && all->is_object() ? all->get_object().if_contains(user_id) : nullptr;
             if (!mine || !mine->is_object()) {
-                fail("M_INVALID_PARAM", "No signature by the uploader");
+                fail(errcode::invalid_param, "No signature by the uploader");
                 continue;
             }
             for (const auto& [signer, sig] : mine->get_object()) {
                 std::string signer_key_id(signer);
                 if (is_device && signer_key_id == "ed25519:" + key_id) continue; // self-signature
                 if (!sig.is_string()) {
-                    fail("M_INVALID_PARAM", "A signature must be a string");
+                    fail(errcode::invalid_param, "A signature must be a string");
                     break;
                 }
                 // Other users' keys can only be signed with the uploader's user-signing key.
                 if (target_user != user_id &&
                     (!user_signing_pub || signer_key_id != "ed25519:" + *user_signing_pub)) {
-                    fail("M_INVALID_SIGNATURE", "Not signed by your user-signing key");
+                    fail(errcode::invalid_signature, "Not signed by your user-signing key");
                     break;
                 }
                 auto pub = signing_key_of(user_id, signer_key_id);
                 json::object check = signed_part(signed_obj);
                 check["signatures"] = json::object{{user_id, json::object{{signer_key_id, sig}}}};
                 if (!pub || !event::verify_json_signature(check, user_id, signer_key_id, *pub)) {
-                    fail("M_INVALID_SIGNATURE", "Invalid signature by " + signer_key_id);
+                    fail(errcode::invalid_signature, "Invalid signature by " + signer_key_id);
                     break;
                 }
                 out.push_back(store::KeySignature{target_user, key_id, user_id, signer_key_id,
@@ -382,7 +380,7 @@ std::vector<std::string> KeyService::unused_fallback_key_types(const std::string
 
 void KeyService::device_deleted(const std::string& user_id, const std::string& device_id) {
     store_.delete_device_keys(user_id, device_id);
-    if (on_key_counts_changed) on_key_counts_changed(user_id);
+    counts_changed(user_id);
     changed(user_id);
 }
 
@@ -411,7 +409,7 @@ KeyService::device_list_delta(const std::string& user_id,
         if (m.user_id == user_id) {
             // The caller joined or left a room: everyone in it may have come into or out of view.
             if (!(joined && my_rooms.count(m.room_id)) && !gone) continue;
-            for (const auto& member : store_.members(m.room_id)) {
+            for (const auto& member : rooms_.members(m.room_id)) {
                 if (member.membership != "join" || member.user_id == user_id) continue;
                 if (joined)
                     d.changed.insert(member.user_id);

@@ -2,6 +2,7 @@
 // End-to-end encryption keys: device keys, one-time and fallback keys, cross-signing keys and
 // signatures. The server validates shapes and signatures, stores and hands out public keys, and
 // records which users' keys changed so syncs can report device-list updates.
+#include "feed/change_feed.hpp"
 #include "room/room_service.hpp"
 #include "store/store.hpp"
 #include <boost/json.hpp>
@@ -21,10 +22,16 @@ struct DeviceListDelta {
 
 class KeyService {
 public:
-    KeyService(std::string server_name, room::RoomService& rooms)
+    // Key changes are published to `feed`: Kind::keys when a user's device keys or device list
+    // changed (their room-mates' syncs must hear), Kind::key_counts when their one-time or
+    // fallback key counts may have (upload, claim, device deleted: every sync carries them).
+    KeyService(std::string server_name, room::RoomService& rooms, store::KeyStore& store,
+               store::AccountStore& devices, feed::ChangeFeed& feed)
         : server_name_(std::move(server_name))
         , rooms_(rooms)
-        , store_(rooms.store()) {}
+        , store_(store)
+        , devices_(devices)
+        , feed_(feed) {}
 
     // POST /keys/upload; returns {one_time_key_counts}.
     boost::json::object upload(const std::string& user_id, const std::string& device_id,
@@ -61,12 +68,6 @@ public:
 
     void device_deleted(const std::string& user_id, const std::string& device_id);
 
-    // Called after a user's keys changed: wakes that user's and their room-mates' syncs.
-    std::function<void(const std::string& user_id)> on_keys_changed;
-    // Called after a user's one-time or fallback keys may have changed (upload, claim, device
-    // deleted): the counts every sync response carries. Wakes nothing.
-    std::function<void(const std::string& user_id)> on_key_counts_changed;
-
 private:
     // The ed25519 public key (raw 32 bytes) that `signer_key_id` ("ed25519:X") of `user_id`
     // names: one of the user's devices or cross-signing keys.
@@ -74,13 +75,19 @@ private:
                                               const std::string& signer_key_id);
     // False (with an entry in `failures`) for a user on another server; 400 for a malformed id.
     bool local_or_failure(const std::string& user_id, boost::json::object& failures) const;
-    void changed(const std::string& user_id) {
-        if (on_keys_changed) on_keys_changed(user_id);
+    void publish(feed::Kind kind, const std::string& user_id) {
+        feed::Change c{kind};
+        c.user = user_id;
+        feed_.publish(c);
     }
+    void changed(const std::string& user_id) { publish(feed::Kind::keys, user_id); }
+    void counts_changed(const std::string& user_id) { publish(feed::Kind::key_counts, user_id); }
 
     std::string server_name_;
     room::RoomService& rooms_;
-    store::Store& store_;
+    store::KeyStore& store_;
+    store::AccountStore& devices_;
+    feed::ChangeFeed& feed_;
 };
 
 } // namespace myelin::e2ee

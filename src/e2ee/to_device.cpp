@@ -26,7 +26,7 @@ void ToDeviceService::send(const std::string& sender, const std::string& sender_
             auto& known = devices_of[user_id];
             if (!known) {
                 known.emplace();
-                for (auto& d : store_.list_devices(user_id))
+                for (auto& d : devices_.list_devices(user_id))
                     known->insert(std::move(d.device_id));
             }
             std::vector<std::string> targets;
@@ -45,9 +45,10 @@ void ToDeviceService::send(const std::string& sender, const std::string& sender_
     for (const auto& m : out)
         if (devices.emplace(m.user_id, m.device_id).second)
             store_.trim_to_device(m.user_id, m.device_id, max_pending_, max_pending_bytes_);
-    if (on_message)
-        for (const auto& u : recipients)
-            on_message(u);
+    std::vector<std::string> users(recipients.begin(), recipients.end());
+    feed::Change c{feed::Kind::to_device};
+    c.users = users;
+    feed_.publish(c);
 }
 
 } // namespace myelin::e2ee

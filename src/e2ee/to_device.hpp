@@ -3,18 +3,22 @@
 // them by syncing from a token at or past them, and at most `max_pending` messages and
 // `max_pending_bytes` of content per device (a device that never comes back must not make the
 // table grow without bound; the oldest go first).
+#include "feed/change_feed.hpp"
 #include "store/store.hpp"
 #include <boost/json.hpp>
-#include <functional>
 
 namespace myelin::e2ee {
 
 class ToDeviceService {
 public:
-    ToDeviceService(std::string server_name, store::Store& store, std::int64_t max_pending = 10000,
-                    std::int64_t max_pending_bytes = 16 << 20)
+    // The recipients of each send are published to `feed` (Kind::to_device).
+    ToDeviceService(std::string server_name, store::ToDeviceStore& store,
+                    store::AccountStore& devices, feed::ChangeFeed& feed,
+                    std::int64_t max_pending = 10000, std::int64_t max_pending_bytes = 16 << 20)
         : server_name_(std::move(server_name))
         , store_(store)
+        , devices_(devices)
+        , feed_(feed)
         , max_pending_(max_pending)
         , max_pending_bytes_(max_pending_bytes) {}
 
@@ -24,11 +28,11 @@ public:
     void send(const std::string& sender, const std::string& sender_device, const std::string& type,
               const std::string& txn_id, const boost::json::object& messages);
 
-    std::function<void(const std::string& user_id)> on_message; // wakes the recipient's syncs
-
 private:
     std::string server_name_;
-    store::Store& store_;
+    store::ToDeviceStore& store_;
+    store::AccountStore& devices_;
+    feed::ChangeFeed& feed_;
     std::int64_t max_pending_;
     std::int64_t max_pending_bytes_;
 };

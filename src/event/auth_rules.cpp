@@ -1,4 +1,6 @@
 #include "event/auth_rules.hpp"
+#include "event/event_types.hpp"
+#include "event/membership.hpp"
 
 #include "event/power_levels.hpp"
 #include "util/ids.hpp"
@@ -33,13 +35,15 @@ const json::object* find(const StateMap& s, const std::string& type, const std::
     return it == s.end() ? nullptr : it->second;
 }
 
-std::string membership_of(const StateMap& s, const std::string& user) {
-    const auto* m = find(s, "m.room.member", user);
-    return m ? str(content_of(*m), "membership") : "leave";
+// No member event (or one with a value the spec does not define): leave.
+Membership membership_of(const StateMap& s, const std::string& user) {
+    const auto* m = find(s, event_type::member, user);
+    return m ? parse_membership(str(content_of(*m), "membership")).value_or(Membership::leave)
+             : Membership::leave;
 }
 
 std::string join_rule(const StateMap& s) {
-    const auto* jr = find(s, "m.room.join_rules");
+    const auto* jr = find(s, event_type::join_rules);
     return jr ? str(content_of(*jr), "join_rule") : "invite";
 }
 
@@ -77,16 +81,16 @@ AuthDecision check_member(const json::object& e, const StateMap& s, const RoomVe
         return deny("A membership event needs a state_key and a membership");
     std::string target(sk->get_string());
     std::string sender = str(e, "sender");
-    std::string membership = str(c, "membership");
-    std::string sender_m = membership_of(s, sender);
-    std::string target_m = membership_of(s, target);
+    auto membership = parse_membership(str(c, "membership"));
+    auto sender_m = membership_of(s, sender);
+    auto target_m = membership_of(s, target);
     if (const auto* via = c.if_contains("join_authorised_via_users_server"))
         if (!via->is_string() || !ids::valid_user_id(via->get_string()))
             return deny("join_authorised_via_users_server must be a user id");
 
-    if (membership == "join") {
+    if (membership == Membership::join) {
         // The creator's own first join, straight after the create event.
-        const auto* create = find(s, "m.room.create");
+        const auto* create = find(s, event_type::create);
         const auto* prev = e.if_contains("prev_events");
         if (create && prev && prev->is_array() && prev->get_array().size() == 1 && s.size() == 1 &&
             pl.is_creator(target) && target == sender &&
@@ -94,61 +98,64 @@ AuthDecision check_member(const json::object& e, const StateMap& s, const RoomVe
                                   : str(*create, "sender") == target))
             return allow();
         if (sender != target) return deny("You can only join for yourself");
-        if (target_m == "ban") return deny("You are banned from this room");
+        if (target_m == Membership::ban) return deny("You are banned from this room");
         auto rule = join_rule(s);
         if (rule == "invite" || rule == "knock") {
-            if (target_m == "invite" || target_m == "join") return allow();
+            if (target_m == Membership::invite || target_m == Membership::join) return allow();
             return deny("This room is invite-only: you need an invite to join");
         }
         if ((rule == "restricted" && v.restricted_join) ||
             (rule == "knock_restricted" && v.knock_restricted)) {
-            if (target_m == "invite" || target_m == "join") return allow();
+            if (target_m == Membership::invite || target_m == Membership::join) return allow();
             auto via = str(c, "join_authorised_via_users_server");
-            if (via.empty() || membership_of(s, via) != "join" || pl.user_level(via) < pl.invite())
+            if (via.empty() || membership_of(s, via) != Membership::join ||
+                pl.user_level(via) < pl.invite())
                 return deny("This room is restricted: you are not in a room that grants access");
             return allow();
         }
         if (rule == "public") return allow();
         return deny("The room's join rule does not allow joining");
     }
-    if (membership == "invite") {
+    if (membership == Membership::invite) {
         if (c.contains("third_party_invite"))
             return deny("Third-party invites are not supported on this server");
-        if (sender_m != "join") return deny("You must be in the room to invite");
-        if (target_m == "join") return deny("The user is already in the room");
-        if (target_m == "ban") return deny("The user is banned from this room");
+        if (sender_m != Membership::join) return deny("You must be in the room to invite");
+        if (target_m == Membership::join) return deny("The user is already in the room");
+        if (target_m == Membership::ban) return deny("The user is banned from this room");
         if (pl.user_level(sender) >= pl.invite()) return allow();
         return deny("Your power level is too low to invite");
     }
-    if (membership == "leave") {
+    if (membership == Membership::leave) {
         if (sender == target) {
-            if (target_m == "invite" || target_m == "join" || target_m == "knock") return allow();
+            if (target_m == Membership::invite || target_m == Membership::join ||
+                target_m == Membership::knock)
+                return allow();
             return deny("You are not in this room");
         }
-        if (sender_m != "join") return deny("You must be in the room to remove others");
-        if (target_m == "ban" && pl.user_level(sender) < pl.ban())
+        if (sender_m != Membership::join) return deny("You must be in the room to remove others");
+        if (target_m == Membership::ban && pl.user_level(sender) < pl.ban())
             return deny("Your power level is too low to unban");
         if (pl.user_level(sender) >= pl.kick() && pl.user_level(target) < pl.user_level(sender))
             return allow();
         return deny("Your power level is too low to kick this user");
     }
-    if (membership == "ban") {
-        if (sender_m != "join") return deny("You must be in the room to ban");
+    if (membership == Membership::ban) {
+        if (sender_m != Membership::join) return deny("You must be in the room to ban");
         if (pl.user_level(sender) >= pl.ban() && pl.user_level(target) < pl.user_level(sender))
             return allow();
         return deny("Your power level is too low to ban this user");
     }
-    if (membership == "knock" && v.knock) {
+    if (membership == Membership::knock && v.knock) {
         auto rule = join_rule(s);
         if (rule != "knock" && !(rule == "knock_restricted" && v.knock_restricted))
             return deny("This room does not accept knocks");
         if (sender != target) return deny("You can only knock for yourself");
-        if (target_m == "ban") return deny("You are banned from this room");
-        if (target_m == "invite") return deny("You are already invited");
-        if (target_m == "join") return deny("You are already in the room");
+        if (target_m == Membership::ban) return deny("You are banned from this room");
+        if (target_m == Membership::invite) return deny("You are already invited");
+        if (target_m == Membership::join) return deny("You are already in the room");
         return allow();
     }
-    return deny("Unknown membership '" + membership + "'");
+    return deny("Unknown membership '" + str(c, "membership") + "'");
 }
 
 // Rule 10.1-10.3: shape of a power levels event.
@@ -238,24 +245,25 @@ AuthDecision check_power_levels_change(const json::object& old_c, const json::ob
 std::vector<StateKey> auth_event_keys(const json::object& e, const RoomVersion& v) {
     std::vector<StateKey> keys;
     auto type = str(e, "type");
-    if (type == "m.room.create") return keys;
-    if (!v.room_id_from_create_event) keys.emplace_back("m.room.create", "");
-    keys.emplace_back("m.room.power_levels", "");
-    keys.emplace_back("m.room.member", str(e, "sender"));
-    if (type == "m.room.member") {
+    if (type == event_type::create) return keys;
+    if (!v.room_id_from_create_event) keys.emplace_back(event_type::create, "");
+    keys.emplace_back(event_type::power_levels, "");
+    keys.emplace_back(event_type::member, str(e, "sender"));
+    if (type == event_type::member) {
         const auto& c = content_of(e);
         auto target = str(e, "state_key");
-        if (target != str(e, "sender")) keys.emplace_back("m.room.member", target);
-        auto m = str(c, "membership");
-        if (m == "join" || m == "invite" || m == "knock")
-            keys.emplace_back("m.room.join_rules", "");
-        if (m == "invite")
+        if (target != str(e, "sender")) keys.emplace_back(event_type::member, target);
+        auto m = parse_membership(str(c, "membership"));
+        if (m == Membership::join || m == Membership::invite || m == Membership::knock)
+            keys.emplace_back(event_type::join_rules, "");
+        if (m == Membership::invite)
             if (const auto* tpi = c.if_contains("third_party_invite"); tpi && tpi->is_object())
                 if (const auto* sg = tpi->get_object().if_contains("signed"); sg && sg->is_object())
-                    keys.emplace_back("m.room.third_party_invite", str(sg->get_object(), "token"));
-        if (m == "join") {
+                    keys.emplace_back(event_type::third_party_invite,
+                                      str(sg->get_object(), "token"));
+        if (m == Membership::join) {
             auto via = str(c, "join_authorised_via_users_server");
-            if (!via.empty()) keys.emplace_back("m.room.member", via);
+            if (!via.empty()) keys.emplace_back(event_type::member, via);
         }
     }
     return keys;
@@ -265,9 +273,9 @@ AuthDecision check_auth(const json::object& e, const StateMap& s, const RoomVers
     auto type = str(e, "type");
     auto sender = str(e, "sender");
     if (!ids::valid_user_id(sender)) return deny("The sender is not a valid user id");
-    if (type == "m.room.create") return check_create(e, v);
+    if (type == event_type::create) return check_create(e, v);
 
-    const auto* create = find(s, "m.room.create");
+    const auto* create = find(s, event_type::create);
     if (!create) return deny("The room has no create event");
     // m.federate: false keeps other servers out.
     if (const auto* fed = content_of(*create).if_contains("m.federate");
@@ -276,10 +284,11 @@ AuthDecision check_auth(const json::object& e, const StateMap& s, const RoomVers
         return deny("This room does not federate");
 
     auto pl = PowerLevels::from_state(s, v);
-    if (type == "m.room.member") return check_member(e, s, v, pl);
+    if (type == event_type::member) return check_member(e, s, v, pl);
 
-    if (membership_of(s, sender) != "join") return deny("You are not joined to this room");
-    if (type == "m.room.third_party_invite") {
+    if (membership_of(s, sender) != Membership::join)
+        return deny("You are not joined to this room");
+    if (type == event_type::third_party_invite) {
         if (pl.user_level(sender) >= pl.invite()) return allow();
         return deny("Your power level is too low to invite");
     }
@@ -292,10 +301,10 @@ AuthDecision check_auth(const json::object& e, const StateMap& s, const RoomVers
         if (!key.empty() && key[0] == '@' && key != sender)
             return deny("State keys that are user ids belong to that user");
     }
-    if (type == "m.room.power_levels") {
+    if (type == event_type::power_levels) {
         const auto& c = content_of(e);
         if (auto shape = check_power_levels_shape(c, v, pl); !shape.allowed) return shape;
-        const auto* old = find(s, "m.room.power_levels");
+        const auto* old = find(s, event_type::power_levels);
         if (!old) return allow();
         return check_power_levels_change(content_of(*old), c, sender, v, pl);
     }

@@ -1,4 +1,5 @@
 #include "event/power_levels.hpp"
+#include "event/event_types.hpp"
 
 namespace myelin::event {
 
@@ -30,7 +31,7 @@ std::int64_t field(const json::object* o, std::string_view key, std::int64_t fal
 
 PowerLevels PowerLevels::from_state(const StateMap& state, const RoomVersion& v) {
     PowerLevels pl;
-    if (auto it = state.find({"m.room.create", ""}); it != state.end() && it->second) {
+    if (auto it = state.find({event_type::create, ""}); it != state.end() && it->second) {
         const auto& create = *it->second;
         const json::object* content = nullptr;
         if (auto* c = create.if_contains("content"); c && c->is_object())
@@ -49,7 +50,7 @@ PowerLevels PowerLevels::from_state(const StateMap& state, const RoomVersion& v)
                     if (u.is_string()) pl.creators_.insert(std::string(u.get_string()));
     }
     pl.infinite_creators_ = v.creators_have_infinite_power;
-    if (auto it = state.find({"m.room.power_levels", ""}); it != state.end() && it->second) {
+    if (auto it = state.find({event_type::power_levels, ""}); it != state.end() && it->second) {
         if (auto* c = it->second->if_contains("content"); c && c->is_object())
             pl.content_ = &c->get_object();
     }

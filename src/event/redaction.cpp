@@ -1,4 +1,5 @@
 #include "event/redaction.hpp"
+#include "event/event_types.hpp"
 
 #include <initializer_list>
 #include <string_view>
@@ -42,25 +43,25 @@ json::object redact_event(const json::object& event, const RoomVersion& v) {
     std::string_view type = t && t->is_string() ? std::string_view(t->get_string()) : "";
 
     json::object kept;
-    if (type == "m.room.member") {
+    if (type == event_type::member) {
         kept = keep(content, {"membership", "join_authorised_via_users_server"});
         // v11 keeps third_party_invite "but it will only contain the signed key": an object
         // without `signed` stays as {} (as Synapse and Ruma do); a non-object is dropped.
         if (const auto* tpi = content.if_contains("third_party_invite");
             v11 && tpi && tpi->is_object())
             kept["third_party_invite"] = keep(tpi->get_object(), {"signed"});
-    } else if (type == "m.room.create") {
+    } else if (type == event_type::create) {
         kept = v11 ? content : keep(content, {"creator"});
-    } else if (type == "m.room.join_rules") {
+    } else if (type == event_type::join_rules) {
         kept = keep(content, {"join_rule", "allow"});
-    } else if (type == "m.room.power_levels") {
+    } else if (type == event_type::power_levels) {
         kept = v11 ? keep(content, {"ban", "events", "events_default", "invite", "kick", "redact",
                                     "state_default", "users", "users_default"})
                    : keep(content, {"ban", "events", "events_default", "kick", "redact",
                                     "state_default", "users", "users_default"});
-    } else if (type == "m.room.history_visibility") {
+    } else if (type == event_type::history_visibility) {
         kept = keep(content, {"history_visibility"});
-    } else if (type == "m.room.redaction" && v11) {
+    } else if (type == event_type::redaction && v11) {
         kept = keep(content, {"redacts"});
     }
     out["content"] = std::move(kept);

@@ -336,7 +336,7 @@ std::string HttpServer::client_address(const std::string& peer,
 
 asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest& msg) {
     auto url = boost::urls::parse_origin_form(msg.target());
-    if (!url) co_return error_response(400, "M_UNRECOGNIZED", "Malformed request target");
+    if (!url) co_return error_response(400, errcode::unrecognized, "Malformed request target");
     req.path = std::string(url->encoded_path());
     // Decoded path segments and query values become ids, types and state keys that are stored
     // and later written into JSON: anything but valid UTF-8 without control characters is
@@ -344,14 +344,14 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
     std::vector<std::string> segments;
     for (auto seg : url->segments()) {
         if (!util::valid_path_text(seg))
-            co_return error_response(400, "M_INVALID_PARAM",
+            co_return error_response(400, errcode::invalid_param,
                                      "The request path is not valid UTF-8 text");
         segments.emplace_back(seg);
     }
     for (auto p : url->params()) {
         if (!util::valid_utf8(p.key) || !util::valid_utf8(p.value) ||
             p.value.find('\0') != std::string::npos)
-            co_return error_response(400, "M_INVALID_PARAM",
+            co_return error_response(400, errcode::invalid_param,
                                      "A query parameter is not valid UTF-8");
         req.query.emplace(p.key, p.has_value ? p.value : std::string());
     }
@@ -365,8 +365,9 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
     auto m = router_.match(req.method, segments, req);
     if (!m.handler) {
         if (m.path_known)
-            co_return error_response(405, "M_UNRECOGNIZED", "Method not allowed for this endpoint");
-        co_return error_response(404, "M_UNRECOGNIZED", "Unrecognized request");
+            co_return error_response(405, errcode::unrecognized,
+                                     "Method not allowed for this endpoint");
+        co_return error_response(404, errcode::unrecognized, "Unrecognized request");
     }
     req.route = *m.name;
     std::optional<Response> out;
@@ -377,7 +378,7 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
     } catch (const std::exception& e) {
         spdlog::error("{} {} [{}]: unhandled error: {}", http::to_string(req.method), req.path,
                       req.route, e.what());
-        out = error_response(500, "M_UNKNOWN", "Internal server error");
+        out = error_response(500, errcode::unknown, "Internal server error");
     }
     co_return std::move(*out);
 }
@@ -449,16 +450,16 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
 
     std::optional<Response> early;
     if (ec == http::error::body_limit)
-        early = error_response(413, "M_TOO_LARGE", "Request body too large");
+        early = error_response(413, errcode::too_large, "Request body too large");
     else if (ec == http::error::header_limit)
-        early = error_response(431, "M_TOO_LARGE", "Request line or headers too large");
+        early = error_response(431, errcode::too_large, "Request line or headers too large");
     else if (ec == beast::error::timeout)
         co_return false; // beast has already closed the socket: a slow client just loses it
     else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
              ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
         co_return false;
     else if (ec)
-        early = error_response(400, "M_UNKNOWN", "Malformed HTTP request");
+        early = error_response(400, errcode::unknown, "Malformed HTTP request");
     if (early) {
         auto res = to_http(std::move(*early), false);
         stream.expires_after(limits_.write_timeout);

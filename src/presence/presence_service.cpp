@@ -15,14 +15,18 @@ constexpr std::int64_t kCurrentlyActiveMs = 60'000;
 constexpr auto kWakeBatch = std::chrono::milliseconds(250);
 } // namespace
 
-PresenceService::PresenceService(store::Store& store, boost::asio::any_io_executor ex,
-                                 std::chrono::seconds offline_after, bool enabled)
+PresenceService::PresenceService(store::AccountStore& store, boost::asio::any_io_executor ex,
+                                 feed::ChangeFeed& feed, std::chrono::seconds offline_after,
+                                 bool enabled)
     : store_(store)
+    , feed_(feed)
     , timer_(ex)
     , flush_timer_(ex)
     , offline_after_(offline_after)
-    , enabled_(enabled) {
-    if (enabled_) arm();
+    , enabled_(enabled) {}
+
+void PresenceService::start() {
+    if (enabled_ && !stopped_) arm();
 }
 
 void PresenceService::arm() {
@@ -74,8 +78,13 @@ void PresenceService::flush() {
     pending_.clear();
     auto remote = std::move(remote_pending_);
     remote_pending_.clear();
-    if (on_changes && !users.empty()) on_changes(users);
-    if (on_remote_changes && !remote.empty()) on_remote_changes(remote);
+    for (auto* batch : {&users, &remote}) {
+        if (batch->empty()) continue;
+        feed::Change c{feed::Kind::presence,
+                       batch == &users ? feed::Origin::here : feed::Origin::other_process};
+        c.users = *batch;
+        feed_.publish(c);
+    }
 }
 
 void PresenceService::apply_remote(const std::vector<std::string>& user_ids) {

@@ -5,13 +5,13 @@
 // (not a timer per user) marks them offline. Only changes of state or message wake syncs:
 // refreshing last_active does not. Changes are batched (one flush per `kWakeBatch`) so that
 // many users coming online at once wake each room's members once per batch, not once per user.
+#include "feed/change_feed.hpp"
 #include "presence/presence_positions.hpp"
 #include "store/store.hpp"
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -19,8 +19,11 @@ namespace myelin::presence {
 
 class PresenceService {
 public:
-    PresenceService(store::Store& store, boost::asio::any_io_executor ex,
-                    std::chrono::seconds offline_after, bool enabled = true);
+    // Each batch of changes is published to `feed` (Kind::presence): those made here with
+    // Origin::here, those apply_remote applied with Origin::other_process.
+    PresenceService(store::AccountStore& store, boost::asio::any_io_executor ex,
+                    feed::ChangeFeed& feed, std::chrono::seconds offline_after,
+                    bool enabled = true);
 
     bool enabled() const { return enabled_; }
     // PUT /presence/{userId}/status. `state` must be online, unavailable or offline.
@@ -35,10 +38,6 @@ public:
     void sync_started(const std::string& user_id, const std::string& set_presence);
     void sync_ended(const std::string& user_id);
 
-    // Called once per batch with the users whose presence changed (wakes their room-mates):
-    // on_changes for changes made here, on_remote_changes for those applied by apply_remote.
-    std::function<void(const std::vector<std::string>& user_ids)> on_changes;
-    std::function<void(const std::vector<std::string>& user_ids)> on_remote_changes;
     // Another process changed these users' presence: re-read them. A user that process marked
     // offline while a sync of theirs is open here is set online again (the other process only
     // knew that their syncs there had ended).
@@ -51,6 +50,8 @@ public:
 
     // Runs one sweep now (the timer calls this; tests may too).
     void sweep();
+    // Starts the sweep timer.
+    void start();
     // Stops the sweep timer (shutdown: the event loop must be able to run dry).
     void stop() {
         stopped_ = true;
@@ -69,7 +70,8 @@ private:
     void arm();
     void flush();
 
-    store::Store& store_;
+    store::AccountStore& store_;
+    feed::ChangeFeed& feed_;
     boost::asio::steady_timer timer_;
     boost::asio::steady_timer flush_timer_;
     void schedule_flush();

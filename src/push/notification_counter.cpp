@@ -1,7 +1,9 @@
 #include "push/notification_counter.hpp"
+#include "event/event_types.hpp"
 
 #include "event/power_levels.hpp"
 #include "push/evaluator.hpp"
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 namespace myelin::push {
@@ -35,11 +37,11 @@ void NotificationCounter::on_event(const room::Event& e) {
     std::vector<std::pair<std::string, const room::Event*>> members;
     event::StateMap map;
     // The power levels need only these two (not a copy of the whole state of a big room).
-    for (const char* type : {"m.room.create", "m.room.power_levels"})
+    for (const char* type : {event_type::create, event_type::power_levels})
         if (auto it = state->find({type, ""}); it != state->end())
             map[it->first] = &it->second->pdu;
     for (const auto& [key, ev] : *state) {
-        if (key.first != "m.room.member") continue;
+        if (key.first != event_type::member) continue;
         // Joined after the event (only when recover() evaluates an older one): not notified.
         if (ev->row.stream_ordering > e.row.stream_ordering) continue;
         const auto* m = ev->content().if_contains("membership");
@@ -79,37 +81,68 @@ void NotificationCounter::on_event(const room::Event& e) {
             actions.push_back(store::PushAction{user_id, e.row.room_id, e.row.stream_ordering,
                                                 thread, outcome.highlight});
     }
-    if (on_actions) on_actions(e.row.room_id, e.row.stream_ordering, actions);
+    feed::Change c{feed::Kind::push_actions, feed::Origin::here, e.row.stream_ordering};
+    c.room = e.row.room_id;
+    c.actions = &actions;
+    feed_.publish(c);
     pending_.insert(pending_.end(), std::make_move_iterator(actions.begin()),
                     std::make_move_iterator(actions.end()));
     evaluated_through_ = std::max(evaluated_through_, e.row.stream_ordering);
-    if (!defer) {
+    if (!flush_timer_) {
         flush();
     } else if (!flush_requested_) {
         // Also with nothing to write: the recorded position moves on (recover() then has
         // less to evaluate again).
         flush_requested_ = true;
-        defer();
+        request_flush();
     }
+}
+
+void NotificationCounter::defer_writes(boost::asio::any_io_executor ex,
+                                       std::chrono::milliseconds every) {
+    ex_ = ex;
+    flush_every_ = every;
+    flush_timer_.emplace(ex);
+}
+
+void NotificationCounter::stop() {
+    if (flush_timer_) flush_timer_->cancel();
+}
+
+void NotificationCounter::request_flush() {
+    flush_timer_->expires_after(flush_every_);
+    flush_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        // Behind the handlers already queued: a fan-out to 10,000 streams may still be
+        // delivering, and writing 10,000 rows in its middle would delay the rest.
+        boost::asio::post(ex_, [this] {
+            boost::asio::post(ex_, [this] {
+                try {
+                    flush();
+                } catch (const std::exception& e) {
+                    spdlog::warn("storing push actions failed (kept for a retry): {}", e.what());
+                }
+            });
+        });
+    });
 }
 
 void NotificationCounter::flush() {
     flush_requested_ = false;
-    if (!defer) {
+    if (!flush_timer_) {
         if (pending_.empty()) return;
-        rooms_.store().put_push_actions(pending_);
+        store_.put_push_actions(pending_);
     } else {
         if (pending_.empty() && evaluated_through_ <= written_through_) return;
-        rooms_.store().put_push_actions(pending_, evaluated_through_);
+        store_.put_push_actions(pending_, evaluated_through_);
         written_through_ = evaluated_through_;
     }
     pending_.clear();
 }
 
 std::size_t NotificationCounter::recover() {
-    auto& store = rooms_.store();
-    auto max = store.max_stream_position();
-    auto recorded = store.get_meta("push_actions_through");
+    auto max = events_.max_stream_position();
+    auto recorded = meta_.get_meta("push_actions_through");
     std::int64_t from = max;
     if (recorded) {
         try {
@@ -120,10 +153,10 @@ std::size_t NotificationCounter::recover() {
     }
     // No record yet (a new database, or one from before the record existed): nothing queued
     // can have been lost by this code, so start from here.
-    if (!recorded) store.put_meta("push_actions_through", std::to_string(max));
+    if (!recorded) meta_.put_meta("push_actions_through", std::to_string(max));
     std::size_t evaluated = 0;
     while (from < max) {
-        auto rows = store.events_between(from, max, 1000);
+        auto rows = events_.events_between(from, max, 1000);
         if (rows.empty()) break;
         for (auto& row : rows) {
             from = row.stream_ordering;
@@ -150,7 +183,7 @@ NotificationCounter::~NotificationCounter() {
 std::map<std::string, store::UnreadCount> NotificationCounter::unread(const std::string& user_id,
                                                                       const std::string& room_id) {
     flush();
-    return rooms_.store().unread_counts(user_id, room_id);
+    return store_.unread_counts(user_id, room_id);
 }
 
 } // namespace myelin::push

@@ -37,7 +37,7 @@ void check_actions(const json::value& actions) {
         if (a.is_string()) {
             auto s = a.get_string();
             if (s != "notify" && s != "dont_notify" && s != "coalesce")
-                throw MatrixError(400, "M_UNKNOWN", "Unknown action " + std::string(s));
+                throw MatrixError(400, errcode::unknown, "Unknown action " + std::string(s));
         } else if (!a.is_object() || !a.get_object().contains("set_tweak")) {
             throw bad_json("actions must be strings or set_tweak objects");
         }
@@ -153,7 +153,7 @@ void PushRuleService::put_rule(const std::string& user_id, const std::string& ki
     auto& rules = rules_of(rs, kind);
     if (auto i = find_rule(rules, rule_id); i >= 0) rules.erase(rules.begin() + i);
     if (user_rule_count(rs) >= kMaxUserRules)
-        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+        throw MatrixError(400, errcode::resource_limit_exceeded,
                           "A user may have at most 500 push rules of their own");
     // User rules go before the server-default rules of their kind unless placed explicitly.
     std::size_t pos = 0;
@@ -163,7 +163,8 @@ void PushRuleService::put_rule(const std::string& user_id, const std::string& ki
         auto anchor = find_rule(rules, before ? *before : *after);
         if (anchor < 0) throw not_found("The 'before'/'after' rule does not exist");
         if (rules[static_cast<std::size_t>(anchor)].as_object().at("default").as_bool())
-            throw MatrixError(400, "M_UNKNOWN", "Cannot place a rule relative to a default rule");
+            throw MatrixError(400, errcode::unknown,
+                              "Cannot place a rule relative to a default rule");
         pos = static_cast<std::size_t>(anchor) + (before ? 0 : 1);
     }
     rules.insert(rules.begin() + static_cast<std::ptrdiff_t>(pos), std::move(rule));
@@ -186,7 +187,7 @@ void PushRuleService::delete_rule(const std::string& user_id, const std::string&
                                   const std::string& rule_id) {
     edit_rule(user_id, kind, rule_id, [](json::array& rules, std::size_t i) {
         if (rules[i].as_object().at("default").as_bool())
-            throw MatrixError(400, "M_UNKNOWN", "Server-default rules cannot be deleted");
+            throw MatrixError(400, errcode::unknown, "Server-default rules cannot be deleted");
         rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(i));
     });
 }

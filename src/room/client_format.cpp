@@ -1,4 +1,5 @@
 #include "room/client_format.hpp"
+#include "event/event_types.hpp"
 
 #include "event/redaction.hpp"
 
@@ -22,7 +23,7 @@ json::object client_event(const Event& e, const event::RoomVersion& v, const Eve
         out["content"] = json::object{};
     // Redactions: v11 moved `redacts` into content; clients written before that still read
     // the top-level key, so it is served in both places.
-    if (e.row.type == "m.room.redaction") {
+    if (e.row.type == event_type::redaction) {
         if (auto* r = e.pdu.if_contains("redacts"))
             out["redacts"] = *r;
         else if (auto* c = e.content().if_contains("redacts"))

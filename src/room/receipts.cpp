@@ -15,7 +15,7 @@ void ReceiptService::post(const std::string& user_id, const std::string& room_id
     if (rooms_.membership(room_id, user_id) != std::optional<std::string>("join"))
         throw forbidden("You are not joined to this room");
     if (!ids::valid_event_id(event_id)) throw invalid_param("Malformed event id");
-    auto e = rooms_.store().get_event(event_id);
+    auto e = events_.get_event(event_id);
     if (!e || e->room_id != room_id) throw not_found("Unknown event");
     if (type == "m.fully_read") {
         if (!thread_id.empty()) throw invalid_param("m.fully_read cannot be threaded");
@@ -23,9 +23,12 @@ void ReceiptService::post(const std::string& user_id, const std::string& room_id
                           boost::json::object{{"event_id", event_id}});
         return;
     }
-    rooms_.store().put_receipt(
+    store_.put_receipt(
         store::ReceiptRecord{room_id, user_id, type, thread_id, event_id, util::now_ms(), 0});
-    if (on_change) on_change(room_id, user_id);
+    feed::Change c{feed::Kind::receipt};
+    c.room = room_id;
+    c.user = user_id;
+    feed_.publish(c);
 }
 
 } // namespace myelin::room

@@ -1,6 +1,7 @@
 // POST /createRoom: the spec's sequence of initial events, each authorized like any other.
 #include "event/canonical_json.hpp"
 #include "event/event_hash.hpp"
+#include "event/event_types.hpp"
 #include "room/room_service.hpp"
 #include "util/clock.hpp"
 #include "util/ids.hpp"
@@ -23,14 +24,14 @@ json::object default_power_levels(const event::RoomVersion& v, const std::string
     if (preset == "trusted_private_chat" && !v.creators_have_infinite_power)
         for (const auto& u : invitees)
             users[u] = 100;
-    json::object events{{"m.room.name", 50},
-                        {"m.room.power_levels", 100},
-                        {"m.room.history_visibility", 100},
-                        {"m.room.canonical_alias", 50},
-                        {"m.room.avatar", 50},
-                        {"m.room.tombstone", 100},
-                        {"m.room.server_acl", 100},
-                        {"m.room.encryption", 100}};
+    json::object events{{event_type::name, 50},
+                        {event_type::power_levels, 100},
+                        {event_type::history_visibility, 100},
+                        {event_type::canonical_alias, 50},
+                        {event_type::avatar, 50},
+                        {event_type::tombstone, 100},
+                        {event_type::server_acl, 100},
+                        {event_type::encryption, 100}};
     bool private_room = preset != "public_chat";
     return json::object{{"users", std::move(users)},
                         {"users_default", 0},
@@ -58,95 +59,127 @@ struct StateEntry {
     json::object content;
 };
 
-std::string RoomService::create_room(const Actor& actor, const json::object& body) {
-    // --- validate everything before the first event is written
-    std::string version_id =
-        jf::opt_string(body, "room_version").value_or(std::string(event::kDefaultRoomVersion));
-    auto version = event::room_version(version_id);
-    if (!version)
-        throw MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION",
-                          "Room version " + version_id + " is not supported");
-    auto visibility = jf::opt_string(body, "visibility").value_or("private");
-    if (visibility != "public" && visibility != "private")
-        throw invalid_param("visibility must be 'public' or 'private'");
-    auto preset = jf::opt_string(body, "preset")
-                      .value_or(visibility == "public" ? "public_chat" : "private_chat");
-    if (preset != "public_chat" && preset != "private_chat" && preset != "trusted_private_chat")
-        throw invalid_param("Unknown preset");
-    bool is_direct = jf::opt_bool(body, "is_direct").value_or(false);
-
+namespace {
+// A createRoom body, validated whole before the first event is written: a refusal leaves no
+// half-made room.
+struct CreatePlan {
+    std::optional<event::RoomVersion> version;
+    std::string visibility, preset;
+    bool is_direct = false;
     std::vector<std::string> invitees;
-    if (const auto* inv = jf::opt_array(body, "invite"))
+    std::optional<std::string> alias;
+    std::vector<StateEntry> initial_state;
+    json::object creation;
+    const json::object* pl_override = nullptr; // points into the body
+    std::optional<std::string> name, topic;
+};
+
+std::vector<std::string> parse_invitees(const json::object& body) {
+    std::vector<std::string> invitees;
+    if (const auto* inv = jf::opt_array(body, "invite")) {
         if (inv->size() > kMaxInvites) throw invalid_param("'invite' lists more than 100 users");
-    if (const auto* inv = jf::opt_array(body, "invite"))
         for (const auto& u : *inv) {
             if (!u.is_string()) throw bad_json("'invite' must be a list of user ids");
             if (!ids::valid_user_id(u.get_string()))
                 throw invalid_param("Malformed user id in invite");
             invitees.emplace_back(u.get_string());
         }
-
-    std::optional<std::string> alias;
-    if (auto name = jf::opt_string(body, "room_alias_name")) {
-        alias = "#" + *name + ":" + server_name_;
-        if (name->empty() || name->find(':') != std::string::npos || !ids::valid_room_alias(*alias))
-            throw invalid_param("Invalid room_alias_name");
-        if (store_.get_alias(*alias))
-            throw MatrixError(400, "M_ROOM_IN_USE", "Alias already taken");
     }
+    return invitees;
+}
 
-    std::vector<StateEntry> initial_state;
-    if (const auto* st = jf::opt_array(body, "initial_state"))
+std::vector<StateEntry> parse_initial_state(const json::object& body) {
+    std::vector<StateEntry> out;
+    if (const auto* st = jf::opt_array(body, "initial_state")) {
         if (st->size() > kMaxInitialState)
             throw invalid_param("'initial_state' has more than 100 entries");
-    if (const auto* st = jf::opt_array(body, "initial_state"))
         for (const auto& v : *st) {
             if (!v.is_object()) throw bad_json("initial_state entries must be objects");
             const auto& o = v.get_object();
-            StateEntry e{jf::req_string(o, "type"), jf::opt_string(o, "state_key").value_or(""),
-                         jf::req_object(o, "content")};
-            initial_state.push_back(std::move(e));
+            out.push_back(StateEntry{jf::req_string(o, "type"),
+                                     jf::opt_string(o, "state_key").value_or(""),
+                                     jf::req_object(o, "content")});
         }
-    json::object creation = jf::opt_object(body, "creation_content")
-                                ? *jf::opt_object(body, "creation_content")
-                                : json::object{};
-    const json::object* pl_override = jf::opt_object(body, "power_level_content_override");
-    // Checked before the first event is stored, so that a refusal leaves no half-made room.
+    }
+    return out;
+}
+
+CreatePlan parse_create_room(const json::object& body, const std::string& server_name) {
+    CreatePlan p;
+    std::string version_id =
+        jf::opt_string(body, "room_version").value_or(std::string(event::kDefaultRoomVersion));
+    p.version = event::room_version(version_id);
+    if (!p.version)
+        throw MatrixError(400, "M_UNSUPPORTED_ROOM_VERSION",
+                          "Room version " + version_id + " is not supported");
+    p.visibility = jf::opt_string(body, "visibility").value_or("private");
+    if (p.visibility != "public" && p.visibility != "private")
+        throw invalid_param("visibility must be 'public' or 'private'");
+    p.preset = jf::opt_string(body, "preset")
+                   .value_or(p.visibility == "public" ? "public_chat" : "private_chat");
+    if (p.preset != "public_chat" && p.preset != "private_chat" &&
+        p.preset != "trusted_private_chat")
+        throw invalid_param("Unknown preset");
+    p.is_direct = jf::opt_bool(body, "is_direct").value_or(false);
+    p.invitees = parse_invitees(body);
+    if (auto name = jf::opt_string(body, "room_alias_name")) {
+        p.alias = "#" + *name + ":" + server_name;
+        if (name->empty() || name->find(':') != std::string::npos ||
+            !ids::valid_room_alias(*p.alias))
+            throw invalid_param("Invalid room_alias_name");
+    }
+    p.initial_state = parse_initial_state(body);
+    if (const auto* c = jf::opt_object(body, "creation_content")) p.creation = *c;
+    p.pl_override = jf::opt_object(body, "power_level_content_override");
     auto storable = [](const json::object& content, const std::string& what) {
         if (!event::fits_canonical_json(content))
             throw bad_json(what + " holds a number an event cannot: a fraction, or an integer "
                                   "beyond ±(2^53 − 1)");
     };
-    storable(creation, "creation_content");
-    if (pl_override) storable(*pl_override, "power_level_content_override");
-    for (const auto& e : initial_state)
+    storable(p.creation, "creation_content");
+    if (p.pl_override) storable(*p.pl_override, "power_level_content_override");
+    for (const auto& e : p.initial_state)
         storable(e.content, "initial_state content");
-    auto name = jf::opt_string(body, "name");
-    auto topic = jf::opt_string(body, "topic");
+    p.name = jf::opt_string(body, "name");
+    p.topic = jf::opt_string(body, "topic");
+    return p;
+}
 
-    // --- the create event
-    creation["room_version"] = version->id;
-    if (version->create_has_creator)
-        creation["creator"] = actor.user_id;
+// The create event's content: the version's creator fields, and for a trusted private chat in
+// a version where creators have infinite power, the invitees as additional creators.
+json::object create_content(CreatePlan& p, const std::string& creator) {
+    auto creation = std::move(p.creation);
+    creation["room_version"] = p.version->id;
+    if (p.version->create_has_creator)
+        creation["creator"] = creator;
     else
         creation.erase("creator");
-    if (version->creators_have_infinite_power && preset == "trusted_private_chat" &&
-        !invitees.empty()) {
+    if (p.version->creators_have_infinite_power && p.preset == "trusted_private_chat" &&
+        !p.invitees.empty()) {
         json::array extra;
         if (auto* existing = creation.if_contains("additional_creators");
             existing && existing->is_array())
             extra = existing->get_array();
-        for (const auto& u : invitees)
+        for (const auto& u : p.invitees)
             extra.emplace_back(u);
         creation["additional_creators"] = std::move(extra);
     }
+    return creation;
+}
+} // namespace
+
+std::string RoomService::create_room(const Actor& actor, const json::object& body) {
+    auto plan = parse_create_room(body, server_name_);
+    if (plan.alias && store_.get_alias(*plan.alias))
+        throw MatrixError(400, "M_ROOM_IN_USE", "Alias already taken");
+    const auto& version = *plan.version;
 
     std::string room_id;
-    json::object create_pdu{{"type", "m.room.create"},
+    json::object create_pdu{{"type", event_type::create},
                             {"state_key", ""},
                             {"sender", actor.user_id},
-                            {"content", std::move(creation)}};
-    if (version->room_id_from_create_event) {
+                            {"content", create_content(plan, actor.user_id)}};
+    if (version.room_id_from_create_event) {
         // v12: the room id is the create event's reference hash, so the event is complete
         // (timestamp, hashes) before the room exists.
         create_pdu["prev_events"] = json::array{};
@@ -154,7 +187,7 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
         create_pdu["depth"] = 1;
         create_pdu["origin_server_ts"] = util::now_ms();
         event::add_content_hash(create_pdu);
-        room_id = event::room_id_for_create_event(create_pdu, *version);
+        room_id = event::room_id_for_create_event(create_pdu, version);
     } else {
         room_id = "!" + util::random_letters(18) + ":" + server_name_;
         create_pdu["room_id"] = room_id;
@@ -162,12 +195,13 @@ std::string RoomService::create_room(const Actor& actor, const json::object& bod
     // Every event of the new room in one transaction: an entry the auth rules refuse, or a
     // crash, leaves no half-made room behind.
     in_one_batch(room_id, [&] {
-        store_.create_room(store::RoomRecord{room_id, version->id, actor.user_id,
-                                             visibility == "public", util::now_ms()});
+        store_.create_room(store::RoomRecord{room_id, version.id, actor.user_id,
+                                             plan.visibility == "public", util::now_ms()});
         require_room(room_id);
         store_event(room_id, create_pdu, std::nullopt);
-        send_initial_events(actor, room_id, *version, preset, is_direct, alias, invitees,
-                            std::move(initial_state), pl_override, name, topic);
+        send_initial_events(actor, room_id, version, plan.preset, plan.is_direct, plan.alias,
+                            plan.invitees, std::move(plan.initial_state), plan.pl_override,
+                            plan.name, plan.topic);
     });
     return room_id;
 }
@@ -184,25 +218,25 @@ void RoomService::send_initial_events(const Actor& actor, const std::string& roo
     auto send_state = [&](const std::string& type, const std::string& key, json::object content) {
         send_event(room_id, actor, type, std::move(content), key);
     };
-    send_state("m.room.member", actor.user_id, member_content(actor.user_id, "join"));
+    send_state(event_type::member, actor.user_id, member_content(actor.user_id, "join"));
 
     auto pl = default_power_levels(version, actor.user_id, preset, invitees);
     if (pl_override)
         for (const auto& kv : *pl_override)
             pl[kv.key()] = kv.value();
-    send_state("m.room.power_levels", "", std::move(pl));
+    send_state(event_type::power_levels, "", std::move(pl));
 
     if (alias) {
         store_.put_alias(*alias, room_id, actor.user_id);
-        send_state("m.room.canonical_alias", "", json::object{{"alias", *alias}});
+        send_state(event_type::canonical_alias, "", json::object{{"alias", *alias}});
     }
 
     std::map<event::StateKey, json::object> preset_state;
-    preset_state[{"m.room.join_rules", ""}] =
+    preset_state[{event_type::join_rules, ""}] =
         json::object{{"join_rule", preset == "public_chat" ? "public" : "invite"}};
-    preset_state[{"m.room.history_visibility", ""}] =
+    preset_state[{event_type::history_visibility, ""}] =
         json::object{{"history_visibility", "shared"}};
-    preset_state[{"m.room.guest_access", ""}] =
+    preset_state[{event_type::guest_access, ""}] =
         json::object{{"guest_access", preset == "public_chat" ? "forbidden" : "can_join"}};
     // initial_state overrides the preset's events of the same type and key.
     for (const auto& e : initial_state)
@@ -212,16 +246,16 @@ void RoomService::send_initial_events(const Actor& actor, const std::string& roo
     for (auto& e : initial_state)
         send_state(e.type, e.state_key, std::move(e.content));
 
-    if (name) send_state("m.room.name", "", json::object{{"name", *name}});
+    if (name) send_state(event_type::name, "", json::object{{"name", *name}});
     if (topic)
-        send_state("m.room.topic", "",
+        send_state(event_type::topic, "",
                    json::object{{"topic", *topic},
                                 {"m.topic", json::array{json::object{
                                                 {"body", *topic}, {"mimetype", "text/plain"}}}}});
     for (const auto& u : invitees) {
         auto content = member_content(u, "invite");
         if (is_direct) content["is_direct"] = true;
-        send_event(room_id, actor, "m.room.member", std::move(content), u);
+        send_event(room_id, actor, event_type::member, std::move(content), u);
     }
 }
 

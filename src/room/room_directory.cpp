@@ -1,4 +1,5 @@
 #include "room/room_directory.hpp"
+#include "event/event_types.hpp"
 
 #include "util/ids.hpp"
 #include "util/matrix_error.hpp"
@@ -33,7 +34,7 @@ void RoomDirectory::put_alias(const std::string& user_id, const std::string& ali
     if (rooms_.membership(room_id, user_id) != std::optional<std::string>("join"))
         throw forbidden("You must be joined to the room to give it an alias");
     if (!store_.put_alias(alias, room_id, user_id))
-        throw MatrixError(409, "M_UNKNOWN", "Room alias already exists");
+        throw MatrixError(409, errcode::unknown, "Room alias already exists");
 }
 
 json::object RoomDirectory::resolve_alias(const std::string& alias) {
@@ -51,14 +52,14 @@ void RoomDirectory::delete_alias(const std::string& user_id, const std::string& 
     bool allowed = a->second == user_id;
     if (!allowed && rooms_.joined(a->first, user_id))
         allowed = rooms_.user_power(a->first, user_id) >=
-                  rooms_.required_power(a->first, "m.room.canonical_alias", true);
+                  rooms_.required_power(a->first, event_type::canonical_alias, true);
     if (!allowed) throw forbidden("You may not remove this alias");
     store_.delete_alias(alias);
 }
 
 json::array RoomDirectory::aliases(const std::string& user_id, const std::string& room_id) {
     rooms_.version_of(room_id);
-    bool world = content_str(rooms_.state_event(room_id, "m.room.history_visibility"),
+    bool world = content_str(rooms_.state_event(room_id, event_type::history_visibility),
                              "history_visibility") == std::optional<std::string>("world_readable");
     if (!world && rooms_.membership(room_id, user_id) != std::optional<std::string>("join"))
         throw forbidden("You are not joined to this room");
@@ -75,13 +76,13 @@ void RoomDirectory::set_visibility(const std::string& user_id, const std::string
     rooms_.version_of(room_id);
     if (rooms_.membership(room_id, user_id) != std::optional<std::string>("join") ||
         rooms_.user_power(room_id, user_id) <
-            rooms_.required_power(room_id, "m.room.canonical_alias", true))
+            rooms_.required_power(room_id, event_type::canonical_alias, true))
         throw forbidden("You may not change this room's directory visibility");
     store_.set_room_public(room_id, visibility == "public");
 }
 
 std::string RoomDirectory::visibility(const std::string& room_id) {
-    auto r = store_.get_room(room_id);
+    auto r = events_.get_room(room_id);
     if (!r) throw not_found("Unknown room");
     return r->is_public ? "public" : "private";
 }
@@ -90,24 +91,25 @@ json::object RoomDirectory::summary(const std::string& room_id) {
     json::object o{{"room_id", room_id}};
     std::int64_t joined = 0;
     for (const auto& [k, e] : *rooms_.state(room_id))
-        if (k.first == "m.room.member" &&
+        if (k.first == event_type::member &&
             content_str(e, "membership") == std::optional<std::string>("join"))
             ++joined;
     o["num_joined_members"] = joined;
-    if (auto n = content_str(rooms_.state_event(room_id, "m.room.name"), "name")) o["name"] = *n;
-    if (auto t = content_str(rooms_.state_event(room_id, "m.room.topic"), "topic")) o["topic"] = *t;
-    if (auto a = content_str(rooms_.state_event(room_id, "m.room.canonical_alias"), "alias"))
+    if (auto n = content_str(rooms_.state_event(room_id, event_type::name), "name")) o["name"] = *n;
+    if (auto t = content_str(rooms_.state_event(room_id, event_type::topic), "topic"))
+        o["topic"] = *t;
+    if (auto a = content_str(rooms_.state_event(room_id, event_type::canonical_alias), "alias"))
         o["canonical_alias"] = *a;
-    if (auto a = content_str(rooms_.state_event(room_id, "m.room.avatar"), "url"))
+    if (auto a = content_str(rooms_.state_event(room_id, event_type::avatar), "url"))
         o["avatar_url"] = *a;
-    o["join_rule"] = content_str(rooms_.state_event(room_id, "m.room.join_rules"), "join_rule")
+    o["join_rule"] = content_str(rooms_.state_event(room_id, event_type::join_rules), "join_rule")
                          .value_or("invite");
     o["world_readable"] =
-        content_str(rooms_.state_event(room_id, "m.room.history_visibility"),
+        content_str(rooms_.state_event(room_id, event_type::history_visibility),
                     "history_visibility") == std::optional<std::string>("world_readable");
-    o["guest_can_join"] = content_str(rooms_.state_event(room_id, "m.room.guest_access"),
+    o["guest_can_join"] = content_str(rooms_.state_event(room_id, event_type::guest_access),
                                       "guest_access") == std::optional<std::string>("can_join");
-    if (auto t = content_str(rooms_.state_event(room_id, "m.room.create"), "type"))
+    if (auto t = content_str(rooms_.state_event(room_id, event_type::create), "type"))
         o["room_type"] = *t;
     return o;
 }

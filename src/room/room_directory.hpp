@@ -13,9 +13,11 @@ struct PublicRoomsQuery {
 
 class RoomDirectory {
 public:
-    explicit RoomDirectory(RoomService& rooms)
+    // The room records (`events`) hold each room's directory visibility.
+    RoomDirectory(RoomService& rooms, store::DirectoryStore& store, store::EventStore& events)
         : rooms_(rooms)
-        , store_(rooms.store()) {}
+        , store_(store)
+        , events_(events) {}
 
     void put_alias(const std::string& user_id, const std::string& alias,
                    const std::string& room_id);
@@ -32,7 +34,8 @@ public:
 private:
     boost::json::object summary(const std::string& room_id);
     RoomService& rooms_;
-    store::Store& store_;
+    store::DirectoryStore& store_;
+    store::EventStore& events_;
 };
 
 } // namespace myelin::room

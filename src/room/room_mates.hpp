@@ -13,7 +13,7 @@ public:
     RoomMates(RoomService& rooms, std::string user_id)
         : rooms_(rooms)
         , user_id_(std::move(user_id)) {
-        auto joined = rooms_.store().rooms_for_user(user_id_, "join");
+        auto joined = rooms_.joined_rooms(user_id_);
         joined_.insert(joined.begin(), joined.end());
     }
 

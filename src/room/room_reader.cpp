@@ -1,4 +1,5 @@
 #include "room/room_reader.hpp"
+#include "event/event_types.hpp"
 
 #include "room/client_format.hpp"
 #include "room/visibility.hpp"
@@ -88,7 +89,7 @@ json::object RoomReader::messages(const std::string& user_id, const std::string&
         json::array state;
         auto pos = store_.max_stream_position();
         for (const auto& s : senders)
-            if (auto m = store_.state_event_at(room_id, "m.room.member", s, pos))
+            if (auto m = store_.state_event_at(room_id, event_type::member, s, pos))
                 state.push_back(to_client(*m, v));
         out["state"] = std::move(state);
     }
@@ -142,7 +143,7 @@ json::object RoomReader::context(const std::string& user_id, const std::string& 
     out["end"] = tokens::position_token(end);
     json::array state;
     for (auto& s : store_.state_at(room_id, pos)) {
-        if (filter.lazy_load_members && s.type == "m.room.member" &&
+        if (filter.lazy_load_members && s.type == event_type::member &&
             !senders.count(s.state_key.value_or("")))
             continue;
         state.push_back(to_client(s, v));
@@ -179,7 +180,7 @@ json::object RoomReader::members(const std::string& user_id, const std::string& 
     if (auto t = parse_token(at)) pos = std::min(pos, *t);
     json::array chunk;
     for (auto& s : store_.state_at(room_id, pos)) {
-        if (s.type != "m.room.member") continue;
+        if (s.type != event_type::member) continue;
         auto e = to_client(s, v);
         const auto* m = e["content"].as_object().if_contains("membership");
         std::string mem = m && m->is_string() ? std::string(m->get_string()) : "";
@@ -196,7 +197,7 @@ json::object RoomReader::joined_members(const std::string& user_id, const std::s
         throw forbidden("You are not joined to this room");
     json::object joined;
     for (const auto& [key, e] : *rooms_.state(room_id)) {
-        if (key.first != "m.room.member") continue;
+        if (key.first != event_type::member) continue;
         const auto& c = e->content();
         const auto* m = c.if_contains("membership");
         if (!m || !m->is_string() || m->get_string() != "join") continue;

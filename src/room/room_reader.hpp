@@ -14,9 +14,10 @@ struct PageRequest {
 
 class RoomReader {
 public:
-    explicit RoomReader(RoomService& rooms)
+    RoomReader(RoomService& rooms, store::EventStore& events, store::ReceiptStore& receipts)
         : rooms_(rooms)
-        , store_(rooms.store()) {}
+        , store_(events)
+        , receipts_(receipts) {}
 
     boost::json::object messages(const std::string& user_id, const std::string& room_id,
                                  const PageRequest& page, const EventFilter& filter);
@@ -50,7 +51,8 @@ private:
     std::optional<std::int64_t> parse_token(const std::optional<std::string>& t);
 
     RoomService& rooms_;
-    store::Store& store_;
+    store::EventStore& store_;
+    store::ReceiptStore& receipts_;
 };
 
 } // namespace myelin::room

@@ -1,4 +1,5 @@
 #include "room/room_service.hpp"
+#include "event/event_types.hpp"
 
 #include "event/auth_rules.hpp"
 #include "event/canonical_json.hpp"
@@ -18,9 +19,11 @@ constexpr std::size_t kMaxEventBytes = 65536;
 // ... and an event type, a state key, a transaction id at 255 bytes.
 constexpr std::size_t kMaxIdBytes = 255;
 
-RoomService::RoomService(std::string server_name, store::Store& store, event::SigningKey key)
+RoomService::RoomService(std::string server_name, store::Store& store, event::SigningKey key,
+                         feed::ChangeFeed& feed)
     : server_name_(std::move(server_name))
     , store_(store)
+    , feed_(feed)
     , key_(std::move(key)) {}
 
 RoomService::RoomCache* RoomService::load(const std::string& room_id) {
@@ -88,16 +91,18 @@ EventPtr RoomService::state_event(const std::string& room_id, const std::string&
 
 void RoomService::RoomCache::set_state(const EventPtr& e) {
     state[{e->type(), *e->row.state_key}] = e;
-    if (e->type() != "m.room.member") return;
+    if (e->type() != event_type::member) return;
     // Redaction keeps `membership`, so a redacted member event never changes this.
-    if (const auto* m = e->content().if_contains("membership"); m && m->is_string())
-        memberships[*e->row.state_key] = std::string(m->get_string());
+    const auto* m = e->content().if_contains("membership");
+    auto parsed = m && m->is_string() ? event::parse_membership(m->get_string()) : std::nullopt;
+    if (parsed)
+        memberships[*e->row.state_key] = *parsed;
     else
         memberships.erase(*e->row.state_key);
 }
 
-const std::string* RoomService::cached_membership(const std::string& room_id,
-                                                  const std::string& user_id) {
+const event::Membership* RoomService::cached_membership(const std::string& room_id,
+                                                        const std::string& user_id) {
     auto* r = load(room_id);
     if (!r) return nullptr;
     auto it = r->memberships.find(user_id);
@@ -107,12 +112,18 @@ const std::string* RoomService::cached_membership(const std::string& room_id,
 std::optional<std::string> RoomService::membership(const std::string& room_id,
                                                    const std::string& user_id) {
     const auto* m = cached_membership(room_id, user_id);
-    return m ? std::optional<std::string>(*m) : std::nullopt;
+    return m ? std::optional<std::string>(event::to_string(*m)) : std::nullopt;
+}
+
+std::optional<event::Membership> RoomService::membership_of(const std::string& room_id,
+                                                            const std::string& user_id) {
+    const auto* m = cached_membership(room_id, user_id);
+    return m ? std::optional(*m) : std::nullopt;
 }
 
 bool RoomService::joined(const std::string& room_id, const std::string& user_id) {
     const auto* m = cached_membership(room_id, user_id);
-    return m && *m == "join";
+    return m && *m == event::Membership::join;
 }
 
 namespace {
@@ -128,7 +139,7 @@ struct AuthView {
 void build_view(const std::map<event::StateKey, EventPtr>& state, const event::RoomVersion& v,
                 AuthView& view, const json::object* pdu = nullptr) {
     std::vector<event::StateKey> keys{
-        {"m.room.create", ""}, {"m.room.power_levels", ""}, {"m.room.join_rules", ""}};
+        {event_type::create, ""}, {event_type::power_levels, ""}, {event_type::join_rules, ""}};
     if (pdu)
         for (auto& k : event::auth_event_keys(*pdu, v))
             keys.push_back(std::move(k));
@@ -179,7 +190,8 @@ SendResult RoomService::store_event(const std::string& room_id, const json::obje
         } catch (const store::TxnExists& e) {
             return sent_before(e.event_id);
         } catch (const store::HeadMoved&) {
-            if (attempt >= 20) throw MatrixError(503, "M_UNKNOWN", "Room is too busy, try again");
+            if (attempt >= 20)
+                throw MatrixError(503, errcode::unknown, "Room is too busy, try again");
             if (on_head_moved) {
                 on_head_moved();
             } else {
@@ -214,7 +226,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     build_view(room.state, v, view, &pdu);
     auto decision = event::check_auth(pdu, view.map, v);
     std::optional<std::string> redacts;
-    if (decision.allowed && pdu.at("type").as_string() == "m.room.redaction")
+    if (decision.allowed && pdu.at("type").as_string() == event_type::redaction)
         redacts = authorise_redaction(room_id, pdu, view.map, v, decision);
     if (!decision.allowed) {
         // A retried send whose sender has since lost the right (left the room, say) still
@@ -232,7 +244,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     event::sign_event(pdu, key_, server_name_, v);
     std::string text = event::canonical_json(pdu);
     if (text.size() > kMaxEventBytes)
-        throw MatrixError(413, "M_TOO_LARGE", "Event is larger than 65536 bytes");
+        throw MatrixError(413, errcode::too_large, "Event is larger than 65536 bytes");
 
     store::NewEvent ne;
     ne.expect_head = room.head ? room.head->event_id : std::string();
@@ -245,7 +257,7 @@ SendResult RoomService::try_store_event(const std::string& room_id, json::object
     ne.depth = pdu.at("depth").as_int64();
     ne.json = std::move(text);
     const auto& content = pdu.at("content").as_object();
-    if (ne.type == "m.room.member")
+    if (ne.type == event_type::member)
         if (auto* m = content.if_contains("membership"); m && m->is_string())
             ne.membership = std::string(m->get_string());
     ne.redacts = std::move(redacts);
@@ -303,11 +315,17 @@ std::optional<std::string> RoomService::authorise_redaction(const std::string& r
     return here ? target_id : std::nullopt;
 }
 
+namespace {
+feed::Change room_event(const Event& e, feed::Origin origin) {
+    feed::Change c{feed::Kind::room_event, origin, e.row.stream_ordering};
+    c.room = e.row.room_id;
+    c.event = &e;
+    return c;
+}
+} // namespace
+
 void RoomService::announce(const Event& e) {
-    for (const auto& cb : on_local_event)
-        cb(e);
-    for (const auto& cb : on_event)
-        cb(e);
+    feed_.publish(room_event(e, feed::Origin::here));
 }
 
 void RoomService::in_one_batch(const std::string& room_id, const std::function<void()>& writes) {
@@ -342,7 +360,7 @@ void RoomService::apply_to_cache(RoomCache& room, const EventPtr& stored) {
         room.state_version = next_state_version_++;
     }
     std::optional<std::string> redacts;
-    if (stored->type() == "m.room.redaction")
+    if (stored->type() == event_type::redaction)
         redacts = event::redaction_target(stored->pdu, room.version);
     if (redacts) {
         room.state_version = next_state_version_++;
@@ -368,8 +386,7 @@ void RoomService::apply_stored(store::StoredEvent row) {
         if (!room.head || e->row.stream_ordering > room.head->stream_ordering)
             apply_to_cache(room, e);
     }
-    for (const auto& cb : on_event)
-        cb(*e);
+    feed_.publish(room_event(*e, feed::Origin::other_process));
 }
 
 SendResult RoomService::send_event(const std::string& room_id, const Actor& actor,
@@ -387,7 +404,7 @@ SendResult RoomService::send_event(const std::string& room_id, const Actor& acto
     pdu["room_id"] = room_id;
     pdu["sender"] = actor.user_id;
     if (state_key) pdu["state_key"] = *state_key;
-    if (type == "m.room.redaction" && !room.version.redacts_in_content)
+    if (type == event_type::redaction && !room.version.redacts_in_content)
         if (auto* r = content.if_contains("redacts")) {
             pdu["redacts"] = *r;
             content.erase("redacts");
@@ -415,14 +432,14 @@ void RoomService::set_membership(const Actor& actor, const std::string& room_id,
     if (!ids::valid_user_id(target)) throw invalid_param("Malformed user id");
     auto content = member_content(target, membership);
     if (reason) content["reason"] = *reason;
-    send_event(room_id, actor, "m.room.member", std::move(content), target);
+    send_event(room_id, actor, event_type::member, std::move(content), target);
 }
 
 namespace {
 // For restricted rooms: a joined member who may invite, to vouch for a join via an allowed room.
 std::optional<std::string> pick_authoriser(RoomService& rooms, const std::string& room_id,
                                            const std::string& user_id) {
-    auto jr = rooms.state_event(room_id, "m.room.join_rules");
+    auto jr = rooms.state_event(room_id, event_type::join_rules);
     if (!jr) return std::nullopt;
     const auto& c = jr->content();
     auto* rule = c.if_contains("join_rule");
@@ -445,7 +462,7 @@ std::optional<std::string> pick_authoriser(RoomService& rooms, const std::string
     }
     if (!eligible) return std::nullopt;
     auto need = rooms.invite_power(room_id);
-    for (const auto& m : rooms.store().members(room_id))
+    for (const auto& m : rooms.members(room_id))
         if (m.membership == "join" && ids::server_of(m.user_id) == rooms.server_name() &&
             rooms.user_power(room_id, m.user_id) >= need)
             return m.user_id;
@@ -460,7 +477,7 @@ std::string RoomService::join(const Actor& actor, const std::string& room_id_or_
     if (reason) content["reason"] = *reason;
     if (auto who = pick_authoriser(*this, room_id, actor.user_id))
         content["join_authorised_via_users_server"] = *who;
-    send_event(room_id, actor, "m.room.member", std::move(content), actor.user_id);
+    send_event(room_id, actor, event_type::member, std::move(content), actor.user_id);
     return room_id;
 }
 
@@ -500,7 +517,7 @@ std::string RoomService::knock(const Actor& actor, const std::string& room_id_or
     auto room_id = resolve_room(room_id_or_alias);
     auto content = member_content(actor.user_id, "knock");
     if (reason) content["reason"] = *reason;
-    send_event(room_id, actor, "m.room.member", std::move(content), actor.user_id);
+    send_event(room_id, actor, event_type::member, std::move(content), actor.user_id);
     return room_id;
 }
 
@@ -508,7 +525,7 @@ void RoomService::forget(const Actor& actor, const std::string& room_id) {
     require_room(room_id);
     auto m = membership(room_id, actor.user_id);
     if (m && (*m == "join" || *m == "invite" || *m == "knock"))
-        throw MatrixError(400, "M_UNKNOWN", "Leave the room before forgetting it");
+        throw MatrixError(400, errcode::unknown, "Leave the room before forgetting it");
     store_.forget_room(actor.user_id, room_id);
 }
 
@@ -524,7 +541,8 @@ SendResult RoomService::redact(const Actor& actor, const std::string& room_id,
     // (authorise_redaction), for this endpoint and PUT /send/m.room.redaction alike.
     json::object content{{"redacts", event_id}};
     if (reason) content["reason"] = *reason;
-    return send_event(room_id, actor, "m.room.redaction", std::move(content), std::nullopt, txn_id);
+    return send_event(room_id, actor, event_type::redaction, std::move(content), std::nullopt,
+                      txn_id);
 }
 
 } // namespace myelin::room

@@ -3,9 +3,11 @@
 // Every write goes through send_event(), which applies the room version's authorization
 // rules against the current state before anything is stored.
 #include "event/auth_rules.hpp"
+#include "event/membership.hpp"
 #include "event/room_version.hpp"
 #include "event/signing_key.hpp"
 #include "event/state_map.hpp"
+#include "feed/change_feed.hpp"
 #include "room/event.hpp"
 #include "store/store.hpp"
 #include <boost/json.hpp>
@@ -36,7 +38,10 @@ struct Actor {
 
 class RoomService {
 public:
-    RoomService(std::string server_name, store::Store& store, event::SigningKey key);
+    // Every stored event is published to `feed` as a room_event: Origin::here for events this
+    // process stored (once committed), other_process for those apply_stored reads back.
+    RoomService(std::string server_name, store::Store& store, event::SigningKey key,
+                feed::ChangeFeed& feed);
 
     const std::string& server_name() const { return server_name_; }
 
@@ -80,6 +85,8 @@ public:
     EventPtr state_event(const std::string& room_id, const std::string& type,
                          const std::string& state_key = "");
     std::optional<std::string> membership(const std::string& room_id, const std::string& user_id);
+    std::optional<event::Membership> membership_of(const std::string& room_id,
+                                                   const std::string& user_id);
     // membership() == "join" without copying: asked for every changed room of every sync.
     bool joined(const std::string& room_id, const std::string& user_id);
     // The user's power level and the level an action needs, from current state.
@@ -87,14 +94,8 @@ public:
     std::int64_t invite_power(const std::string& room_id);
     std::int64_t required_power(const std::string& room_id, const std::string& type, bool is_state);
 
-    // Called after every stored event, whether this process or another one (see apply_stored)
-    // stored it: sync wakes streams from here.
-    std::vector<std::function<void(const Event&)>> on_event;
-    // Called only for events this process stored (push actions are computed once, by the
-    // process that stored the event).
-    std::vector<std::function<void(const Event&)>> on_local_event;
     // An event another process stored (read back from the store in stream order): updates the
-    // cached state of the room, then calls on_event. Events the cache already covers are
+    // cached state of the room, then publishes it. Events the cache already covers are
     // skipped, so applying one twice is harmless.
     void apply_stored(store::StoredEvent row);
     // Set when other processes share the database: events stored here are remembered until
@@ -104,7 +105,13 @@ public:
     // should apply what other processes stored. Without it the room is reloaded.
     std::function<void()> on_head_moved;
 
-    store::Store& store() { return store_; }
+    // The rooms the user is joined to, and a room's members, as the store has them.
+    std::vector<std::string> joined_rooms(const std::string& user_id) {
+        return store_.rooms_for_user(user_id, "join");
+    }
+    std::vector<store::MemberRecord> members(const std::string& room_id) {
+        return store_.members(room_id);
+    }
 
 private:
     struct RoomCache {
@@ -118,12 +125,13 @@ private:
         // membership checks every sync makes (the state map compares pairs of strings). A flat
         // map: libstdc++'s unordered_map compares keys one by one below 21 entries instead of
         // hashing, and member IDs share long prefixes.
-        boost::unordered_flat_map<std::string, std::string> memberships{};
+        boost::unordered_flat_map<std::string, event::Membership> memberships{};
         void set_state(const EventPtr& e);
     };
     RoomCache* load(const std::string& room_id);
     // The user's membership in the cached state, or null; valid until the room next changes.
-    const std::string* cached_membership(const std::string& room_id, const std::string& user_id);
+    const event::Membership* cached_membership(const std::string& room_id,
+                                               const std::string& user_id);
     RoomCache& require_room(const std::string& room_id);
     void set_membership(const Actor& actor, const std::string& room_id, const std::string& target,
                         const std::string& membership, const std::optional<std::string>& reason);
@@ -136,7 +144,7 @@ private:
     // What a retried transaction id answers: the event it made the first time.
     SendResult sent_before(const std::string& event_id);
     static void check_sizes(const boost::json::object& pdu);
-    // Runs the on_local_event and on_event callbacks for a stored event.
+    // Publishes an event this process stored.
     void announce(const Event& e);
     // Runs `writes` in one store transaction: all of it is stored, or (it threw) none, and
     // its events are announced only once committed.
@@ -158,6 +166,7 @@ private:
 
     std::string server_name_;
     store::Store& store_;
+    feed::ChangeFeed& feed_;
     event::SigningKey key_;
     std::unordered_map<std::string, RoomCache> rooms_;
     std::uint64_t next_state_version_ = 1;

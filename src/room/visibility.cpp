@@ -1,4 +1,5 @@
 #include "room/visibility.hpp"
+#include "event/event_types.hpp"
 #include "util/json_fields.hpp"
 
 #include <boost/json.hpp>
@@ -18,19 +19,19 @@ std::optional<std::string> content_string(const store::StoredEvent& e, std::stri
 }
 } // namespace
 
-Visibility::Visibility(store::RoomStore& store, std::string room_id, std::string user_id)
+Visibility::Visibility(store::EventStore& store, std::string room_id, std::string user_id)
     : store_(store)
     , room_id_(std::move(room_id))
     , user_id_(std::move(user_id)) {}
 
 std::string Visibility::history_visibility_at(std::int64_t pos) {
-    auto e = store_.state_event_at(room_id_, "m.room.history_visibility", "", pos);
+    auto e = store_.state_event_at(room_id_, event_type::history_visibility, "", pos);
     if (!e || e->redacted_by) return "shared"; // the spec's default
     return content_string(*e, "history_visibility").value_or("shared");
 }
 
 std::optional<std::string> Visibility::membership_at(std::int64_t pos) {
-    auto e = store_.state_event_at(room_id_, "m.room.member", user_id_, pos);
+    auto e = store_.state_event_at(room_id_, event_type::member, user_id_, pos);
     if (!e) return std::nullopt;
     return content_string(*e, "membership");
 }
@@ -40,7 +41,7 @@ bool Visibility::can_see(const store::StoredEvent& e) {
     auto before = e.stream_ordering - 1;
     auto hv = history_visibility_at(before);
     if (hv == "world_readable") return true;
-    if (e.type == "m.room.member" && e.state_key == user_id_) return true;
+    if (e.type == event_type::member && e.state_key == user_id_) return true;
     auto m = membership_at(before);
     if (m == std::optional<std::string>("join")) return true;
     if (hv == "shared") {

@@ -8,7 +8,7 @@ namespace myelin::room {
 
 class Visibility {
 public:
-    Visibility(store::RoomStore& store, std::string room_id, std::string user_id);
+    Visibility(store::EventStore& store, std::string room_id, std::string user_id);
     bool can_see(const store::StoredEvent& e);
     // May the user read the room's history at all (member now or before, or world_readable)?
     bool may_read_room();
@@ -17,7 +17,7 @@ private:
     std::string history_visibility_at(std::int64_t pos);
     std::optional<std::string> membership_at(std::int64_t pos);
 
-    store::RoomStore& store_;
+    store::EventStore& store_;
     std::string room_id_;
     std::string user_id_;
     std::optional<bool> joined_later_cache_;

@@ -7,8 +7,8 @@
 //
 // What may run here: work whose answer depends only on durable rows, not on the loop's caches
 // (the worker stores keep none). The loop's store stays the one that writes events, so stream
-// positions are still assigned on one connection in order (docs/architecture.md, "The event
-// loop and the database").
+// positions are still assigned on one connection in order
+// (docs/architecture/event-loop-and-database.md).
 //
 // Built on async_initiate, as util::BlockingPool is (GCC 12 and coroutine lambdas).
 #include "store/store.hpp"

@@ -1,9 +1,15 @@
 #pragma once
 // The one storage interface. Services talk to it; only its implementations know SQL and which
 // database engine is behind it. Every method that changes several rows does so atomically.
+#include "store/account_data_store.hpp"
+#include "store/directory_store.hpp"
+#include "store/event_store.hpp"
+#include "store/filter_store.hpp"
 #include "store/key_store.hpp"
+#include "store/push_action_store.hpp"
+#include "store/receipt_store.hpp"
 #include "store/records.hpp"
-#include "store/room_store.hpp"
+#include "store/to_device_store.hpp"
 #include <functional>
 #include <memory>
 #include <string>
@@ -96,7 +102,17 @@ public:
     virtual void commit() = 0;
 };
 
-class Store : public AccountStore, public MetaStore, public RoomStore, public KeyStore {
+// Split by concern: each service is handed the parts it uses.
+class Store : public AccountStore,
+              public MetaStore,
+              public EventStore,
+              public ReceiptStore,
+              public ToDeviceStore,
+              public FilterStore,
+              public DirectoryStore,
+              public PushActionStore,
+              public AccountDataStore,
+              public KeyStore {
 public:
     virtual std::unique_ptr<WriteBatch> begin_batch() = 0;
     // Flushes and checkpoints before the process exits.

@@ -15,7 +15,7 @@ std::string FilterService::save(const std::string& user_id, const json::object& 
     auto text = json::serialize(filter);
     if (auto id = store_.find_filter(user_id, text)) return std::to_string(*id);
     if (store_.count_filters(user_id) >= kMaxFiltersPerUser)
-        throw MatrixError(400, "M_RESOURCE_LIMIT_EXCEEDED",
+        throw MatrixError(400, errcode::resource_limit_exceeded,
                           "A user may keep at most " + std::to_string(kMaxFiltersPerUser) +
                               " filters");
     return std::to_string(store_.put_filter(user_id, text));

@@ -1,7 +1,7 @@
 #pragma once
 // Sync filters: validated on upload, kept per user (bounded, identical uploads share one id), and
 // resolved from the `filter` parameter of /sync and /sync/sse with a small parse cache.
-#include "store/room_store.hpp"
+#include "store/filter_store.hpp"
 #include "sync/sync_caches.hpp"
 #include "sync/sync_filter.hpp"
 
@@ -17,7 +17,7 @@ public:
     // would otherwise grow the table for good.
     static constexpr std::int64_t kMaxFiltersPerUser = 10000;
 
-    explicit FilterService(store::RoomStore& store)
+    explicit FilterService(store::FilterStore& store)
         : store_(store) {}
 
     // 400 M_BAD_JSON for a malformed filter, M_RESOURCE_LIMIT_EXCEEDED past the bound. The
@@ -29,7 +29,7 @@ public:
     SyncFilter resolve(const std::string& user_id, const std::string& param);
 
 private:
-    store::RoomStore& store_;
+    store::FilterStore& store_;
     SmallCache<SyncFilter> parsed_{2048};
 };
 

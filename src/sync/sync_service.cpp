@@ -1,4 +1,5 @@
 #include "sync/sync_service.hpp"
+#include "event/event_types.hpp"
 
 #include "sync/sync_context.hpp"
 
@@ -23,10 +24,11 @@ namespace asio = boost::asio;
 SyncService::SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
                          room::TypingService& typing, e2ee::KeyService& keys,
                          push::NotificationCounter& notifications,
-                         presence::PresenceService& presence, store::DbPool& db)
+                         presence::PresenceService& presence, store::Store& store,
+                         store::DbPool& db)
     : rooms_(rooms)
     , reader_(reader)
-    , store_(rooms.store())
+    , store_(store)
     , db_(db)
     , notifier_(notifier)
     , typing_(typing)
@@ -57,10 +59,10 @@ const store::StoredEvent* SyncService::current_state_at(const std::string& room_
 
 std::optional<store::StoredEvent>
 SyncService::member_at(const std::string& room_id, const std::string& user_id, std::int64_t at) {
-    if (const auto* row = current_state_at(room_id, "m.room.member", user_id, at)) return *row;
+    if (const auto* row = current_state_at(room_id, event_type::member, user_id, at)) return *row;
     auto key = room_id + "|" + user_id + "|" + std::to_string(at);
     if (const auto* hit = members_at_.find(key)) return *hit;
-    return members_at_.put(key, store_.state_event_at(room_id, "m.room.member", user_id, at));
+    return members_at_.put(key, store_.state_event_at(room_id, event_type::member, user_id, at));
 }
 
 SyncToken SyncService::parse_since(const std::string& token) {

@@ -55,7 +55,7 @@ public:
     SyncService(room::RoomService& rooms, room::RoomReader& reader, Notifier& notifier,
                 room::TypingService& typing, e2ee::KeyService& keys,
                 push::NotificationCounter& notifications, presence::PresenceService& presence,
-                store::DbPool& db);
+                store::Store& store, store::DbPool& db);
 
     // Parses a `since` token; 400 M_INVALID_PARAM for a malformed one, and for one that points
     // past the newest position this server has ever handed out.

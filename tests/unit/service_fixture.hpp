@@ -41,6 +41,7 @@ public:
         cfg.database = "sqlite:" + (dir_ / "db").string();
         cfg.database_threads = database_threads;
         core = std::make_unique<app::Core>(cfg, io, store::open_store(cfg.database));
+        core->start();
     }
     ~ServiceFixture() {
         core->stopping();

@@ -1,27 +1,24 @@
-// The room half of the SQLite store: stream positions, state history, pages, transactions.
+// The store contract: what every driver must answer alike (stream positions, state history,
+// pages, transactions, push counts, range reads), run on SQLite and, when MYELIN_TEST_PG names
+// a cluster, on PostgreSQL.
 #include "store/store.hpp"
-#include <filesystem>
+#include "store_backend.hpp"
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 using namespace myelin;
 
 namespace {
-struct TempRoomDb {
-    std::filesystem::path dir;
-    std::unique_ptr<store::Store> s;
-    TempRoomDb() {
-        dir = std::filesystem::temp_directory_path() /
-              ("myelin-rooms-" + std::to_string(::getpid()) + "-" +
-               std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-        std::filesystem::create_directories(dir);
-        s = store::open_store("sqlite:" + (dir / "t.db").string());
-        s->create_room(store::RoomRecord{"!r:x", "11", "@a:x", false, 1});
+class StoreContract : public ::testing::TestWithParam<fixture::Driver> {
+protected:
+    void SetUp() override {
+        if (!backend.open(GetParam())) GTEST_SKIP() << "MYELIN_TEST_PG not set";
+        db.s = &backend.store();
+        db.s->create_room(store::RoomRecord{"!r:x", "11", "@a:x", false, 1});
     }
-    ~TempRoomDb() {
-        s.reset();
-        std::filesystem::remove_all(dir);
-    }
+    fixture::StoreBackend backend;
+    struct {
+        store::Store* s = nullptr;
+    } db;
 };
 
 store::NewEvent ev(const std::string& id, const std::string& type,
@@ -47,8 +44,7 @@ std::vector<std::int64_t> append_messages(store::Store& s, int n) {
 }
 } // namespace
 
-TEST(RoomStore, StreamPositionsIncreaseAndAreShared) {
-    TempRoomDb db;
+TEST_P(StoreContract, StreamPositionsIncreaseAndAreShared) {
     auto p1 = db.s->append_event(ev("$1", "m.room.create", ""), std::nullopt);
     auto p2 = db.s->put_account_data("@a:x", "", "t", "{}");
     auto p3 = db.s->append_event(ev("$2", "m.room.message"), std::nullopt);
@@ -58,8 +54,7 @@ TEST(RoomStore, StreamPositionsIncreaseAndAreShared) {
     EXPECT_EQ(db.s->room_head("!r:x")->event_id, "$2");
 }
 
-TEST(RoomStore, StateHistoryAnswersStateAtAnyPosition) {
-    TempRoomDb db;
+TEST_P(StoreContract, StateHistoryAnswersStateAtAnyPosition) {
     db.s->append_event(ev("$c", "m.room.create", ""), std::nullopt);
     auto join = db.s->append_event(ev("$j", "m.room.member", "@a:x", "join"), std::nullopt);
     auto n1 = db.s->append_event(ev("$n1", "m.room.name", ""), std::nullopt);
@@ -74,8 +69,7 @@ TEST(RoomStore, StateHistoryAnswersStateAtAnyPosition) {
     EXPECT_FALSE(db.s->joined_after("!r:x", "@a:x", join));
 }
 
-TEST(RoomStore, PagesRunBothWaysFromAPosition) {
-    TempRoomDb db;
+TEST_P(StoreContract, PagesRunBothWaysFromAPosition) {
     auto pos = append_messages(*db.s, 5);
     auto back = db.s->room_events("!r:x", pos[3], 'b', 2);
     ASSERT_EQ(back.size(), 2u);
@@ -95,8 +89,7 @@ TEST(RoomStore, PagesRunBothWaysFromAPosition) {
     EXPECT_TRUE(db.s->room_events_between("!r:x", pos[4], pos[4], 10).empty());
 }
 
-TEST(RoomStore, TransactionIdsAndRedactionsAreRecorded) {
-    TempRoomDb db;
+TEST_P(StoreContract, TransactionIdsAndRedactionsAreRecorded) {
     store::TxnKey txn{"@a:x", "DEV", "t1"};
     db.s->append_event(ev("$m", "m.room.message"), txn);
     EXPECT_EQ(db.s->find_txn(txn), "$m");
@@ -137,8 +130,7 @@ std::string counts(store::Store& s) {
 }
 } // namespace
 
-TEST(RoomStore, PushCountsFollowReceiptsThreadsAndRepeats) {
-    TempRoomDb db;
+TEST_P(StoreContract, PushCountsFollowReceiptsThreadsAndRepeats) {
     auto pos = append_messages(*db.s, 6);
     db.s->put_push_actions({action(pos[0]), action(pos[1], "main", true), action(pos[2])});
     // Two flushes, the second repeating an action (recovery evaluates again): counted once.
@@ -158,8 +150,7 @@ TEST(RoomStore, PushCountsFollowReceiptsThreadsAndRepeats) {
 
 // Push actions go in multi-row statements of 256, 16 and 1 rows: a batch of any size lands
 // whole, each member counted once, a repeated batch (recovery) adding nothing.
-TEST(RoomStore, PushActionsOfAManyMemberBatchAreEachCountedOnce) {
-    TempRoomDb db;
+TEST_P(StoreContract, PushActionsOfAManyMemberBatchAreEachCountedOnce) {
     auto pos = append_messages(*db.s, 2);
     std::vector<store::PushAction> batch;
     const int members = 256 + 2 * 16 + 5; // every chunk size
@@ -181,8 +172,7 @@ TEST(RoomStore, PushActionsOfAManyMemberBatchAreEachCountedOnce) {
 // The range reads every woken sync makes (receipts, member changes, device-list changes) skip
 // the database when this process wrote nothing of the kind after the range's start: each write
 // must move that mark, and a reopened database must not trust ranges from before it opened.
-TEST(RoomStore, RangeReadsFindEveryWriteAndSkipOnlyWhereNothingWasWritten) {
-    TempRoomDb db;
+TEST_P(StoreContract, RangeReadsFindEveryWriteAndSkipOnlyWhereNothingWasWritten) {
     auto& s = *db.s;
     auto start = s.append_event(ev("$c", "m.room.create", ""), std::nullopt);
     EXPECT_TRUE(s.receipts_between(start, s.max_stream_position()).empty());
@@ -206,10 +196,12 @@ TEST(RoomStore, RangeReadsFindEveryWriteAndSkipOnlyWhereNothingWasWritten) {
     EXPECT_EQ(s.receipts_between(keys, moved).size(), 1u);
 
     // Reopened: the rows written before are still found.
-    auto path = (db.dir / "t.db").string();
-    db.s.reset();
-    db.s = store::open_store("sqlite:" + path);
+    db.s = &backend.reopen();
     EXPECT_EQ(db.s->receipts_between(keys, moved).size(), 1u);
     EXPECT_EQ(db.s->member_changes(join - 1, moved).size(), 1u);
     EXPECT_EQ(db.s->device_list_changes(join, moved), std::vector<std::string>{"@b:x"});
 }
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreContract,
+                         ::testing::Values(fixture::Driver::sqlite, fixture::Driver::postgres),
+                         fixture::driver_name);

@@ -138,8 +138,9 @@ struct TempDir {
 TEST(SecurityLimits, EventCacheIsBoundedByBytes) {
     TempDir t;
     auto store = store::open_store("sqlite:" + (t.dir / "db").string());
-    room::RoomService rooms("x", *store, event::SigningKey::generate());
-    room::RoomReader reader(rooms);
+    feed::ChangeFeed feed;
+    room::RoomService rooms("x", *store, event::SigningKey::generate(), feed);
+    room::RoomReader reader(rooms, *store, *store);
     sync::EventCache cache(reader, 50000, 1 << 20); // 1 MiB
     const auto& v = *event::room_version("11");
     std::string body(60000, 'a');
@@ -174,7 +175,8 @@ TEST(SecurityLimits, AccountDataEntriesPerUserAreBounded) {
             store->put_account_data("@a:x", "", "t" + std::to_string(i), "{}");
         batch->commit();
     }
-    account::AccountDataService data(*store);
+    feed::ChangeFeed feed;
+    account::AccountDataService data(*store, feed);
     try {
         data.put("@a:x", "", "one.more", json::object{});
         FAIL() << "a new entry past the bound was stored";
@@ -189,8 +191,9 @@ TEST(SecurityLimits, AccountDataEntriesPerUserAreBounded) {
 TEST(SecurityLimits, OneTimeKeysPerDeviceAreBounded) {
     TempDir t;
     auto store = store::open_store("sqlite:" + (t.dir / "otk").string());
-    room::RoomService rooms("x", *store, event::SigningKey::generate());
-    e2ee::KeyService keys("x", rooms);
+    feed::ChangeFeed feed;
+    room::RoomService rooms("x", *store, event::SigningKey::generate(), feed);
+    e2ee::KeyService keys("x", rooms, *store, *store, feed);
     auto batch_of = [](int from, int n) {
         json::object otks;
         for (int i = from; i < from + n; ++i)

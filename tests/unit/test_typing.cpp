@@ -9,11 +9,18 @@ using namespace std::chrono_literals;
 
 TEST(Typing, ChangesAfterATokenAreNewerThanItOnAnyProcess) {
     boost::asio::io_context io;
-    room::TypingService here(io.get_executor()), there(io.get_executor());
-    std::vector<std::string> published;
-    here.on_set = [&](const std::string& room, const std::string& user, bool, auto) {
-        published.push_back(room + " " + user);
-    };
+    feed::ChangeFeed here_feed, there_feed;
+    room::TypingService here(io.get_executor(), here_feed), there(io.get_executor(), there_feed);
+    std::vector<std::string> published; // what `here` tells the other processes
+    here_feed.subscribe("test", [&](const feed::Change& c) {
+        if (c.kind == feed::Kind::typing_set)
+            published.push_back(std::string(c.room) + " " + std::string(c.user));
+    });
+    std::vector<feed::Origin> there_changes; // the typers of a room changed on `there`
+    there_feed.subscribe("test", [&](const feed::Change& c) {
+        EXPECT_NE(c.kind, feed::Kind::typing_set);
+        if (c.kind == feed::Kind::typing) there_changes.push_back(c.origin);
+    });
     here.set("!r:x", "@a:x", true, 30s);
     EXPECT_EQ(published, (std::vector<std::string>{"!r:x @a:x"}));
     auto token = there.serial(); // handed out by the other process, before it applies the change
@@ -27,8 +34,10 @@ TEST(Typing, ChangesAfterATokenAreNewerThanItOnAnyProcess) {
     EXPECT_TRUE(here.rooms_changed_since(here.serial()).empty());
     EXPECT_FALSE(there.any_changed_since(there.serial()));
     EXPECT_FALSE(here.any_changed_since(here.serial()));
-    // apply_remote never publishes again.
+    // apply_remote never sends the change on again; it reports the typers changed, as another
+    // process's change.
     EXPECT_EQ(published.size(), 1u);
+    EXPECT_EQ(there_changes, (std::vector<feed::Origin>{feed::Origin::other_process}));
     // Serials of successive changes strictly increase even within one microsecond.
     auto before = here.serial();
     here.set("!r:x", "@b:x", true, 30s);

@@ -1,4 +1,5 @@
 // Rooms, events, state and memberships.
+#include "event/event_types.hpp"
 #include "store/sql/sql_store.hpp"
 #include <stdexcept>
 
@@ -102,7 +103,7 @@ std::int64_t SqlStore::append_event(const NewEvent& e, const std::optional<TxnKe
                     "event_id, membership) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .bind_all(e.room_id, e.type, *e.state_key, pos, e.event_id, e.membership)
             .run();
-        if (e.type == "m.room.member") mark(marks_, &WriteMarks::members, pos);
+        if (e.type == event_type::member) mark(marks_, &WriteMarks::members, pos);
         if (e.membership) {
             // A new membership un-forgets the room (the user can see it again).
             db_.prepare("INSERT INTO memberships (user_id, room_id, membership, event_id, "

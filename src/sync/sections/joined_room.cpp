@@ -1,6 +1,7 @@
 // One joined (or left) room of a sync answer, in named steps: timeline → gap state →
 // state filter and lazy-member trim → (anything to say?) → the room object. Sliding sync
 // runs the same steps over its own room lists.
+#include "event/event_types.hpp"
 #include "room/event.hpp"
 #include "sync/sync_context.hpp"
 #include "util/json_fields.hpp"
@@ -34,7 +35,7 @@ std::optional<std::string> SyncService::joined_room(Ctx& c, const std::string& r
     if (c.req.filter.state.lazy_load_members)
         for (const auto* list : {&p.timeline, &p.state, &p.state_after})
             for (const auto& s : *list)
-                if (s.type == "m.room.member" && s.state_key)
+                if (s.type == event_type::member && s.state_key)
                     lazy_members_.record(p.device_key, room_id, *s.state_key, s.event_id, c.pos);
     return room_json_step(c, p);
 }
@@ -130,7 +131,7 @@ void SyncService::lazy_members_step(Ctx& c, RoomParts& p) {
         std::erase_if(list, [&](const store::StoredEvent& s) {
             auto e = room::parse_event(s);
             if (!filter.state.matches(*e)) return true;
-            if (!lazy || s.type != "m.room.member") return false;
+            if (!lazy || s.type != event_type::member) return false;
             const auto& member = s.state_key.value_or("");
             return !p.senders.count(member) ||
                    (!p.full && !redundant &&
@@ -144,9 +145,9 @@ void SyncService::lazy_members_step(Ctx& c, RoomParts& p) {
     auto at = c.req.use_state_after ? p.upper : p.start;
     std::set<std::string> present;
     for (const auto& s : list)
-        if (s.type == "m.room.member") present.insert(s.state_key.value_or(""));
+        if (s.type == event_type::member) present.insert(s.state_key.value_or(""));
     for (const auto& t : p.timeline)
-        if (t.type == "m.room.member") present.insert(t.state_key.value_or(""));
+        if (t.type == event_type::member) present.insert(t.state_key.value_or(""));
     for (const auto& sender : p.timeline_senders) {
         if (present.count(sender)) continue;
         auto m = member_at(p.room_id, sender, at);

@@ -1,4 +1,5 @@
 // The presence section.
+#include "event/event_types.hpp"
 #include "room/room_mates.hpp"
 #include "sync/sync_context.hpp"
 
@@ -25,7 +26,7 @@ std::vector<PresenceEvent> SyncService::presence_section(Ctx& c) {
         for (const auto& room_id : mates.rooms())
             if (const auto* state = rooms_.state(room_id))
                 for (const auto& [k, e] : *state)
-                    if (k.first == "m.room.member")
+                    if (k.first == event_type::member)
                         if (const auto* m = e->content().if_contains("membership");
                             m && m->is_string() && m->get_string() == "join")
                             users.insert(k.second);

@@ -1,5 +1,6 @@
 // The pieces of a room object in a sync answer: events (spliced from the event cache), the
 // summary, unread counts, ephemeral events, invite state; and lazy-loaded state.
+#include "event/event_types.hpp"
 #include "event/redaction.hpp"
 #include "room/client_format.hpp"
 #include "sync/sync_context.hpp"
@@ -14,8 +15,8 @@ namespace json = boost::json;
 namespace {
 // Stripped state that invites and knocks carry (spec: "stripped state" recommendations).
 const char* const kStrippedTypes[] = {
-    "m.room.create",          "m.room.join_rules", "m.room.name", "m.room.avatar",
-    "m.room.canonical_alias", "m.room.encryption", "m.room.topic"};
+    event_type::create,          event_type::join_rules, event_type::name, event_type::avatar,
+    event_type::canonical_alias, event_type::encryption, event_type::topic};
 } // namespace
 
 bool SyncService::write_events(const Ctx& c, std::string& out,
@@ -28,7 +29,7 @@ bool SyncService::write_events(const Ctx& c, std::string& out,
     for (const auto& r : rows) {
         if (!first) out += ',';
         first = false;
-        if (r.type == "m.room.member") members = true;
+        if (r.type == event_type::member) members = true;
         if (c.req.filter.event_format == "federation") {
             // The PDU as stored (redacted when a redaction applies), not the client format.
             auto pdu = room::parse_event(r)->pdu;
@@ -63,7 +64,7 @@ void SyncService::write_summary(const Ctx& c, std::string& out, const std::strin
         s.state_version = version;
         std::vector<std::pair<std::int64_t, std::string>> members;
         for (const auto& [k, e] : *rooms_.state(room_id)) {
-            if (k.first != "m.room.member") continue;
+            if (k.first != event_type::member) continue;
             const auto* m = e->content().if_contains("membership");
             if (!m || !m->is_string()) continue;
             if (m->get_string() == "join")
@@ -180,7 +181,7 @@ std::string SyncService::invite_json(const Ctx& c, const std::string& room_id,
     for (const char* type : kStrippedTypes)
         if (auto e = rooms_.state_event(room_id, type)) events.push_back(room::stripped_state(*e));
     // The membership event itself in full: clients show who invited them and when.
-    if (auto me = rooms_.state_event(room_id, "m.room.member", c.req.user_id))
+    if (auto me = rooms_.state_event(room_id, event_type::member, c.req.user_id))
         events.push_back(reader_.to_client(me->row, rooms_.version_of(room_id)));
     return json::serialize(json::object{{key, json::object{{"events", std::move(events)}}}});
 }
@@ -202,7 +203,7 @@ std::vector<store::StoredEvent> SyncService::lazy_state_at(const std::string& ro
         else if (auto e = store_.state_event_at(room_id, type, key, at))
             out.push_back(std::move(*e));
     };
-    const std::string member_type = "m.room.member";
+    const std::string member_type = event_type::member;
     auto members_begin = current->lower_bound({member_type, ""});
     auto members_end = current->lower_bound({member_type + '\0', ""});
     for (auto it = current->begin(); it != members_begin; ++it)

@@ -1,5 +1,6 @@
 // The rooms section: the caller's memberships that changed (all of them in an initial or
 // full-state sync) and the joined rooms where something happened in the range.
+#include "event/event_types.hpp"
 #include "sync/sync_context.hpp"
 
 #include "room/event.hpp"
@@ -17,7 +18,7 @@ bool is_join(const store::StoredEvent& member_event) {
 bool SyncService::joined_at(const Ctx& c, const std::string& room_id) {
     const auto* state = rooms_.state(room_id);
     if (!state) return false;
-    auto it = state->find({"m.room.member", c.req.user_id});
+    auto it = state->find({event_type::member, c.req.user_id});
     if (it == state->end()) return false; // never a member (state keys never go away)
     if (it->second->row.stream_ordering <= c.pos) return rooms_.joined(room_id, c.req.user_id);
     // A membership newer than c.pos (rare: it came while this sync read its own rows): what it
@@ -45,7 +46,8 @@ RoomsPart SyncService::rooms_section(Ctx& c) {
         if (m.membership == "join") {
             bool newly = false;
             if (!c.initial) {
-                auto before = store_.state_event_at(room_id, "m.room.member", req.user_id, c.since);
+                auto before =
+                    store_.state_event_at(room_id, event_type::member, req.user_id, c.since);
                 newly = !before || !is_join(*before);
             }
             add_join(room_id, c.full_all || newly, c.initial || newly);
