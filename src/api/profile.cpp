@@ -25,6 +25,9 @@ net::Handler put_field(Services& s, std::string field,
         auto body = req.json();
         auto value = jf::opt_string(body, field);
         if (value && value->size() > 1024) throw invalid_param(field + " is too long");
+        // An avatar is media: clients fetch it through the media repository.
+        if (field == "avatar_url" && value && !value->empty() && value->rfind("mxc://", 0) != 0)
+            throw invalid_param("avatar_url must be an mxc:// URI");
         (s.accounts.*set)(auth.user_id, value);
         co_return Response::empty_object();
     });

@@ -32,6 +32,7 @@ void add_presence_routes(net::Router& r, Services& s);
 void add_key_routes(net::Router& r, Services& s);      // /keys/*: device and cross-signing keys
 void add_room_key_routes(net::Router& r, Services& s); // /room_keys/*: key backup
 void add_metrics_routes(net::Router& r, Services& s);  // /_myelin/metrics
+void add_media_routes(net::Router& r, Services& s);    // upload, download, config
 
 // Password user-interactive auth bound to `what` (e.g. "delete_devices") for this user.
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,
@@ -58,6 +59,7 @@ inline void add_all_routes(net::Router& r, Services& s) {
     add_key_routes(r, s);
     add_room_key_routes(r, s);
     add_metrics_routes(r, s);
+    add_media_routes(r, s);
 }
 
 } // namespace myelin::api

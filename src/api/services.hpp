@@ -6,6 +6,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "media/media_service.hpp"
 #include "net/loop_lag.hpp"
 #include "net/request.hpp"
 #include "presence/presence_service.hpp"
@@ -39,6 +40,7 @@ struct Services {
     presence::PresenceService& presence;
     sync::StreamLimits& stream_limits;       // /sync/sse streams
     sync::StreamLimits& longpoll_limits;     // /sync long-polls
+    media::MediaService& media;
     net::LoopLagMonitor* loop_lag = nullptr; // when metrics are enabled
 };
 

@@ -49,6 +49,8 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     , stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user)
     , longpoll_limits(cfg.sync_max_longpolls_per_device, cfg.sync_max_longpolls_per_user)
     , filters(*store)
+    , media(media::MediaSettings{cfg.server_name, cfg.media_directory(), cfg.media_max_upload_bytes},
+            *store, pool)
     , sync_listener(notifier, sync, rooms, *store) {
     wire();
 }
@@ -56,7 +58,8 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
 api::Services Core::services() {
     return api::Services{cfg,  accounts,   rooms,      reader,        directory,      account_data,
                          sync, filters,    push_rules, typing,        receipts,       to_device,
-                         keys, key_backup, presence,   stream_limits, longpoll_limits};
+                         keys, key_backup, presence,   stream_limits, longpoll_limits,
+                         media};
 }
 
 void Core::start() {

@@ -11,6 +11,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "media/media_service.hpp"
 #include "feed/change_feed.hpp"
 #include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
@@ -78,6 +79,7 @@ struct Core {
     sync::StreamLimits stream_limits;   // /sync/sse streams
     sync::StreamLimits longpoll_limits; // /sync long-polls
     sync::FilterService filters;
+    media::MediaService media;
     sync::ChangeListener sync_listener;
 
 private:

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <filesystem>
+
 #include <stdexcept>
 #include <toml++/toml.h>
 
@@ -100,6 +102,10 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "presence.offline_after_s", cfg.presence_offline_after_s);
     if (cfg.presence_offline_after_s < 1)
         throw std::runtime_error("presence.offline_after_s must be at least 1");
+    get(t, "media.path", cfg.media_path);
+    get(t, "media.max_upload_bytes", cfg.media_max_upload_bytes);
+    if (cfg.media_max_upload_bytes < 1)
+        throw std::runtime_error("media.max_upload_bytes must be at least 1");
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     get_rate(t, "rate_limit.failed_password", cfg.failed_password_rate_limit);
@@ -132,6 +138,17 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "http.send_thread", cfg.http.send_thread);
 }
 
+std::string Config::media_directory() const {
+    if (!media_path.empty()) return media_path;
+    constexpr std::string_view sqlite = "sqlite:";
+    if (database.rfind(sqlite, 0) == 0) {
+        auto file = std::filesystem::path(database.substr(sqlite.size()));
+        return (file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path()) /
+               "media";
+    }
+    return "./data/media";
+}
+
 const char* config_keys_help() {
     return R"(Config file (TOML) keys, all optional; command-line flags override them:
   server_name = "localhost"            the Matrix server name in user and room ids
@@ -161,6 +178,8 @@ const char* config_keys_help() {
           max_connections_per_address = 4096,
           trusted_proxies = [] (addresses whose X-Forwarded-For names the client)
   [presence] enabled = true, offline_after_s = 30
+  [media] path = "" (where uploaded files are kept; empty: "media" beside a SQLite
+          database, ./data/media otherwise), max_upload_bytes = 52428800
   [to_device] max_pending_per_device = 10000, max_pending_bytes_per_device = 16777216
           (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
   [metrics] enabled = false (GET /_myelin/metrics, Prometheus text, to loopback clients only),

@@ -49,6 +49,13 @@ struct Config {
     std::int64_t loop_lag_interval_ms = 10;
     bool presence_enabled = true;
     std::int64_t presence_offline_after_s = 30; // after the last sync ends
+    // The media repository: files under media_path (empty: "media" beside a SQLite database,
+    // ./data/media otherwise); uploads up to media_max_upload_bytes, apart from the JSON body
+    // limit.
+    std::string media_path;
+    std::int64_t media_max_upload_bytes = 50 << 20;
+    // The directory media_path names, or the default beside the database.
+    std::string media_directory() const;
 
     account::AccountSettings account_settings() const {
         return {server_name,      registration,        password_hash_cost,

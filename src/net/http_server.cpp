@@ -334,9 +334,10 @@ std::string HttpServer::client_address(const std::string& peer,
     return peer;
 }
 
-asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest& msg) {
-    auto url = boost::urls::parse_origin_form(msg.target());
-    if (!url) co_return error_response(400, errcode::unrecognized, "Malformed request target");
+std::optional<Response> HttpServer::route(Request& req, std::string_view target,
+                                          Router::Match& m) const {
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return error_response(400, errcode::unrecognized, "Malformed request target");
     req.path = std::string(url->encoded_path());
     // Decoded path segments and query values become ids, types and state keys that are stored
     // and later written into JSON: anything but valid UTF-8 without control characters is
@@ -344,15 +345,15 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
     std::vector<std::string> segments;
     for (auto seg : url->segments()) {
         if (!util::valid_path_text(seg))
-            co_return error_response(400, errcode::invalid_param,
-                                     "The request path is not valid UTF-8 text");
+            return error_response(400, errcode::invalid_param,
+                                  "The request path is not valid UTF-8 text");
         segments.emplace_back(seg);
     }
     for (auto p : url->params()) {
         if (!util::valid_utf8(p.key) || !util::valid_utf8(p.value) ||
             p.value.find('\0') != std::string::npos)
-            co_return error_response(400, errcode::invalid_param,
-                                     "A query parameter is not valid UTF-8");
+            return error_response(400, errcode::invalid_param,
+                                  "A query parameter is not valid UTF-8");
         req.query.emplace(p.key, p.has_value ? p.value : std::string());
     }
 
@@ -360,16 +361,20 @@ asio::awaitable<Response> HttpServer::dispatch(Request& req, const StringRequest
         Response r;
         r.status = 204;
         r.content_type.clear();
-        co_return r;
+        return r;
     }
-    auto m = router_.match(req.method, segments, req);
+    m = router_.match(req.method, segments, req);
     if (!m.handler) {
         if (m.path_known)
-            co_return error_response(405, errcode::unrecognized,
-                                     "Method not allowed for this endpoint");
-        co_return error_response(404, errcode::unrecognized, "Unrecognized request");
+            return error_response(405, errcode::unrecognized,
+                                  "Method not allowed for this endpoint");
+        return error_response(404, errcode::unrecognized, "Unrecognized request");
     }
     req.route = *m.name;
+    return std::nullopt;
+}
+
+asio::awaitable<Response> HttpServer::invoke(Request& req, const Router::Match& m) {
     std::optional<Response> out;
     try {
         out = co_await (*m.handler)(req);
@@ -418,18 +423,67 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> c) {
     sock.close(ec);
 }
 
+namespace {
+// The body of a Body::streamed route, read piece by piece into the handler's buffer. Each
+// piece has the request timeout to arrive: an upload may take long, but may not stall.
+class StreamedBody final : public BodyReader {
+public:
+    StreamedBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                 http::request_parser<http::buffer_body>& parser, std::chrono::seconds timeout)
+        : stream_(stream)
+        , buffer_(buffer)
+        , parser_(parser)
+        , timeout_(timeout) {}
+
+    asio::awaitable<std::size_t> read(char* buf, std::size_t n) override {
+        while (!parser_.is_done()) {
+            auto& body = parser_.get().body();
+            body.data = buf;
+            body.size = n;
+            boost::system::error_code ec;
+            stream_.expires_after(timeout_);
+            co_await http::async_read_some(stream_, buffer_, parser_,
+                                           asio::redirect_error(use_awaitable, ec));
+            stream_.expires_never();
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) {
+                failed_ = true;
+                throw std::runtime_error("the request body was cut short: " + ec.message());
+            }
+            std::size_t got = n - parser_.get().body().size;
+            if (got > 0) co_return got;
+        }
+        co_return 0;
+    }
+    std::optional<std::uint64_t> content_length() const override {
+        auto l = parser_.content_length();
+        return l ? std::optional<std::uint64_t>(*l) : std::nullopt;
+    }
+    // Whether the connection can carry another request: the whole body was read.
+    bool complete() const { return !failed_ && parser_.is_done(); }
+
+private:
+    beast::tcp_stream& stream_;
+    beast::flat_buffer& buffer_;
+    http::request_parser<http::buffer_body>& parser_;
+    std::chrono::seconds timeout_;
+    bool failed_ = false;
+};
+} // namespace
+
 // Reads, dispatches and answers one request. Returns whether the connection stays open.
 asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     boost::system::error_code ec;
     auto& stream = c.stream;
     c.busy = true;
     auto started = std::chrono::steady_clock::now();
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser.body_limit(limits_.max_body_bytes);
-    // One absolute deadline for the whole request: a client trickling bytes is cut off.
+    // The header first: the route it names decides how the body is read.
+    http::request_parser<http::empty_body> head;
+    head.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    // One absolute deadline for the header and a buffered body: a client trickling bytes is
+    // cut off.
     stream.expires_after(limits_.request_timeout);
-    auto header_bytes = co_await http::async_read_header(stream, c.buffer, parser,
+    auto header_bytes = co_await http::async_read_header(stream, c.buffer, head,
                                                          asio::redirect_error(use_awaitable, ec));
     // Beast checks its limit against the start line and the fields apart when the header came
     // in one read (up to twice the limit in all), and against the total when it came in pieces:
@@ -437,10 +491,42 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     if (!ec && header_bytes > limits_.max_header_bytes) ec = http::error::header_limit;
     // RFC 9112 §6.1: a request whose last transfer coding is not chunked has no knowable
     // length. Read as "no body", its body would run as the next request: refused, and closed.
-    bool bad_coding =
-        !ec && parser.get().count(http::field::transfer_encoding) && !parser.chunked();
+    bool bad_coding = !ec && head.get().count(http::field::transfer_encoding) && !head.chunked();
     if (bad_coding) ec = http::error::bad_transfer_encoding;
-    if (!ec && parser.get()[http::field::expect] == "100-continue") {
+
+    if (ec) co_return co_await refuse(c, ec);
+
+    Request req;
+    Router::Match m;
+    req.method = head.get().method();
+    // An answer decided by the path alone (404, 405, 400), sent after the body is read.
+    std::optional<Response> routed = route(req, head.get().target(), m);
+    if (!routed && m.body == Body::streamed) {
+        http::request_parser<http::buffer_body> parser{std::move(head)};
+        parser.body_limit(boost::none); // the handler applies its own
+        if (parser.get()[http::field::expect] == "100-continue") {
+            http::response<http::empty_body> cont{http::status::continue_, 11};
+            co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+        }
+        if (ec) co_return false;
+        auto& msg = parser.get();
+        req.headers = &msg.base();
+        req.remote_ip = client_address(c.remote_ip, msg["X-Forwarded-For"]);
+        stream.expires_never();
+        StreamedBody body(stream, c.buffer, parser, limits_.request_timeout);
+        req.body_stream = &body;
+        Response r = co_await invoke(req, m);
+        // A body left unread (refused, or the handler stopped early) ends the connection: its
+        // remaining bytes cannot be told from a next request without reading them all.
+        bool keep_alive = body.complete() && msg.keep_alive() && !stopping_;
+        bool open = co_await respond(c, req, std::move(r), keep_alive, started);
+        if (!body.complete() && open) co_await linger_close(c);
+        co_return open&& keep_alive;
+    }
+
+    http::request_parser<http::string_body> parser{std::move(head)};
+    parser.body_limit(limits_.max_body_bytes);
+    if (parser.get()[http::field::expect] == "100-continue") {
         http::response<http::empty_body> cont{http::status::continue_, 11};
         co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
     }
@@ -448,6 +534,28 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
         co_await http::async_read(stream, c.buffer, parser,
                                   asio::redirect_error(use_awaitable, ec));
 
+    if (ec) co_return co_await refuse(c, ec);
+
+    auto& msg = parser.get();
+    req.headers = &msg.base();
+    req.body = std::move(msg.body());
+    req.remote_ip = client_address(c.remote_ip, msg["X-Forwarded-For"]);
+    stream.expires_never(); // long-polls and streams wait as long as they need
+    ConnectionStream response_stream(c.shared_from_this(), limits_.write_timeout, writer_.get());
+    req.stream = &response_stream;
+    Response r;
+    if (routed) // (not a conditional expression: GCC 12 miscompiles co_await inside one)
+        r = std::move(*routed);
+    else
+        r = co_await invoke(req, m);
+    bool keep_alive = msg.keep_alive() && !stopping_;
+    bool open = co_await respond(c, req, std::move(r), keep_alive, started);
+    co_return open&& keep_alive;
+}
+
+// A request that failed before its handler: the error it earns, or (the client is gone or
+// timed out) nothing. Always ends the connection.
+asio::awaitable<bool> HttpServer::refuse(Connection& c, boost::system::error_code ec) {
     std::optional<Response> early;
     if (ec == http::error::body_limit)
         early = error_response(413, errcode::too_large, "Request body too large");
@@ -458,27 +566,20 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
              ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
         co_return false;
-    else if (ec)
+    else
         early = error_response(400, errcode::unknown, "Malformed HTTP request");
-    if (early) {
-        auto res = to_http(std::move(*early), false);
-        stream.expires_after(limits_.write_timeout);
-        co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-        spdlog::info("{} - {} (rejected before routing)", c.remote_ip, res.result_int());
-        co_await linger_close(c);
-        co_return false;
-    }
+    auto res = to_http(std::move(*early), false);
+    c.stream.expires_after(limits_.write_timeout);
+    co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+    spdlog::info("{} - {} (rejected before routing)", c.remote_ip, res.result_int());
+    co_await linger_close(c);
+    co_return false;
+}
 
-    auto& msg = parser.get();
-    Request req;
-    req.method = msg.method();
-    req.headers = &msg.base();
-    req.body = std::move(msg.body());
-    req.remote_ip = client_address(c.remote_ip, msg["X-Forwarded-For"]);
-    stream.expires_never(); // long-polls and streams wait as long as they need
-    ConnectionStream body_stream(c.shared_from_this(), limits_.write_timeout, writer_.get());
-    req.stream = &body_stream;
-    Response r = co_await dispatch(req, msg);
+// Writes the answer (or, for a handler that streamed its own, only logs it). Returns whether
+// the write succeeded and the connection may carry more.
+asio::awaitable<bool> HttpServer::respond(Connection& c, Request& req, Response r, bool keep_alive,
+                                          std::chrono::steady_clock::time_point started) {
     if (r.streamed) {
         // The handler wrote the whole response; its end is the connection's end.
         spdlog::info(
@@ -488,10 +589,10 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
             req.route);
         co_return false;
     }
-    bool keep_alive = msg.keep_alive() && !stopping_;
+    boost::system::error_code ec;
     auto res = to_http(std::move(r), keep_alive);
-    stream.expires_after(limits_.write_timeout);
-    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    c.stream.expires_after(limits_.write_timeout);
+    co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
     // Only the path is logged: the query string may carry an access token.
@@ -499,7 +600,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     spdlog::info("{} {} {} {} {:.1f}ms [{}]", c.remote_ip, http::to_string(req.method), req.path,
                  res.result_int(), ms, req.route);
     c.busy = false;
-    co_return !ec && keep_alive;
+    co_return !ec;
 }
 
 } // namespace myelin::net

@@ -55,8 +55,14 @@ private:
     boost::asio::awaitable<void> serve(std::shared_ptr<Connection> c);
     boost::asio::awaitable<bool> handle_request(Connection& c);
     boost::asio::awaitable<void> linger_close(Connection& c);
-    boost::asio::awaitable<Response> dispatch(Request& req,
-                                              const http::request<http::string_body>& msg);
+    // Parses the target into `req` and finds its route (into `m`); an answer when the path
+    // alone decides it (malformed, 404, 405, OPTIONS).
+    std::optional<Response> route(Request& req, std::string_view target, Router::Match& m) const;
+    // Runs the handler, turning what it throws into the spec's error body.
+    boost::asio::awaitable<Response> invoke(Request& req, const Router::Match& m);
+    boost::asio::awaitable<bool> refuse(Connection& c, boost::system::error_code ec);
+    boost::asio::awaitable<bool> respond(Connection& c, Request& req, Response r, bool keep_alive,
+                                         std::chrono::steady_clock::time_point started);
 
     boost::asio::io_context& io_;
     const Router& router_;

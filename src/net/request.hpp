@@ -17,6 +17,18 @@ namespace http = boost::beast::http;
 
 class ResponseStream;
 
+// A request body read as it arrives (routes registered with Body::streamed): the handler reads
+// it in pieces instead of the server holding all of it in memory.
+class BodyReader {
+public:
+    virtual ~BodyReader() = default;
+    // Up to `n` bytes into `buf`; 0 at the end of the body. Throws when the client goes away
+    // or stalls past the request timeout between pieces.
+    virtual boost::asio::awaitable<std::size_t> read(char* buf, std::size_t n) = 0;
+    // The declared Content-Length, if any (a chunked body has none).
+    virtual std::optional<std::uint64_t> content_length() const = 0;
+};
+
 struct Request {
     http::verb method = http::verb::get;
     std::string path;                                       // the raw (still encoded) path
@@ -26,6 +38,8 @@ struct Request {
     std::string body;
     std::string remote_ip;
     std::string_view route; // the matched route's pattern, for logs ("" before routing)
+    // The body, for routes that stream it (Router Body::streamed); `body` is empty then.
+    BodyReader* body_stream = nullptr;
     // Set for handlers that answer with a long-lived stream (SSE); null otherwise.
     ResponseStream* stream = nullptr;
 

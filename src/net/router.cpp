@@ -23,9 +23,9 @@ bool is_placeholder(const std::string& s) {
 }
 } // namespace
 
-void Router::add(http::verb method, std::string_view pattern, Handler handler) {
+void Router::add(http::verb method, std::string_view pattern, Handler handler, Body body) {
     routes_.push_back(
-        Route{method, split_pattern(pattern), std::move(handler), std::string(pattern)});
+        Route{method, split_pattern(pattern), std::move(handler), std::string(pattern), body});
 }
 
 void Router::client(http::verb method, std::string_view path, const Handler& handler) {
@@ -53,6 +53,7 @@ Router::Match Router::match(http::verb method, const std::vector<std::string>& s
                 req.params[r.parts[i].substr(1, r.parts[i].size() - 2)] = segments[i];
         m.handler = &r.handler;
         m.name = &r.name;
+        m.body = r.body;
         return m;
     }
     // "/pushrules/" and "/pushrules" are the same endpoint; an empty last segment that no

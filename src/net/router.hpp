@@ -7,6 +7,12 @@
 
 namespace myelin::net {
 
+// How a route takes its request body.
+enum class Body {
+    buffered, // read whole before the handler runs, up to HttpLimits::max_body_bytes
+    streamed, // the handler reads it through Request::body_stream (uploads); its own limit
+};
+
 class Router {
 public:
     struct Match {
@@ -14,9 +20,11 @@ public:
         const std::string* name =
             nullptr; // the route's pattern, e.g. /_matrix/client/v3/rooms/{roomId}/send/...
         bool path_known = false; // some route has this path, maybe with another method
+        Body body = Body::buffered;
     };
 
-    void add(http::verb method, std::string_view pattern, Handler handler);
+    void add(http::verb method, std::string_view pattern, Handler handler,
+             Body body = Body::buffered);
     // Registers under /_matrix/client/v3 and the legacy /_matrix/client/r0 prefix.
     void client(http::verb method, std::string_view path, const Handler& handler);
     // Registers under /_matrix/client/v1 (endpoints the spec introduced as v1).
@@ -31,6 +39,7 @@ private:
         std::vector<std::string> parts; // literal, or "{name}"
         Handler handler;
         std::string name; // the pattern as registered: logs group requests by it
+        Body body = Body::buffered;
     };
     std::vector<Route> routes_;
 };

@@ -320,6 +320,21 @@ INSERT INTO push_counts_by_room (room_id, user_id, thread_id, from_pos, notifica
 DROP TABLE push_counts;
 ALTER TABLE push_counts_by_room RENAME TO push_counts;
 )SQL",
+        // 12: the media repository's metadata (the bytes are files named by their SHA-256).
+        R"SQL(
+CREATE TABLE media (
+    media_id TEXT PRIMARY KEY,
+    uploader TEXT NOT NULL,
+    content_type TEXT,
+    file_name TEXT,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_ts BIGINT NOT NULL,
+    last_access_ts BIGINT NOT NULL,
+    quarantined INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX media_by_hash ON media (sha256);
+)SQL",
     };
     return list;
 }

@@ -6,6 +6,7 @@
 #include "store/event_store.hpp"
 #include "store/filter_store.hpp"
 #include "store/key_store.hpp"
+#include "store/media_store.hpp"
 #include "store/push_action_store.hpp"
 #include "store/receipt_store.hpp"
 #include "store/records.hpp"
@@ -112,7 +113,8 @@ class Store : public AccountStore,
               public DirectoryStore,
               public PushActionStore,
               public AccountDataStore,
-              public KeyStore {
+              public KeyStore,
+              public MediaStore {
 public:
     virtual std::unique_ptr<WriteBatch> begin_batch() = 0;
     // Flushes and checkpoints before the process exits.

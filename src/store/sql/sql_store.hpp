@@ -65,6 +65,12 @@ public:
     std::optional<RegistrationToken> get_registration_token(const std::string& token) override;
     bool consume_registration_token(const std::string& token, std::int64_t now_ts) override;
 
+    // MediaStore
+    bool put_media(const MediaRecord& m) override;
+    std::optional<MediaRecord> get_media(const std::string& media_id) override;
+    void touch_media(const std::string& media_id, std::int64_t ts) override;
+    std::int64_t count_media_with_hash(const std::string& sha256) override;
+
     // MetaStore
     std::optional<std::string> get_meta(const std::string& key) override;
     void put_meta(const std::string& key, const std::string& value) override;

@@ -61,7 +61,10 @@ export class Server {
   async start() {
     this.log = '';
     const cfgPath = join(this.dataDir, 'test.toml');
-    writeFileSync(cfgPath, (this.opts.config ?? BASE_CONFIG) + (this.opts.extraConfig ?? ''));
+    let cfg = (this.opts.config ?? BASE_CONFIG) + (this.opts.extraConfig ?? '');
+    // Media files in the test's own directory (on PostgreSQL the default is ./data/media).
+    if (!cfg.includes('[media]')) cfg += `\n[media]\npath = ${JSON.stringify(join(this.dataDir, 'media'))}\n`;
+    writeFileSync(cfgPath, cfg);
     const args = ['serve', '--config', cfgPath, '--listen', this.opts.listen ?? '127.0.0.1:0',
       '--database', this.dbUrl, ...(this.opts.args ?? [])];
     this.proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });

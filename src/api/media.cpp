@@ -1,0 +1,130 @@
+// The media repository's endpoints: uploads (POST /_matrix/media/v3|r0/upload, the body read
+// as it arrives), the authenticated downloads of spec v1.11+ (/_matrix/client/v1/media/download)
+// and the media config. Thumbnails, URL previews, asynchronous uploads and the deprecated
+// unauthenticated downloads are not served yet (docs/media.md).
+#include "api/routes.hpp"
+#include "media/content_headers.hpp"
+#include "net/response_stream.hpp"
+#include "util/matrix_error.hpp"
+
+#include <vector>
+
+namespace myelin::api {
+
+namespace {
+constexpr std::size_t kChunk = 256 * 1024;
+constexpr std::size_t kMaxFileName = 255;
+
+MatrixError too_large(std::int64_t limit) {
+    return MatrixError(413, errcode::too_large,
+                       "The upload is larger than this server accepts (" + std::to_string(limit) +
+                           " bytes)");
+}
+
+std::optional<std::string> upload_file_name(const Request& req) {
+    const auto* name = req.query_param("filename");
+    if (!name || name->empty()) return std::nullopt;
+    if (name->size() > kMaxFileName) throw invalid_param("filename is longer than 255 bytes");
+    return *name;
+}
+
+net::Awaitable upload(Services& s, Request& req, const account::Auth& auth) {
+    auto& body = *req.body_stream;
+    auto limit = s.media.settings().max_upload_bytes;
+    if (auto declared = body.content_length();
+        declared && *declared > static_cast<std::uint64_t>(limit))
+        throw too_large(limit);
+    std::optional<std::string> content_type;
+    if (auto ct = req.header(net::http::field::content_type); !ct.empty())
+        content_type = std::string(ct);
+    auto file_name = upload_file_name(req);
+    auto up = co_await s.media.begin_upload();
+    std::vector<char> buf(kChunk);
+    for (;;) {
+        auto n = co_await body.read(buf.data(), buf.size());
+        if (n == 0) break;
+        co_await up->write(buf.data(), n);
+    }
+    auto stored = co_await s.media.finish_upload(*up, auth.user_id, content_type, file_name);
+    co_return Response::json(json::object{{"content_uri", stored.content_uri}});
+}
+
+net::Awaitable download(Services& s, Request& req, bool name_from_path) {
+    auto file = co_await s.media.open(req.param("serverName"), req.param("mediaId"));
+    const auto& rec = file->record;
+    std::string content_type = rec.content_type.value_or("application/octet-stream");
+    std::optional<std::string> name = rec.file_name;
+    if (name_from_path) name = req.param("fileName");
+    std::string etag = "\"" + rec.sha256 + "\"";
+
+    auto headers = media::safety_headers();
+    headers.emplace_back("ETag", etag);
+    if (req.header(net::http::field::if_none_match) == etag) {
+        Response r;
+        r.status = 304;
+        r.content_type.clear();
+        r.headers = std::move(headers);
+        co_return r;
+    }
+    headers.emplace_back("Content-Type", content_type);
+    headers.emplace_back("Content-Disposition", media::content_disposition(content_type, name));
+    headers.emplace_back("Accept-Ranges", "bytes");
+
+    std::int64_t first = 0, last = rec.size - 1;
+    unsigned status = 200;
+    bool unsatisfiable = false;
+    if (auto range_header = req.header(net::http::field::range); !range_header.empty()) {
+        auto range = media::parse_range(range_header, rec.size, unsatisfiable);
+        if (unsatisfiable) {
+            Response r = net::error_response(416, errcode::unknown, "The range is beyond the file");
+            r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(rec.size));
+            co_return r;
+        }
+        if (range) {
+            first = range->first;
+            last = range->last;
+            status = 206;
+            headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                      std::to_string(last) + "/" +
+                                                      std::to_string(rec.size));
+        }
+    }
+    std::int64_t length = rec.size == 0 ? 0 : last - first + 1;
+    headers.emplace_back("Content-Length", std::to_string(length));
+    if (!co_await req.stream->begin(status, headers)) co_return Response::already_streamed();
+    if (req.method == net::http::verb::head) co_return Response::already_streamed();
+    std::vector<char> buf(kChunk);
+    std::int64_t offset = first;
+    while (offset <= last && length > 0) {
+        auto want = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, last - offset + 1));
+        auto n = co_await s.media.read(*file, offset, buf.data(), want);
+        if (n == 0) break; // the file shrank under us: the client sees a short body
+        if (!co_await req.stream->write(std::string_view(buf.data(), n))) break;
+        offset += static_cast<std::int64_t>(n);
+    }
+    co_return Response::already_streamed();
+}
+
+net::Awaitable media_config(Services& s) {
+    co_return Response::json(json::object{{"m.upload.size", s.media.settings().max_upload_bytes}});
+}
+} // namespace
+
+void add_media_routes(net::Router& r, Services& s) {
+    auto upload_handler =
+        authed(s, [&s](Request& req, const account::Auth& auth) { return upload(s, req, auth); });
+    for (const char* version : {"v3", "r0"})
+        r.add(verb::post, std::string("/_matrix/media/") + version + "/upload", upload_handler,
+              net::Body::streamed);
+
+    r.client_v1(verb::get, "/media/config",
+                authed(s, [&s](Request&, const account::Auth&) { return media_config(s); }));
+    r.client_v1(
+        verb::get, "/media/download/{serverName}/{mediaId}",
+        authed(s, [&s](Request& req, const account::Auth&) { return download(s, req, false); }));
+    r.client_v1(
+        verb::get, "/media/download/{serverName}/{mediaId}/{fileName}",
+        authed(s, [&s](Request& req, const account::Auth&) { return download(s, req, true); }));
+}
+
+} // namespace myelin::api

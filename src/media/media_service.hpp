@@ -1,0 +1,105 @@
+#pragma once
+// The media repository (see README.md): content-addressed files under one directory, metadata
+// in the store. Layout: <dir>/<sha[0..2]>/<sha[2..4]>/<sha> for content, <dir>/tmp/ for uploads
+// in progress (emptied at start: what a crash left there was never acknowledged).
+#include "store/media_store.hpp"
+#include "util/blocking_pool.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace myelin::media {
+
+struct MediaSettings {
+    std::string server_name;
+    std::filesystem::path dir;
+    std::int64_t max_upload_bytes = 50 << 20;
+};
+
+// One upload in progress: bytes go to a temporary file as they arrive. Destroyed unfinished
+// (the client went away, the body was too large), it removes its file: nothing is left behind.
+class Upload {
+public:
+    ~Upload();
+    Upload(const Upload&) = delete;
+    Upload& operator=(const Upload&) = delete;
+
+    // Appends (on the pool); 413 M_TOO_LARGE past the limit.
+    boost::asio::awaitable<void> write(const char* data, std::size_t n);
+    std::int64_t size() const { return size_; }
+
+private:
+    friend class MediaService;
+    Upload(util::BlockingPool& pool, std::filesystem::path tmp, int fd, std::int64_t limit);
+    void append(const char* data, std::size_t n); // on the pool
+    std::string finish_hash();
+
+    util::BlockingPool& pool_;
+    std::filesystem::path tmp_;
+    int fd_;
+    std::int64_t limit_;
+    std::int64_t size_ = 0;
+    struct Hash;
+    std::unique_ptr<Hash> hash_;
+    bool done_ = false;
+};
+
+struct StoredUpload {
+    std::string media_id;
+    std::string content_uri; // mxc://server/media_id
+};
+
+// An open file to serve: its metadata and a descriptor (closed with the object).
+class MediaFile {
+public:
+    MediaFile(store::MediaRecord r, int fd)
+        : record(std::move(r))
+        , fd_(fd) {}
+    ~MediaFile();
+    MediaFile(const MediaFile&) = delete;
+    MediaFile& operator=(const MediaFile&) = delete;
+    store::MediaRecord record;
+    int fd() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+class MediaService {
+public:
+    MediaService(MediaSettings settings, store::MediaStore& store, util::BlockingPool& pool);
+
+    const MediaSettings& settings() const { return settings_; }
+    // A media id is what this server hands out: 24 letters. Anything else (a path trick, a
+    // remote server's id) is looked up as unknown.
+    static bool valid_media_id(std::string_view id);
+
+    boost::asio::awaitable<std::unique_ptr<Upload>> begin_upload();
+    // Completes the upload: fsync, rename into place under its hash (or drop it when that
+    // file exists), then the row. Returns the new mxc:// URI.
+    // (References, not values: GCC 12 mishandles coroutine parameters with destructors passed
+    // as temporaries; the caller keeps these alive while it awaits.)
+    boost::asio::awaitable<StoredUpload>
+    finish_upload(Upload& up, const std::string& uploader,
+                  const std::optional<std::string>& content_type,
+                  const std::optional<std::string>& file_name);
+    // 404 M_NOT_FOUND for an unknown, quarantined or remote media id.
+    boost::asio::awaitable<std::unique_ptr<MediaFile>> open(const std::string& server_name,
+                                                            const std::string& media_id);
+    // Reads up to `n` bytes at `offset` (on the pool); 0 at the end.
+    boost::asio::awaitable<std::size_t> read(const MediaFile& f, std::int64_t offset, char* buf,
+                                             std::size_t n);
+
+    std::filesystem::path content_path(const std::string& sha256) const;
+
+private:
+    MediaSettings settings_;
+    store::MediaStore& store_;
+    util::BlockingPool& pool_;
+};
+
+} // namespace myelin::media

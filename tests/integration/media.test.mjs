@@ -1,0 +1,205 @@
+// The media repository, first slice: streamed uploads (v3 and r0), authenticated downloads
+// (both paths), the media config, ranges, ETags, the safety headers, identical uploads sharing
+// one file, and uploads over the limit or cut short leaving nothing behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { startServer } from './lib/server.mjs';
+import { Api, assertError } from './lib/client.mjs';
+
+const LIMIT = 2 * 1024 * 1024;
+let server, api, alice, dataDir;
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'myelin-media-'));
+  server = await startServer({
+    dataDir,
+    extraConfig: `\n[media]\npath = ${JSON.stringify(join(dataDir, 'media'))}\nmax_upload_bytes = ${LIMIT}\n`,
+  });
+  api = new Api(server.url);
+  alice = await api.register('media_alice');
+});
+after(async () => { await server.stop(); rmSync(dataDir, { recursive: true, force: true }); });
+
+function mediaFiles(dir) {
+  const out = [];
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...mediaFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+const mediaDir = () => join(server.dataDir, 'media');
+const contentFiles = () => mediaFiles(mediaDir()).filter((p) => !p.startsWith(join(mediaDir(), 'tmp') + '/'));
+const tmpFiles = () => mediaFiles(join(mediaDir(), 'tmp'));
+
+async function upload(who, bytes, { type = 'application/octet-stream', name, version = 'v3' } = {}) {
+  const q = name === undefined ? '' : `?filename=${encodeURIComponent(name)}`;
+  return who.request('POST', `/_matrix/media/${version}/upload${q}`, {
+    raw: bytes, headers: { 'content-type': type },
+  });
+}
+const mediaId = (uri) => uri.replace(/^mxc:\/\/[^/]+\//, '');
+const dl = (who, uri, extra = '', headers = {}) =>
+  fetch(`${server.url}/_matrix/client/v1/media/download/localhost/${mediaId(uri)}${extra}`, {
+    headers: { authorization: `Bearer ${who.token}`, ...headers },
+  });
+
+test('config reports the upload limit and needs a token', async () => {
+  const c = await alice.get('/_matrix/client/v1/media/config');
+  assert.equal(c.status, 200);
+  assert.equal(c.json['m.upload.size'], LIMIT);
+  assertError(await api.get('/_matrix/client/v1/media/config'), 401, 'M_MISSING_TOKEN');
+});
+
+test('an upload downloads back byte for byte, with its type, name and safety headers', async () => {
+  const bytes = randomBytes(700 * 1024);
+  const up = await upload(alice, bytes, { type: 'image/png', name: 'cat picture.png' });
+  assert.equal(up.status, 200, up.text);
+  assert.match(up.json.content_uri, /^mxc:\/\/localhost\/[A-Za-z]{24}$/);
+  const res = await dl(alice, up.json.content_uri);
+  assert.equal(res.status, 200);
+  const body = Buffer.from(await res.arrayBuffer());
+  assert.ok(body.equals(bytes));
+  assert.equal(res.headers.get('content-type'), 'image/png');
+  assert.equal(res.headers.get('content-length'), String(bytes.length));
+  assert.equal(res.headers.get('content-disposition'), 'inline; filename="cat picture.png"');
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(res.headers.get('content-security-policy'), /sandbox; default-src 'none'/);
+  assert.equal(res.headers.get('cross-origin-resource-policy'), 'cross-origin');
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  assert.equal(res.headers.get('etag'), `"${sha}"`);
+  // The stored file is named by the content's hash.
+  assert.ok(contentFiles().some((p) => p.endsWith(sha)));
+
+  // The name in the path overrides the stored one; a type that is not inline-safe is an
+  // attachment, and a name outside ASCII is also sent as RFC 5987 filename*.
+  const html = await upload(alice, Buffer.from('<script>alert(1)</script>'), { type: 'text/html' });
+  const res2 = await dl(alice, html.json.content_uri, `/${encodeURIComponent('résumé.html')}`);
+  assert.equal(res2.status, 200);
+  assert.equal(res2.headers.get('content-disposition'),
+    "attachment; filename=\"r_sum_.html\"; filename*=utf-8''r%C3%A9sum%C3%A9.html");
+  // Without a name nothing names it.
+  const anon = await dl(alice, html.json.content_uri);
+  assert.equal(anon.headers.get('content-disposition'), 'attachment');
+  await anon.arrayBuffer();
+
+  // Unchanged: 304 for the ETag.
+  const again = await dl(alice, up.json.content_uri, '', { 'if-none-match': `"${sha}"` });
+  assert.equal(again.status, 304);
+});
+
+test('r0 uploads work too, and identical uploads share one file under two media ids', async () => {
+  const bytes = randomBytes(50 * 1024);
+  const before = contentFiles().length;
+  const a = await upload(alice, bytes, { version: 'r0' });
+  const b = await upload(alice, bytes);
+  assert.equal(a.status, 200, a.text);
+  assert.equal(b.status, 200, b.text);
+  assert.notEqual(a.json.content_uri, b.json.content_uri);
+  assert.equal(contentFiles().length, before + 1);
+  for (const uri of [a.json.content_uri, b.json.content_uri]) {
+    const r = await dl(alice, uri);
+    assert.ok(Buffer.from(await r.arrayBuffer()).equals(bytes));
+  }
+});
+
+test('Range requests answer 206 with exactly those bytes; 416 past the end', async () => {
+  const bytes = randomBytes(300 * 1024);
+  const up = await upload(alice, bytes, { type: 'video/mp4' });
+  const mid = await dl(alice, up.json.content_uri, '', { range: 'bytes=1000-1999' });
+  assert.equal(mid.status, 206);
+  assert.equal(mid.headers.get('content-range'), `bytes 1000-1999/${bytes.length}`);
+  assert.ok(Buffer.from(await mid.arrayBuffer()).equals(bytes.subarray(1000, 2000)));
+  const tail = await dl(alice, up.json.content_uri, '', { range: 'bytes=-10' });
+  assert.equal(tail.status, 206);
+  assert.ok(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 10)));
+  const open = await dl(alice, up.json.content_uri, '', { range: `bytes=${bytes.length - 5}-` });
+  assert.ok(Buffer.from(await open.arrayBuffer()).equals(bytes.subarray(bytes.length - 5)));
+  const past = await dl(alice, up.json.content_uri, '', { range: `bytes=${bytes.length}-` });
+  assert.equal(past.status, 416);
+  assert.equal(past.headers.get('content-range'), `bytes */${bytes.length}`);
+  await past.arrayBuffer();
+});
+
+test('downloads need a token and a known local media id', async () => {
+  const up = await upload(alice, Buffer.from('hello'));
+  const id = mediaId(up.json.content_uri);
+  const anon = await fetch(`${server.url}/_matrix/client/v1/media/download/localhost/${id}`);
+  assert.equal(anon.status, 401);
+  assert.equal((await anon.json()).errcode, 'M_MISSING_TOKEN');
+  for (const path of [`localhost/${'A'.repeat(24)}`, `localhost/..%2F..%2Fetc%2Fpasswd`,
+    `otherserver.example/${id}`, `localhost/${id}x`]) {
+    const r = await alice.get(`/_matrix/client/v1/media/download/${path}`);
+    assertError(r, 404, 'M_NOT_FOUND');
+  }
+  const bob = await api.register('media_bob');
+  const r = await dl(bob, up.json.content_uri); // any user may download
+  assert.equal(await r.text(), 'hello');
+  assertError(await api.request('POST', '/_matrix/media/v3/upload', { raw: 'x' }), 401, 'M_MISSING_TOKEN');
+});
+
+test('an upload over the limit is refused and leaves nothing behind', async () => {
+  const files = contentFiles().length;
+  // Declared too large: refused from the Content-Length alone.
+  const big = await upload(alice, randomBytes(LIMIT + 1));
+  assertError(big, 413, 'M_TOO_LARGE');
+  // Chunked, no length: refused once the bytes pass the limit.
+  const chunked = await fetch(`${server.url}/_matrix/media/v3/upload`, {
+    method: 'POST', duplex: 'half',
+    headers: { authorization: `Bearer ${alice.token}` },
+    body: new ReadableStream({
+      start(c) { for (let i = 0; i < 40; i++) c.enqueue(randomBytes(64 * 1024)); c.close(); },
+    }),
+  }).catch((e) => e);
+  if (!(chunked instanceof Error)) {
+    assert.equal(chunked.status, 413);
+    assert.equal((await chunked.json()).errcode, 'M_TOO_LARGE');
+  }
+  assert.equal(contentFiles().length, files);
+  assert.deepEqual(tmpFiles(), []);
+  // The server still serves.
+  assert.equal((await upload(alice, Buffer.from('after'))).status, 200);
+});
+
+test('an upload cut short leaves no file and no media id', async () => {
+  const files = contentFiles().length;
+  const { port } = new URL(server.url);
+  await new Promise((resolve, reject) => {
+    const s = net.connect(Number(port), '127.0.0.1', () => {
+      s.write(`POST /_matrix/media/v3/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n` +
+        'Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n');
+      s.write(randomBytes(300000), () => setTimeout(() => { s.destroy(); resolve(); }, 200));
+    });
+    s.on('error', reject);
+  });
+  // The server notices the cut, removes the temporary file, and stores nothing.
+  for (let i = 0; i < 50 && tmpFiles().length; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(tmpFiles(), []);
+  assert.equal(contentFiles().length, files);
+  assert.equal((await upload(alice, Buffer.from('still fine'))).status, 200);
+});
+
+test('a keep-alive connection carries requests after an upload', async () => {
+  // Two uploads and a download over one connection (undici reuses it).
+  const a = await upload(alice, randomBytes(10000));
+  const b = await upload(alice, randomBytes(10000));
+  assert.equal(a.status, 200);
+  assert.equal(b.status, 200);
+  const r = await alice.get('/_matrix/client/v3/account/whoami');
+  assert.equal(r.json.user_id, alice.userId);
+  assert.ok(statSync(mediaDir()).isDirectory());
+});
+
+test('avatar_url must be an mxc:// URI; an uploaded one is accepted', async () => {
+  const up = await upload(alice, randomBytes(1000), { type: 'image/png' });
+  const path = `/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/avatar_url`;
+  assertError(await alice.put(path, { avatar_url: 'https://evil.example/a.png' }), 400, 'M_INVALID_PARAM');
+  assert.equal((await alice.put(path, { avatar_url: up.json.content_uri })).status, 200);
+  assert.equal((await alice.get(path)).json.avatar_url, up.json.content_uri);
+});
