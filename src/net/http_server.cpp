@@ -480,6 +480,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     // The header first: the route it names decides how the body is read.
     http::request_parser<http::empty_body> head;
     head.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    head.body_limit(boost::none); // the route decides the limit, once it is known
     // One absolute deadline for the header and a buffered body: a client trickling bytes is
     // cut off.
     stream.expires_after(limits_.request_timeout);
@@ -526,6 +527,10 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
 
     http::request_parser<http::string_body> parser{std::move(head)};
     parser.body_limit(limits_.max_body_bytes);
+    // Beast checks a declared length against the limit only while it reads the header, which
+    // the header parser above did without one: the declared length is checked here.
+    if (auto declared = parser.content_length(); declared && *declared > limits_.max_body_bytes)
+        co_return co_await refuse(c, http::error::body_limit);
     if (parser.get()[http::field::expect] == "100-continue") {
         http::response<http::empty_body> cont{http::status::continue_, 11};
         co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
