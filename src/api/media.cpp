@@ -1,12 +1,13 @@
 // The media repository's endpoints: uploads (POST /_matrix/media/v3|r0/upload, the body read
-// as it arrives), the authenticated downloads of spec v1.11+ (/_matrix/client/v1/media/download)
-// and the media config. Thumbnails, URL previews, asynchronous uploads and the deprecated
+// as it arrives), the authenticated downloads of spec v1.11+ (/_matrix/client/v1/media/download),
+// the media config, thumbnails and asynchronous uploads. URL previews and the deprecated
 // unauthenticated downloads are not served yet (docs/media.md).
 #include "api/routes.hpp"
 #include "media/content_headers.hpp"
 #include "net/response_stream.hpp"
 #include "util/matrix_error.hpp"
 
+#include <charconv>
 #include <vector>
 
 namespace myelin::api {
@@ -28,7 +29,9 @@ std::optional<std::string> upload_file_name(const Request& req) {
     return *name;
 }
 
-net::Awaitable upload(Services& s, Request& req, const account::Auth& auth) {
+// Reads the body into a new file; `reserved` is the id of an asynchronous upload.
+net::Awaitable receive(Services& s, Request& req, const account::Auth& auth,
+                       const std::optional<std::string>& reserved) {
     auto& body = *req.body_stream;
     auto limit = s.media.settings().max_upload_bytes;
     if (auto declared = body.content_length();
@@ -45,12 +48,44 @@ net::Awaitable upload(Services& s, Request& req, const account::Auth& auth) {
         if (n == 0) break;
         co_await up->write(buf.data(), n);
     }
-    auto stored = co_await s.media.finish_upload(*up, auth.user_id, content_type, file_name);
+    auto stored =
+        co_await s.media.finish_upload(*up, auth.user_id, content_type, file_name, reserved);
+    if (reserved) co_return Response::empty_object();
     co_return Response::json(json::object{{"content_uri", stored.content_uri}});
 }
 
+net::Awaitable upload(Services& s, Request& req, const account::Auth& auth) {
+    co_return co_await receive(s, req, auth, std::nullopt);
+}
+
+net::Awaitable upload_reserved(Services& s, Request& req, const account::Auth& auth) {
+    // Refused before a byte of the body is read.
+    s.media.check_reserved(req.param("serverName"), req.param("mediaId"), auth.user_id);
+    std::optional<std::string> id = req.param("mediaId");
+    co_return co_await receive(s, req, auth, id);
+}
+
+net::Awaitable create(Services& s, const account::Auth& auth) {
+    auto p = co_await s.media.reserve(auth.user_id);
+    co_return Response::json(
+        json::object{{"content_uri", "mxc://" + s.media.settings().server_name + "/" + p.media_id},
+                     {"unused_expires_at", p.expires_ts}});
+}
+
+// How long a download of a reserved id waits for its upload (spec default 20 s).
+std::chrono::milliseconds wait_param(const Request& req) {
+    const auto* v = req.query_param("timeout_ms");
+    if (!v) return std::chrono::milliseconds(20'000);
+    std::int64_t ms = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), ms);
+    if (ec != std::errc() || p != v->data() + v->size() || ms < 0)
+        throw invalid_param("timeout_ms must be a non-negative integer");
+    return std::chrono::milliseconds(ms);
+}
+
 net::Awaitable download(Services& s, Request& req, bool name_from_path) {
-    auto file = co_await s.media.open(req.param("serverName"), req.param("mediaId"));
+    auto file =
+        co_await s.media.open(req.param("serverName"), req.param("mediaId"), wait_param(req));
     const auto& rec = file->record;
     std::string content_type = rec.content_type.value_or("application/octet-stream");
     std::optional<std::string> name = rec.file_name;
@@ -105,6 +140,49 @@ net::Awaitable download(Services& s, Request& req, bool name_from_path) {
     co_return Response::already_streamed();
 }
 
+// A required positive dimension: 400 M_MISSING_PARAM / M_INVALID_PARAM otherwise.
+int dimension(const Request& req, std::string_view name) {
+    const auto* v = req.query_param(name);
+    if (!v) throw missing_param(std::string(name) + " is required");
+    int out = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec != std::errc() || p != v->data() + v->size() || out < 1 || out > 10000)
+        throw invalid_param(std::string(name) + " must be an integer from 1 to 10000");
+    return out;
+}
+
+net::Awaitable thumbnail(Services& s, Request& req) {
+    int width = dimension(req, "width"), height = dimension(req, "height");
+    auto method = media::ThumbnailMethod::scale;
+    if (const auto* m = req.query_param("method")) {
+        if (*m == "crop")
+            method = media::ThumbnailMethod::crop;
+        else if (*m != "scale")
+            throw invalid_param("method must be crop or scale");
+    }
+    bool animated = false;
+    if (const auto* a = req.query_param("animated")) {
+        if (*a != "true" && *a != "false") throw invalid_param("animated must be true or false");
+        animated = *a == "true";
+    }
+    auto t = co_await s.media.thumbnail(req.param("serverName"), req.param("mediaId"), width,
+                                        height, method, animated, wait_param(req));
+    std::string etag = "\"" + t.sha256 + "\"";
+    Response r;
+    r.headers = media::safety_headers();
+    r.headers.emplace_back("ETag", etag);
+    if (req.header(net::http::field::if_none_match) == etag) {
+        r.status = 304;
+        r.content_type.clear();
+        co_return r;
+    }
+    auto ext = t.content_type.substr(t.content_type.find('/') + 1);
+    r.headers.emplace_back("Content-Disposition", "inline; filename=\"thumbnail." + ext + "\"");
+    r.content_type = std::move(t.content_type);
+    r.body = std::move(t.bytes);
+    co_return r;
+}
+
 net::Awaitable media_config(Services& s) {
     co_return Response::json(json::object{{"m.upload.size", s.media.settings().max_upload_bytes}});
 }
@@ -117,6 +195,13 @@ void add_media_routes(net::Router& r, Services& s) {
         r.add(verb::post, std::string("/_matrix/media/") + version + "/upload", upload_handler,
               net::Body::streamed);
 
+    r.add(verb::put, "/_matrix/media/v3/upload/{serverName}/{mediaId}",
+          authed(s, [&s](Request& req,
+                         const account::Auth& auth) { return upload_reserved(s, req, auth); }),
+          net::Body::streamed);
+    r.add(verb::post, "/_matrix/media/v1/create",
+          authed(s, [&s](Request&, const account::Auth& auth) { return create(s, auth); }));
+
     r.client_v1(verb::get, "/media/config",
                 authed(s, [&s](Request&, const account::Auth&) { return media_config(s); }));
     r.client_v1(
@@ -125,6 +210,8 @@ void add_media_routes(net::Router& r, Services& s) {
     r.client_v1(
         verb::get, "/media/download/{serverName}/{mediaId}/{fileName}",
         authed(s, [&s](Request& req, const account::Auth&) { return download(s, req, true); }));
+    r.client_v1(verb::get, "/media/thumbnail/{serverName}/{mediaId}",
+                authed(s, [&s](Request& req, const account::Auth&) { return thumbnail(s, req); }));
 }
 
 } // namespace myelin::api

@@ -49,8 +49,7 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     , stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user)
     , longpoll_limits(cfg.sync_max_longpolls_per_device, cfg.sync_max_longpolls_per_user)
     , filters(*store)
-    , media(media::MediaSettings{cfg.server_name, cfg.media_directory(), cfg.media_max_upload_bytes},
-            *store, pool)
+    , media(cfg.media_settings(), *store, pool)
     , sync_listener(notifier, sync, rooms, *store) {
     wire();
 }

@@ -106,6 +106,11 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "media.max_upload_bytes", cfg.media_max_upload_bytes);
     if (cfg.media_max_upload_bytes < 1)
         throw std::runtime_error("media.max_upload_bytes must be at least 1");
+    get(t, "media.max_image_pixels", cfg.media_max_image_pixels);
+    get(t, "media.thumbnail_timeout_ms", cfg.media_thumbnail_timeout_ms);
+    if (cfg.media_max_image_pixels < 1 || cfg.media_thumbnail_timeout_ms < 1)
+        throw std::runtime_error(
+            "media.max_image_pixels and thumbnail_timeout_ms must be at least 1");
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     get_rate(t, "rate_limit.failed_password", cfg.failed_password_rate_limit);
@@ -149,6 +154,16 @@ std::string Config::media_directory() const {
     return "./data/media";
 }
 
+media::MediaSettings Config::media_settings() const {
+    media::MediaSettings m;
+    m.server_name = server_name;
+    m.dir = media_directory();
+    m.max_upload_bytes = media_max_upload_bytes;
+    m.thumbnails.max_pixels = media_max_image_pixels;
+    m.thumbnails.timeout = std::chrono::milliseconds(media_thumbnail_timeout_ms);
+    return m;
+}
+
 const char* config_keys_help() {
     return R"(Config file (TOML) keys, all optional; command-line flags override them:
   server_name = "localhost"            the Matrix server name in user and room ids
@@ -179,7 +194,9 @@ const char* config_keys_help() {
           trusted_proxies = [] (addresses whose X-Forwarded-For names the client)
   [presence] enabled = true, offline_after_s = 30
   [media] path = "" (where uploaded files are kept; empty: "media" beside a SQLite
-          database, ./data/media otherwise), max_upload_bytes = 52428800
+          database, ./data/media otherwise), max_upload_bytes = 52428800,
+          max_image_pixels = 32000000 (larger images get no thumbnail),
+          thumbnail_timeout_ms = 10000
   [to_device] max_pending_per_device = 10000, max_pending_bytes_per_device = 16777216
           (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
   [metrics] enabled = false (GET /_myelin/metrics, Prometheus text, to loopback clients only),

@@ -1,6 +1,7 @@
 #pragma once
 // Server configuration: defaults, then the TOML file, then command-line flags.
 #include "account/account_settings.hpp"
+#include "media/media_settings.hpp"
 #include "net/http_server.hpp"
 #include <string>
 
@@ -54,9 +55,14 @@ struct Config {
     // limit.
     std::string media_path;
     std::int64_t media_max_upload_bytes = 50 << 20;
+    // Thumbnails: images over this many pixels (one frame) are not decoded; a thumbnail
+    // taking longer than the timeout is abandoned.
+    std::int64_t media_max_image_pixels = 32'000'000;
+    std::int64_t media_thumbnail_timeout_ms = 10'000;
     // The directory media_path names, or the default beside the database.
     std::string media_directory() const;
 
+    media::MediaSettings media_settings() const;
     account::AccountSettings account_settings() const {
         return {server_name,      registration,        password_hash_cost,
                 login_rate_limit, register_rate_limit, failed_password_rate_limit};

@@ -1,4 +1,5 @@
 #include "media/media_service.hpp"
+#include "media/file_io.hpp"
 
 #include "util/clock.hpp"
 #include "util/matrix_error.hpp"
@@ -16,31 +17,13 @@ namespace myelin::media {
 
 namespace fs = std::filesystem;
 using boost::asio::awaitable;
+using detail::fail;
+using detail::fsync_dir;
+using detail::hex;
 
 namespace {
 constexpr std::size_t kMediaIdLength = 24;
 
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error(what + ": " + std::strerror(errno));
-}
-
-void fsync_dir(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(n * 2);
-    for (std::size_t i = 0; i < n; ++i) {
-        out += digits[p[i] >> 4];
-        out += digits[p[i] & 15];
-    }
-    return out;
-}
 } // namespace
 
 struct Upload::Hash {
@@ -175,7 +158,8 @@ auto place_on_pool(util::BlockingPool& pool, int fd, fs::path tmp, fs::path targ
 
 awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::string& uploader,
                                                     const std::optional<std::string>& content_type,
-                                                    const std::optional<std::string>& file_name) {
+                                                    const std::optional<std::string>& file_name,
+                                                    const std::optional<std::string>& reserved_id) {
     auto sha = up.finish_hash();
     auto target = content_path(sha);
     co_await place_on_pool(pool_, up.fd_, up.tmp_, target);
@@ -187,7 +171,15 @@ awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::strin
     r.size = up.size();
     r.sha256 = sha;
     r.created_ts = r.last_access_ts = util::now_ms();
-    for (int attempt = 0;; ++attempt) {
+    if (reserved_id) {
+        r.media_id = *reserved_id;
+        // Two uploads raced for one reserved id: the first stored wins.
+        if (!store_.put_media(r))
+            throw MatrixError(409, errcode::cannot_overwrite_media, "The media is uploaded");
+        store_.delete_pending_media(r.media_id);
+        wake_waiters(r.media_id);
+    }
+    for (int attempt = 0; !reserved_id; ++attempt) {
         r.media_id = util::random_letters(kMediaIdLength);
         if (store_.put_media(r)) break;
         if (attempt > 5) throw MatrixError(500, errcode::unknown, "Could not allocate a media id");
@@ -216,23 +208,44 @@ auto pread_on_pool(util::BlockingPool& pool, int fd, std::int64_t offset, char* 
 } // namespace
 
 awaitable<std::unique_ptr<MediaFile>> MediaService::open(const std::string& server_name,
-                                                         const std::string& media_id) {
-    // Remote media arrives with federation; until then another server's id is unknown here.
-    if (server_name != settings_.server_name || !valid_media_id(media_id))
-        throw not_found("Media not found");
-    auto r = store_.get_media(media_id);
-    if (!r || r->quarantined) throw not_found("Media not found");
-    // Recorded at most daily: a cleanup of media unused for N days needs no finer grain, and
-    // a popular file then costs no write per download.
-    auto now = util::now_ms();
-    if (now - r->last_access_ts > 24 * 3600 * 1000) store_.touch_media(media_id, now);
-    auto path = content_path(r->sha256);
+                                                         const std::string& media_id,
+                                                         std::chrono::milliseconds wait) {
+    auto r = co_await find(server_name, media_id, wait);
+    auto path = content_path(r.sha256);
     int fd = co_await open_on_pool(pool_, path);
     if (fd < 0) {
         spdlog::error("media {}: its file {} cannot be opened", media_id, path.string());
         throw not_found("Media not found");
     }
-    co_return std::make_unique<MediaFile>(std::move(*r), fd);
+    co_return std::make_unique<MediaFile>(std::move(r), fd);
+}
+
+std::optional<store::MediaRecord> MediaService::find_uploaded(const std::string& server_name,
+                                                              const std::string& media_id) {
+    // Remote media arrives with federation; until then another server's id is unknown here.
+    if (server_name != settings_.server_name || !valid_media_id(media_id))
+        throw not_found("Media not found");
+    auto r = store_.get_media(media_id);
+    if (r && r->quarantined) throw not_found("Media not found");
+    return r;
+}
+
+awaitable<store::MediaRecord> MediaService::find(const std::string& server_name,
+                                                 const std::string& media_id,
+                                                 std::chrono::milliseconds wait) {
+    auto r = find_uploaded(server_name, media_id);
+    if (!r) {
+        auto pending = store_.get_pending_media(media_id);
+        if (!pending || pending->expires_ts <= util::now_ms()) throw not_found("Media not found");
+        co_await wait_for_upload(media_id, wait);
+        r = find_uploaded(server_name, media_id);
+        if (!r) throw MatrixError(504, errcode::not_yet_uploaded, "The media is not uploaded yet");
+    }
+    // Recorded at most daily: a cleanup of media unused for N days needs no finer grain, and
+    // a popular file then costs no write per download.
+    auto now = util::now_ms();
+    if (now - r->last_access_ts > 24 * 3600 * 1000) store_.touch_media(media_id, now);
+    co_return std::move(*r);
 }
 
 awaitable<std::size_t> MediaService::read(const MediaFile& f, std::int64_t offset, char* buf,

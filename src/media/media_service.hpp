@@ -2,22 +2,26 @@
 // The media repository (see README.md): content-addressed files under one directory, metadata
 // in the store. Layout: <dir>/<sha[0..2]>/<sha[2..4]>/<sha> for content, <dir>/tmp/ for uploads
 // in progress (emptied at start: what a crash left there was never acknowledged).
+#include "media/thumbnailer.hpp"
 #include "store/media_store.hpp"
 #include "util/blocking_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace myelin::media {
 
-struct MediaSettings {
-    std::string server_name;
-    std::filesystem::path dir;
-    std::int64_t max_upload_bytes = 50 << 20;
+// A thumbnail to send: small (a few hundred KiB at most), so held whole.
+struct ThumbnailBytes {
+    std::string bytes;
+    std::string content_type;
+    std::string sha256;
 };
 
 // One upload in progress: bytes go to a temporary file as they arrive. Destroyed unfinished
@@ -86,20 +90,54 @@ public:
     boost::asio::awaitable<StoredUpload>
     finish_upload(Upload& up, const std::string& uploader,
                   const std::optional<std::string>& content_type,
-                  const std::optional<std::string>& file_name);
-    // 404 M_NOT_FOUND for an unknown, quarantined or remote media id.
-    boost::asio::awaitable<std::unique_ptr<MediaFile>> open(const std::string& server_name,
-                                                            const std::string& media_id);
+                  const std::optional<std::string>& file_name,
+                  const std::optional<std::string>& reserved_id = std::nullopt);
+    // 404 M_NOT_FOUND for an unknown, quarantined or remote media id. A reserved id not yet
+    // uploaded is waited for up to `wait`, then 504 M_NOT_YET_UPLOADED.
+    boost::asio::awaitable<std::unique_ptr<MediaFile>>
+    open(const std::string& server_name, const std::string& media_id,
+         std::chrono::milliseconds wait = std::chrono::milliseconds(0));
     // Reads up to `n` bytes at `offset` (on the pool); 0 at the end.
     boost::asio::awaitable<std::size_t> read(const MediaFile& f, std::int64_t offset, char* buf,
                                              std::size_t n);
 
+    // Asynchronous uploads (POST /media/v1/create): a media id reserved for `uploader`, to be
+    // filled by one upload before it expires. 429 M_LIMIT_EXCEEDED past the pending limit.
+    boost::asio::awaitable<store::PendingMedia> reserve(const std::string& uploader);
+    // Before the body of PUT /upload/{serverName}/{mediaId} is read: 404 unless this server's
+    // pending id, 403 unless reserved by `uploader`, 409 M_CANNOT_OVERWRITE_MEDIA once uploaded.
+    void check_reserved(const std::string& server_name, const std::string& media_id,
+                        const std::string& uploader);
+
+    // A thumbnail at the size `width` x `height` snaps to: made once on the pool, stored,
+    // then read back. 400 M_UNKNOWN for content that is not an image this server decodes,
+    // 413 M_TOO_LARGE over the size or pixel limits, 404 as open().
+    boost::asio::awaitable<ThumbnailBytes> thumbnail(const std::string& server_name,
+                                                     const std::string& media_id, int width,
+                                                     int height, ThumbnailMethod method,
+                                                     bool animated, std::chrono::milliseconds wait);
+
     std::filesystem::path content_path(const std::string& sha256) const;
 
 private:
+    // The record of a local, unquarantined media id, waiting up to `wait` for a reserved one
+    // (404 / 504 otherwise); notes the access.
+    boost::asio::awaitable<store::MediaRecord> find(const std::string& server_name,
+                                                    const std::string& media_id,
+                                                    std::chrono::milliseconds wait);
+    // nullopt when not uploaded (yet); 404 for what can never be (a remote or malformed id,
+    // quarantined media).
+    std::optional<store::MediaRecord> find_uploaded(const std::string& server_name,
+                                                    const std::string& media_id);
+    boost::asio::awaitable<void> wait_for_upload(const std::string& media_id,
+                                                 std::chrono::milliseconds wait);
+    void wake_waiters(const std::string& media_id);
+
     MediaSettings settings_;
     store::MediaStore& store_;
     util::BlockingPool& pool_;
+    // Downloads waiting for a reserved id's upload (all on the event loop's thread).
+    std::unordered_multimap<std::string, boost::asio::steady_timer*> waiters_;
 };
 
 } // namespace myelin::media

@@ -19,6 +19,25 @@ struct MediaRecord {
     bool quarantined = false;
 };
 
+// A generated thumbnail of a media id, at one of the snapped sizes (media/thumbnail_sizes.hpp).
+struct ThumbnailRecord {
+    std::string media_id;
+    int width = 0; // the snapped size asked for, not the image's own (which may be smaller)
+    int height = 0;
+    std::string method; // "crop" or "scale"
+    bool animated = false;
+    std::string content_type;
+    std::int64_t size = 0;
+    std::string sha256;
+};
+
+// A media id handed out by POST /media/v1/create whose bytes have not been uploaded yet.
+struct PendingMedia {
+    std::string media_id;
+    std::string uploader;
+    std::int64_t expires_ts = 0;
+};
+
 class MediaStore {
 public:
     virtual ~MediaStore() = default;
@@ -28,6 +47,19 @@ public:
     virtual void touch_media(const std::string& media_id, std::int64_t ts) = 0;
     // How many media ids name the file with this hash (a file no id names can go).
     virtual std::int64_t count_media_with_hash(const std::string& sha256) = 0;
+
+    // Nothing written when that thumbnail exists (two requests made it at once).
+    virtual void put_thumbnail(const ThumbnailRecord& t) = 0;
+    // Fills content_type, size and sha256 of `key` (its media id, size, method and animated).
+    virtual bool get_thumbnail(ThumbnailRecord& key) = 0;
+
+    // False when the id is taken (pending or uploaded).
+    virtual bool put_pending_media(const PendingMedia& p) = 0;
+    virtual std::optional<PendingMedia> get_pending_media(const std::string& media_id) = 0;
+    virtual void delete_pending_media(const std::string& media_id) = 0;
+    // Pending ids of `uploader` that have not expired at `now_ts`.
+    virtual std::int64_t count_pending_media(const std::string& uploader, std::int64_t now_ts) = 0;
+    virtual void expire_pending_media(std::int64_t now_ts) = 0;
 };
 
 } // namespace myelin::store

@@ -320,7 +320,8 @@ INSERT INTO push_counts_by_room (room_id, user_id, thread_id, from_pos, notifica
 DROP TABLE push_counts;
 ALTER TABLE push_counts_by_room RENAME TO push_counts;
 )SQL",
-        // 12: the media repository's metadata (the bytes are files named by their SHA-256).
+        // 12: the media repository's metadata and its thumbnails (the bytes are files named by
+        // their SHA-256).
         R"SQL(
 CREATE TABLE media (
     media_id TEXT PRIMARY KEY,
@@ -334,6 +335,24 @@ CREATE TABLE media (
     quarantined INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX media_by_hash ON media (sha256);
+CREATE TABLE media_thumbnails (
+    media_id TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    animated INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (media_id, width, height, method, animated)
+);
+CREATE INDEX media_thumbnails_by_hash ON media_thumbnails (sha256);
+CREATE TABLE media_pending (
+    media_id TEXT PRIMARY KEY,
+    uploader TEXT NOT NULL,
+    expires_ts BIGINT NOT NULL
+);
+CREATE INDEX media_pending_by_uploader ON media_pending (uploader);
 )SQL",
     };
     return list;

@@ -27,6 +27,8 @@ inline constexpr const char* forbidden = "M_FORBIDDEN";
 inline constexpr const char* bad_json = "M_BAD_JSON";
 inline constexpr const char* not_json = "M_NOT_JSON";
 inline constexpr const char* missing_param = "M_MISSING_PARAM";
+inline constexpr const char* cannot_overwrite_media = "M_CANNOT_OVERWRITE_MEDIA";
+inline constexpr const char* not_yet_uploaded = "M_NOT_YET_UPLOADED";
 } // namespace errcode
 
 class MatrixError : public std::runtime_error {

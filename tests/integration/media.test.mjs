@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -202,4 +203,150 @@ test('avatar_url must be an mxc:// URI; an uploaded one is accepted', async () =
   assertError(await alice.put(path, { avatar_url: 'https://evil.example/a.png' }), 400, 'M_INVALID_PARAM');
   assert.equal((await alice.put(path, { avatar_url: up.json.content_uri })).status, 200);
   assert.equal((await alice.get(path)).json.avatar_url, up.json.content_uri);
+});
+
+// Thumbnails: real images made with Pillow, the answers decoded with Pillow.
+const IMAGES = new URL('./lib/images.py', import.meta.url).pathname;
+function makeImage(kind) {
+  const out = join(dataDir, `${kind}-${Math.random().toString(36).slice(2)}`);
+  execFileSync('/usr/bin/python3', [IMAGES, 'make', kind, out]);
+  return readFileSync(out);
+}
+function inspectImage(bytes) {
+  const p = join(dataDir, `inspect-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(p, bytes);
+  return JSON.parse(execFileSync('/usr/bin/python3', [IMAGES, 'inspect', p]).toString());
+}
+const thumb = (who, uri, query, headers = {}) =>
+  fetch(`${server.url}/_matrix/client/v1/media/thumbnail/localhost/${mediaId(uri)}?${query}`, {
+    headers: { authorization: `Bearer ${who.token}`, ...headers },
+  });
+
+test('thumbnails: scale fits inside, crop fills exactly, EXIF orientation is applied', async () => {
+  // Stored 1200x800 with orientation 6: shown 800 wide and 1200 high.
+  const up = await upload(alice, makeImage('jpeg-rotated'), { type: 'image/jpeg' });
+  const scaled = await thumb(alice, up.json.content_uri, 'width=320&height=240&method=scale');
+  assert.equal(scaled.status, 200);
+  assert.equal(scaled.headers.get('content-type'), 'image/jpeg');
+  assert.equal(scaled.headers.get('content-disposition'), 'inline; filename="thumbnail.jpeg"');
+  assert.equal(scaled.headers.get('x-content-type-options'), 'nosniff');
+  const s = inspectImage(Buffer.from(await scaled.arrayBuffer()));
+  assert.deepEqual([s.format, s.width, s.height], ['JPEG', 160, 240]);
+  const cropped = await thumb(alice, up.json.content_uri, 'width=96&height=96&method=crop');
+  const c = inspectImage(Buffer.from(await cropped.arrayBuffer()));
+  assert.deepEqual([c.width, c.height], [96, 96]);
+  // A size between the generated ones snaps up; method defaults to scale.
+  const snapped = await thumb(alice, up.json.content_uri, 'width=500&height=400');
+  const n = inspectImage(Buffer.from(await snapped.arrayBuffer()));
+  assert.deepEqual([n.width, n.height], [320, 480]);
+  // Made once: the same request is served from the stored file, with its ETag.
+  const etag = scaled.headers.get('etag');
+  const again = await thumb(alice, up.json.content_uri, 'width=300&height=200&method=scale');
+  assert.equal(again.headers.get('etag'), etag);
+  await again.arrayBuffer();
+  const notModified = await thumb(alice, up.json.content_uri, 'width=320&height=240', { 'if-none-match': etag });
+  assert.equal(notModified.status, 304);
+});
+
+test('thumbnails: PNG keeps its alpha, animated GIF keeps its frames only when asked', async () => {
+  const png = await upload(alice, makeImage('png-alpha'), { type: 'image/png' });
+  const p = await thumb(alice, png.json.content_uri, 'width=96&height=96&method=crop');
+  assert.equal(p.headers.get('content-type'), 'image/png');
+  const pi = inspectImage(Buffer.from(await p.arrayBuffer()));
+  assert.deepEqual([pi.format, pi.mode, pi.width], ['PNG', 'RGBA', 96]);
+
+  const gif = await upload(alice, makeImage('gif-animated'), { type: 'image/gif' });
+  const still = await thumb(alice, gif.json.content_uri, 'width=96&height=96&method=crop');
+  const si = inspectImage(Buffer.from(await still.arrayBuffer()));
+  assert.deepEqual([si.format, si.frames], ['PNG', 1]);
+  const moving = await thumb(alice, gif.json.content_uri, 'width=96&height=96&method=crop&animated=true');
+  assert.equal(moving.headers.get('content-type'), 'image/webp');
+  const mi = inspectImage(Buffer.from(await moving.arrayBuffer()));
+  assert.deepEqual([mi.format, mi.frames, mi.width, mi.height], ['WEBP', 3, 96, 96]);
+  // A WebP in, a still out.
+  const webp = await upload(alice, makeImage('webp'), { type: 'image/webp' });
+  const w = await thumb(alice, webp.json.content_uri, 'width=320&height=240&animated=true');
+  const wi = inspectImage(Buffer.from(await w.arrayBuffer()));
+  assert.deepEqual([wi.width, wi.height], [320, 192]);
+});
+
+test('thumbnails: bad parameters, non-images, lying types, truncated files and pixel bombs', async () => {
+  const png = await upload(alice, makeImage('png-alpha'), { type: 'image/png' });
+  const uri = png.json.content_uri;
+  assertError(await alice.get(`/_matrix/client/v1/media/thumbnail/localhost/${mediaId(uri)}?width=32`), 400, 'M_MISSING_PARAM');
+  for (const q of ['width=-1&height=32', 'width=abc&height=32', 'width=32&height=0',
+    'width=32&height=32&method=stretch', 'width=32&height=32&animated=yes', 'width=99999999999&height=32']) {
+    const r = await alice.get(`/_matrix/client/v1/media/thumbnail/localhost/${mediaId(uri)}?${q}`);
+    assertError(r, 400, 'M_INVALID_PARAM');
+  }
+  assertError(await api.get(`/_matrix/client/v1/media/thumbnail/localhost/${mediaId(uri)}?width=32&height=32`), 401, 'M_MISSING_TOKEN');
+  assertError(await alice.get(`/_matrix/client/v1/media/thumbnail/localhost/${'Q'.repeat(24)}?width=32&height=32`), 404, 'M_NOT_FOUND');
+
+  // Text that claims to be a JPEG, an SVG (not decoded here), a JPEG cut in half.
+  for (const [bytes, type] of [[Buffer.from('not an image at all'), 'image/jpeg'],
+    [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), 'image/svg+xml'],
+    [makeImage('jpeg-truncated'), 'image/jpeg']]) {
+    const up = await upload(alice, bytes, { type });
+    const r = await alice.get(`/_matrix/client/v1/media/thumbnail/localhost/${mediaId(up.json.content_uri)}?width=32&height=32`);
+    assertError(r, 400, 'M_UNKNOWN');
+  }
+  // A PNG header claiming 50000x50000: refused from the header, nothing decoded.
+  const bomb = await upload(alice, makeImage('png-bomb'), { type: 'image/png' });
+  const r = await alice.get(`/_matrix/client/v1/media/thumbnail/localhost/${mediaId(bomb.json.content_uri)}?width=32&height=32`);
+  assertError(r, 413, 'M_TOO_LARGE');
+  // A PNG mislabelled as text still thumbnails: the bytes decide.
+  const liar = await upload(alice, makeImage('png-alpha'), { type: 'text/plain' });
+  const ok = await thumb(alice, liar.json.content_uri, 'width=32&height=32&method=crop');
+  assert.equal(ok.status, 200);
+  assert.equal(inspectImage(Buffer.from(await ok.arrayBuffer())).width, 32);
+  // The server answers others throughout.
+  assert.equal((await alice.get('/_matrix/client/v3/account/whoami')).status, 200);
+});
+
+test('asynchronous uploads: create, a download that waits, then the PUT; and their errors', async () => {
+  const created = await alice.request('POST', '/_matrix/media/v1/create', { raw: '' });
+  assert.equal(created.status, 200, created.text);
+  assert.match(created.json.content_uri, /^mxc:\/\/localhost\/[A-Za-z]{24}$/);
+  assert.ok(created.json.unused_expires_at > Date.now());
+  const uri = created.json.content_uri;
+  const id = mediaId(uri);
+  // Not uploaded yet: a download with no wait is 504 M_NOT_YET_UPLOADED.
+  const early = await alice.get(`/_matrix/client/v1/media/download/localhost/${id}?timeout_ms=0`);
+  assertError(early, 504, 'M_NOT_YET_UPLOADED');
+  // A download that waits is answered by the upload.
+  const bytes = randomBytes(40000);
+  const waiting = dl(alice, uri, '?timeout_ms=10000');
+  await new Promise((r) => setTimeout(r, 200));
+  const bob = await api.register('media_async_bob');
+  const put = (who, body, mid = id) => who.request('PUT', `/_matrix/media/v3/upload/localhost/${mid}?filename=late.bin`, {
+    raw: body, headers: { 'content-type': 'application/octet-stream' },
+  });
+  assertError(await put(bob, bytes), 403, 'M_FORBIDDEN'); // reserved by alice
+  const done = await put(alice, bytes);
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json, {});
+  const got = await waiting;
+  assert.equal(got.status, 200);
+  assert.ok(Buffer.from(await got.arrayBuffer()).equals(bytes));
+  assert.equal(got.headers.get('content-disposition'), 'attachment; filename="late.bin"');
+  // Once uploaded it cannot be overwritten; an id nobody reserved is unknown.
+  assertError(await put(alice, randomBytes(10)), 409, 'M_CANNOT_OVERWRITE_MEDIA');
+  assertError(await put(alice, randomBytes(10), 'Z'.repeat(24)), 404, 'M_NOT_FOUND');
+  const reserved = (await alice.request('POST', '/_matrix/media/v1/create', { raw: '' })).json.content_uri;
+  assertError(await alice.get(`/_matrix/client/v1/media/download/localhost/${mediaId(reserved)}?timeout_ms=-1`), 400, 'M_INVALID_PARAM');
+  assertError(await api.request('POST', '/_matrix/media/v1/create', { raw: '' }), 401, 'M_MISSING_TOKEN');
+});
+
+test('asynchronous uploads: one user may hold only so many reserved ids', async () => {
+  const carol = await api.register('media_async_carol');
+  let limited;
+  for (let i = 0; i < 60 && !limited; i++) {
+    const r = await carol.request('POST', '/_matrix/media/v1/create', { raw: '' });
+    if (r.status === 429) limited = r;
+    else assert.equal(r.status, 200);
+  }
+  assert.ok(limited, 'no limit after 60 reservations');
+  assertError(limited, 429, 'M_LIMIT_EXCEEDED');
+  // Others are not affected.
+  assert.equal((await alice.request('POST', '/_matrix/media/v1/create', { raw: '' })).status, 200);
 });

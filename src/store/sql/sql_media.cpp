@@ -44,4 +44,60 @@ std::int64_t SqlStore::count_media_with_hash(const std::string& sha256) {
     return s.int64(0);
 }
 
+void SqlStore::put_thumbnail(const ThumbnailRecord& t) {
+    db_.prepare("INSERT INTO media_thumbnails (media_id, width, height, method, animated, "
+                "content_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                "ON CONFLICT (media_id, width, height, method, animated) DO NOTHING")
+        .bind_all(t.media_id, t.width, t.height, t.method, t.animated, t.content_type, t.size,
+                  t.sha256)
+        .run();
+}
+
+bool SqlStore::get_thumbnail(ThumbnailRecord& key) {
+    auto s = db_.prepare("SELECT content_type, size, sha256 FROM media_thumbnails WHERE "
+                         "media_id = ?1 AND width = ?2 AND height = ?3 AND method = ?4 AND "
+                         "animated = ?5");
+    s.bind_all(key.media_id, key.width, key.height, key.method, key.animated);
+    if (!s.step()) return false;
+    key.content_type = s.text(0);
+    key.size = s.int64(1);
+    key.sha256 = s.text(2);
+    return true;
+}
+
+bool SqlStore::put_pending_media(const PendingMedia& p) {
+    // An id already uploaded is taken too (ids are random: this is a collision, not a race).
+    auto s = db_.prepare("SELECT 1 FROM media WHERE media_id = ?1");
+    s.bind_all(p.media_id);
+    if (s.step()) return false;
+    db_.prepare("INSERT INTO media_pending (media_id, uploader, expires_ts) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (media_id) DO NOTHING")
+        .bind_all(p.media_id, p.uploader, p.expires_ts)
+        .run();
+    return db_.changes() > 0;
+}
+
+std::optional<PendingMedia> SqlStore::get_pending_media(const std::string& media_id) {
+    auto s = db_.prepare("SELECT uploader, expires_ts FROM media_pending WHERE media_id = ?1");
+    s.bind_all(media_id);
+    if (!s.step()) return std::nullopt;
+    return PendingMedia{media_id, s.text(0), s.int64(1)};
+}
+
+void SqlStore::delete_pending_media(const std::string& media_id) {
+    db_.prepare("DELETE FROM media_pending WHERE media_id = ?1").bind_all(media_id).run();
+}
+
+std::int64_t SqlStore::count_pending_media(const std::string& uploader, std::int64_t now_ts) {
+    auto s =
+        db_.prepare("SELECT COUNT(*) FROM media_pending WHERE uploader = ?1 AND expires_ts > ?2");
+    s.bind_all(uploader, now_ts);
+    s.step();
+    return s.int64(0);
+}
+
+void SqlStore::expire_pending_media(std::int64_t now_ts) {
+    db_.prepare("DELETE FROM media_pending WHERE expires_ts <= ?1").bind_all(now_ts).run();
+}
+
 } // namespace myelin::store::sql

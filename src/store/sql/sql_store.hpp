@@ -70,6 +70,13 @@ public:
     std::optional<MediaRecord> get_media(const std::string& media_id) override;
     void touch_media(const std::string& media_id, std::int64_t ts) override;
     std::int64_t count_media_with_hash(const std::string& sha256) override;
+    void put_thumbnail(const ThumbnailRecord& t) override;
+    bool get_thumbnail(ThumbnailRecord& key) override;
+    bool put_pending_media(const PendingMedia& p) override;
+    std::optional<PendingMedia> get_pending_media(const std::string& media_id) override;
+    void delete_pending_media(const std::string& media_id) override;
+    std::int64_t count_pending_media(const std::string& uploader, std::int64_t now_ts) override;
+    void expire_pending_media(std::int64_t now_ts) override;
 
     // MetaStore
     std::optional<std::string> get_meta(const std::string& key) override;
