@@ -1,7 +1,8 @@
-// myelin: serve | register-user | create-registration-token
+// myelin: serve | register-user | create-registration-token | media
 #include "account/account_service.hpp"
 #include "app/app.hpp"
 #include "config/config.hpp"
+#include "media/media_service.hpp"
 #include "store/store.hpp"
 #include "util/clock.hpp"
 #include "util/matrix_error.hpp"
@@ -54,6 +55,19 @@ int main(int argc, char** argv) {
     tok->add_option("--token", rt_token, "The token (default: random)");
     tok->add_option("--uses", rt_uses, "How many registrations it allows (0: unlimited)");
 
+    std::string md_config, md_db, md_dir, md_quarantine, md_unquarantine, md_delete;
+    std::int64_t md_unused_days = -1;
+    auto* med =
+        cli.add_subcommand("media", "Media repository upkeep (safe beside a running server)");
+    med->add_option("--config", md_config, "TOML config file (for the database and media path)");
+    med->add_option("--database", md_db, "Database URL (overrides the config)");
+    med->add_option("--media-path", md_dir, "Media directory (overrides the config)");
+    med->add_option("--delete-unused-days", md_unused_days,
+                    "Delete media nobody downloaded or uploaded for this many days");
+    med->add_option("--quarantine", md_quarantine, "Stop serving this media id (404 everywhere)");
+    med->add_option("--unquarantine", md_unquarantine, "Serve this media id again");
+    med->add_option("--delete", md_delete, "Delete this media id and its thumbnails");
+
     CLI11_PARSE(cli, argc, argv);
 
     try {
@@ -75,6 +89,30 @@ int main(int argc, char** argv) {
             account::AccountService accounts(cfg.account_settings(), *store, pool, feed);
             accounts.create_user_offline(ru_user, ru_password, ru_admin);
             std::cout << "@" << ru_user << ":" << ru_server << "\n";
+            return 0;
+        }
+        if (*med) {
+            if (!md_config.empty()) load_config_file(cfg, md_config);
+            if (!md_db.empty()) cfg.database = md_db;
+            if (!md_dir.empty()) cfg.media_path = md_dir;
+            auto store = store::open_store(cfg.database);
+            util::BlockingPool pool(1);
+            auto settings = cfg.media_settings();
+            settings.clean_tmp_at_start = false;
+            media::MediaService media(settings, *store, pool);
+            auto report = [](const char* what, const media::MediaService::CleanupReport& r) {
+                std::cout << what << ": " << r.media << " media ids, " << r.files << " files, "
+                          << r.bytes << " bytes\n";
+            };
+            if (md_unused_days >= 0)
+                report("deleted unused",
+                       media.delete_unused(util::now_ms() - md_unused_days * 24 * 3600 * 1000));
+            if (!md_delete.empty()) report("deleted", media.delete_media(md_delete));
+            for (auto [id, on] : {std::pair{md_quarantine, true}, {md_unquarantine, false}}) {
+                if (id.empty()) continue;
+                if (!media.quarantine(id, on)) throw std::runtime_error("no media id " + id);
+                std::cout << (on ? "quarantined " : "unquarantined ") << id << "\n";
+            }
             return 0;
         }
         if (*tok) {

@@ -34,9 +34,9 @@ net::Awaitable receive(Services& s, Request& req, const account::Auth& auth,
                        const std::optional<std::string>& reserved) {
     auto& body = *req.body_stream;
     auto limit = s.media.settings().max_upload_bytes;
-    if (auto declared = body.content_length();
-        declared && *declared > static_cast<std::uint64_t>(limit))
-        throw too_large(limit);
+    auto declared = body.content_length();
+    if (declared && *declared > static_cast<std::uint64_t>(limit)) throw too_large(limit);
+    s.media.check_upload_allowed(auth.user_id, declared);
     std::optional<std::string> content_type;
     if (auto ct = req.header(net::http::field::content_type); !ct.empty())
         content_type = std::string(ct);
@@ -72,20 +72,23 @@ net::Awaitable create(Services& s, const account::Auth& auth) {
                      {"unused_expires_at", p.expires_ts}});
 }
 
-// How long a download of a reserved id waits for its upload (spec default 20 s).
-std::chrono::milliseconds wait_param(const Request& req) {
+// How a download asks: through which path, and how long it waits for a reserved id's upload
+// (timeout_ms, spec default 20 s).
+media::Fetch fetch_of(const Request& req, bool unauthenticated) {
+    media::Fetch how{std::chrono::milliseconds(20'000), unauthenticated};
     const auto* v = req.query_param("timeout_ms");
-    if (!v) return std::chrono::milliseconds(20'000);
+    if (!v) return how;
     std::int64_t ms = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), ms);
     if (ec != std::errc() || p != v->data() + v->size() || ms < 0)
         throw invalid_param("timeout_ms must be a non-negative integer");
-    return std::chrono::milliseconds(ms);
+    how.wait = std::chrono::milliseconds(ms);
+    return how;
 }
 
-net::Awaitable download(Services& s, Request& req, bool name_from_path) {
+net::Awaitable download(Services& s, Request& req, bool name_from_path, bool legacy) {
     auto file =
-        co_await s.media.open(req.param("serverName"), req.param("mediaId"), wait_param(req));
+        co_await s.media.open(req.param("serverName"), req.param("mediaId"), fetch_of(req, legacy));
     const auto& rec = file->record;
     std::string content_type = rec.content_type.value_or("application/octet-stream");
     std::optional<std::string> name = rec.file_name;
@@ -151,7 +154,7 @@ int dimension(const Request& req, std::string_view name) {
     return out;
 }
 
-net::Awaitable thumbnail(Services& s, Request& req) {
+net::Awaitable thumbnail(Services& s, Request& req, bool legacy) {
     int width = dimension(req, "width"), height = dimension(req, "height");
     auto method = media::ThumbnailMethod::scale;
     if (const auto* m = req.query_param("method")) {
@@ -166,7 +169,7 @@ net::Awaitable thumbnail(Services& s, Request& req) {
         animated = *a == "true";
     }
     auto t = co_await s.media.thumbnail(req.param("serverName"), req.param("mediaId"), width,
-                                        height, method, animated, wait_param(req));
+                                        height, method, animated, fetch_of(req, legacy));
     std::string etag = "\"" + t.sha256 + "\"";
     Response r;
     r.headers = media::safety_headers();
@@ -204,14 +207,30 @@ void add_media_routes(net::Router& r, Services& s) {
 
     r.client_v1(verb::get, "/media/config",
                 authed(s, [&s](Request&, const account::Auth&) { return media_config(s); }));
+    r.client_v1(verb::get, "/media/download/{serverName}/{mediaId}",
+                authed(s, [&s](Request& req, const account::Auth&) {
+                    return download(s, req, false, false);
+                }));
+    r.client_v1(verb::get, "/media/download/{serverName}/{mediaId}/{fileName}",
+                authed(s, [&s](Request& req, const account::Auth&) {
+                    return download(s, req, true, false);
+                }));
     r.client_v1(
-        verb::get, "/media/download/{serverName}/{mediaId}",
-        authed(s, [&s](Request& req, const account::Auth&) { return download(s, req, false); }));
-    r.client_v1(
-        verb::get, "/media/download/{serverName}/{mediaId}/{fileName}",
-        authed(s, [&s](Request& req, const account::Auth&) { return download(s, req, true); }));
-    r.client_v1(verb::get, "/media/thumbnail/{serverName}/{mediaId}",
-                authed(s, [&s](Request& req, const account::Auth&) { return thumbnail(s, req); }));
+        verb::get, "/media/thumbnail/{serverName}/{mediaId}",
+        authed(s, [&s](Request& req, const account::Auth&) { return thumbnail(s, req, false); }));
+
+    // The deprecated unauthenticated paths (spec v1.11 froze them): no token asked for, and
+    // what they serve is decided by [media] unauthenticated (docs/media.md).
+    for (std::string v : {"/_matrix/media/v3", "/_matrix/media/r0"}) {
+        r.add(verb::get, v + "/download/{serverName}/{mediaId}",
+              [&s](Request& req) { return download(s, req, false, true); });
+        r.add(verb::get, v + "/download/{serverName}/{mediaId}/{fileName}",
+              [&s](Request& req) { return download(s, req, true, true); });
+        r.add(verb::get, v + "/thumbnail/{serverName}/{mediaId}",
+              [&s](Request& req) { return thumbnail(s, req, true); });
+        r.add(verb::get, v + "/config",
+              authed(s, [&s](Request&, const account::Auth&) { return media_config(s); }));
+    }
 }
 
 } // namespace myelin::api

@@ -1,6 +1,7 @@
 #include "app/core.hpp"
 
 #include "room/server_keys.hpp"
+#include "util/clock.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -11,6 +12,17 @@ namespace asio = boost::asio;
 namespace {
 // How often deferred push actions are written (one process).
 constexpr auto kPushActionsFlush = std::chrono::milliseconds(200);
+
+// The media settings, with the moment of the spec's freeze of unauthenticated media: recorded
+// the first time the server starts with it (a server that served everything until now keeps
+// serving what it had to the old clients that know those URLs).
+media::MediaSettings media_settings(const Config& cfg, store::Store& st) {
+    auto m = cfg.media_settings();
+    if (!m.unauthenticated_all)
+        m.unauthenticated_before_ts = std::stoll(
+            st.put_meta_once("media_unauthenticated_frozen_ts", std::to_string(util::now_ms())));
+    return m;
+}
 } // namespace
 
 Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store> s)
@@ -49,16 +61,15 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     , stream_limits(cfg.sse_max_streams_per_device, cfg.sse_max_streams_per_user)
     , longpoll_limits(cfg.sync_max_longpolls_per_device, cfg.sync_max_longpolls_per_user)
     , filters(*store)
-    , media(cfg.media_settings(), *store, pool)
+    , media(media_settings(cfg, *store), *store, pool)
     , sync_listener(notifier, sync, rooms, *store) {
     wire();
 }
 
 api::Services Core::services() {
-    return api::Services{cfg,  accounts,   rooms,      reader,        directory,      account_data,
-                         sync, filters,    push_rules, typing,        receipts,       to_device,
-                         keys, key_backup, presence,   stream_limits, longpoll_limits,
-                         media};
+    return api::Services{cfg,  accounts,   rooms,      reader,        directory,       account_data,
+                         sync, filters,    push_rules, typing,        receipts,        to_device,
+                         keys, key_backup, presence,   stream_limits, longpoll_limits, media};
 }
 
 void Core::start() {

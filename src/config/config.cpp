@@ -108,6 +108,11 @@ void load_config_file(Config& cfg, const std::string& path) {
         throw std::runtime_error("media.max_upload_bytes must be at least 1");
     get(t, "media.max_image_pixels", cfg.media_max_image_pixels);
     get(t, "media.thumbnail_timeout_ms", cfg.media_thumbnail_timeout_ms);
+    get(t, "media.unauthenticated", cfg.media_unauthenticated);
+    get(t, "media.max_bytes_per_user", cfg.media_max_bytes_per_user);
+    get_rate(t, "rate_limit.media_upload", cfg.media_upload_rate_limit);
+    if (cfg.media_unauthenticated != "frozen" && cfg.media_unauthenticated != "on")
+        throw std::runtime_error("media.unauthenticated must be \"frozen\" or \"on\"");
     if (cfg.media_max_image_pixels < 1 || cfg.media_thumbnail_timeout_ms < 1)
         throw std::runtime_error(
             "media.max_image_pixels and thumbnail_timeout_ms must be at least 1");
@@ -161,6 +166,9 @@ media::MediaSettings Config::media_settings() const {
     m.max_upload_bytes = media_max_upload_bytes;
     m.thumbnails.max_pixels = media_max_image_pixels;
     m.thumbnails.timeout = std::chrono::milliseconds(media_thumbnail_timeout_ms);
+    m.unauthenticated_all = media_unauthenticated == "on";
+    m.max_bytes_per_user = media_max_bytes_per_user;
+    m.upload_rate = media_upload_rate_limit;
     return m;
 }
 
@@ -181,6 +189,7 @@ const char* config_keys_help() {
   [rate_limit.register]                  per_second = 0.5, burst = 10 (register also
                                          covers /register/available and token validity)
   [rate_limit.failed_password]         wrong passwords per account: per_second = 0.17, burst = 5
+  [rate_limit.media_upload]            uploads per user: per_second = 1, burst = 50
   [sse]   heartbeat_interval_s = 5, allow_query_token = true,
           max_streams_per_device = 4, max_streams_per_user = 20,
           gzip = true (also /sync, for clients sending Accept-Encoding: gzip)
@@ -196,7 +205,10 @@ const char* config_keys_help() {
   [media] path = "" (where uploaded files are kept; empty: "media" beside a SQLite
           database, ./data/media otherwise), max_upload_bytes = 52428800,
           max_image_pixels = 32000000 (larger images get no thumbnail),
-          thumbnail_timeout_ms = 10000
+          thumbnail_timeout_ms = 10000, unauthenticated = "frozen" (the deprecated
+          /_matrix/media/v3 downloads serve media from before the first start with
+          "frozen" only; "on": everything, for old clients), max_bytes_per_user = 0
+          (a quota per user; 0: none)
   [to_device] max_pending_per_device = 10000, max_pending_bytes_per_device = 16777216
           (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
   [metrics] enabled = false (GET /_myelin/metrics, Prometheus text, to loopback clients only),

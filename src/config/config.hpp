@@ -59,6 +59,13 @@ struct Config {
     // taking longer than the timeout is abandoned.
     std::int64_t media_max_image_pixels = 32'000'000;
     std::int64_t media_thumbnail_timeout_ms = 10'000;
+    // "frozen" (the spec's freeze: the deprecated unauthenticated downloads serve only media
+    // from before the first start with it) or "on" (they serve everything, for old clients).
+    std::string media_unauthenticated = "frozen";
+    // Per user: the bytes their uploads may hold in all (0: no quota), and how fast they may
+    // upload.
+    std::int64_t media_max_bytes_per_user = 0;
+    RateLimit media_upload_rate_limit{true, 1.0, 50};
     // The directory media_path names, or the default beside the database.
     std::string media_directory() const;
 

@@ -95,13 +95,15 @@ MediaService::MediaService(MediaSettings settings, store::MediaStore& store,
                            util::BlockingPool& pool)
     : settings_(std::move(settings))
     , store_(store)
-    , pool_(pool) {
+    , pool_(pool)
+    , upload_limiter_(settings_.upload_rate) {
     fs::create_directories(settings_.dir / "tmp");
     // Uploads a crash cut short: never acknowledged, so nobody refers to them.
-    for (const auto& e : fs::directory_iterator(settings_.dir / "tmp")) {
-        std::error_code ec;
-        fs::remove(e.path(), ec);
-    }
+    if (settings_.clean_tmp_at_start)
+        for (const auto& e : fs::directory_iterator(settings_.dir / "tmp")) {
+            std::error_code ec;
+            fs::remove(e.path(), ec);
+        }
 }
 
 bool MediaService::valid_media_id(std::string_view id) {
@@ -160,6 +162,9 @@ awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::strin
                                                     const std::optional<std::string>& content_type,
                                                     const std::optional<std::string>& file_name,
                                                     const std::optional<std::string>& reserved_id) {
+    if (settings_.max_bytes_per_user > 0 &&
+        store_.media_bytes_of(uploader) + up.size() > settings_.max_bytes_per_user)
+        throw MatrixError(413, errcode::too_large, "The upload would pass your media quota");
     auto sha = up.finish_hash();
     auto target = content_path(sha);
     co_await place_on_pool(pool_, up.fd_, up.tmp_, target);
@@ -208,9 +213,8 @@ auto pread_on_pool(util::BlockingPool& pool, int fd, std::int64_t offset, char* 
 } // namespace
 
 awaitable<std::unique_ptr<MediaFile>> MediaService::open(const std::string& server_name,
-                                                         const std::string& media_id,
-                                                         std::chrono::milliseconds wait) {
-    auto r = co_await find(server_name, media_id, wait);
+                                                         const std::string& media_id, Fetch how) {
+    auto r = co_await find(server_name, media_id, how);
     auto path = content_path(r.sha256);
     int fd = co_await open_on_pool(pool_, path);
     if (fd < 0) {
@@ -231,16 +235,19 @@ std::optional<store::MediaRecord> MediaService::find_uploaded(const std::string&
 }
 
 awaitable<store::MediaRecord> MediaService::find(const std::string& server_name,
-                                                 const std::string& media_id,
-                                                 std::chrono::milliseconds wait) {
+                                                 const std::string& media_id, Fetch how) {
     auto r = find_uploaded(server_name, media_id);
     if (!r) {
         auto pending = store_.get_pending_media(media_id);
         if (!pending || pending->expires_ts <= util::now_ms()) throw not_found("Media not found");
-        co_await wait_for_upload(media_id, wait);
+        co_await wait_for_upload(media_id, how.wait);
         r = find_uploaded(server_name, media_id);
         if (!r) throw MatrixError(504, errcode::not_yet_uploaded, "The media is not uploaded yet");
     }
+    // The freeze: media created since it is served only with authentication.
+    if (how.unauthenticated && !settings_.unauthenticated_all &&
+        r->created_ts >= settings_.unauthenticated_before_ts)
+        throw not_found("Media not found");
     // Recorded at most daily: a cleanup of media unused for N days needs no finer grain, and
     // a popular file then costs no write per download.
     auto now = util::now_ms();

@@ -2,6 +2,7 @@
 // The media repository (see README.md): content-addressed files under one directory, metadata
 // in the store. Layout: <dir>/<sha[0..2]>/<sha[2..4]>/<sha> for content, <dir>/tmp/ for uploads
 // in progress (emptied at start: what a crash left there was never acknowledged).
+#include "account/rate_limiter.hpp"
 #include "media/thumbnailer.hpp"
 #include "store/media_store.hpp"
 #include "util/blocking_pool.hpp"
@@ -16,6 +17,13 @@
 #include <unordered_map>
 
 namespace myelin::media {
+
+// How a download or thumbnail asks: how long to wait for a reserved id's upload, and whether
+// through the deprecated unauthenticated paths.
+struct Fetch {
+    std::chrono::milliseconds wait{0};
+    bool unauthenticated = false;
+};
 
 // A thumbnail to send: small (a few hundred KiB at most), so held whole.
 struct ThumbnailBytes {
@@ -82,6 +90,8 @@ public:
     // remote server's id) is looked up as unknown.
     static bool valid_media_id(std::string_view id);
 
+    // Before an upload's body is read: the rate limit and, with what it declares, the quota.
+    void check_upload_allowed(const std::string& uploader, std::optional<std::uint64_t> declared);
     boost::asio::awaitable<std::unique_ptr<Upload>> begin_upload();
     // Completes the upload: fsync, rename into place under its hash (or drop it when that
     // file exists), then the row. Returns the new mxc:// URI.
@@ -95,8 +105,7 @@ public:
     // 404 M_NOT_FOUND for an unknown, quarantined or remote media id. A reserved id not yet
     // uploaded is waited for up to `wait`, then 504 M_NOT_YET_UPLOADED.
     boost::asio::awaitable<std::unique_ptr<MediaFile>>
-    open(const std::string& server_name, const std::string& media_id,
-         std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+    open(const std::string& server_name, const std::string& media_id, Fetch how = {});
     // Reads up to `n` bytes at `offset` (on the pool); 0 at the end.
     boost::asio::awaitable<std::size_t> read(const MediaFile& f, std::int64_t offset, char* buf,
                                              std::size_t n);
@@ -115,16 +124,28 @@ public:
     boost::asio::awaitable<ThumbnailBytes> thumbnail(const std::string& server_name,
                                                      const std::string& media_id, int width,
                                                      int height, ThumbnailMethod method,
-                                                     bool animated, std::chrono::milliseconds wait);
+                                                     bool animated, Fetch how);
 
     std::filesystem::path content_path(const std::string& sha256) const;
 
+    // Operator commands (blocking; `myelin media …`, not the event loop).
+    struct CleanupReport {
+        std::int64_t media = 0; // ids removed
+        std::int64_t files = 0; // files nothing named any more
+        std::int64_t bytes = 0; // their size
+    };
+    // Removes media not downloaded (nor uploaded) since `ts` and the files only they named.
+    CleanupReport delete_unused(std::int64_t ts);
+    CleanupReport delete_media(const std::string& media_id);
+    // False for an unknown id. Quarantined media (and its thumbnails) answer 404 everywhere.
+    bool quarantine(const std::string& media_id, bool on);
+
 private:
+    void remove_unnamed_files(const std::vector<std::string>& hashes, CleanupReport& r);
     // The record of a local, unquarantined media id, waiting up to `wait` for a reserved one
     // (404 / 504 otherwise); notes the access.
     boost::asio::awaitable<store::MediaRecord> find(const std::string& server_name,
-                                                    const std::string& media_id,
-                                                    std::chrono::milliseconds wait);
+                                                    const std::string& media_id, Fetch how);
     // nullopt when not uploaded (yet); 404 for what can never be (a remote or malformed id,
     // quarantined media).
     std::optional<store::MediaRecord> find_uploaded(const std::string& server_name,
@@ -136,6 +157,7 @@ private:
     MediaSettings settings_;
     store::MediaStore& store_;
     util::BlockingPool& pool_;
+    account::RateLimiter upload_limiter_;
     // Downloads waiting for a reserved id's upload (all on the event loop's thread).
     std::unordered_multimap<std::string, boost::asio::steady_timer*> waiters_;
 };

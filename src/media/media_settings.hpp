@@ -1,5 +1,7 @@
 #pragma once
 // What the operator sets for the media repository (config [media]).
+#include "account/account_settings.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -25,6 +27,18 @@ struct MediaSettings {
     std::int64_t pending_lifetime_ms = 24 * 3600 * 1000;
     std::int64_t max_pending_per_user = 50;
     std::int64_t max_wait_ms = 60'000;
+    // The deprecated unauthenticated /_matrix/media/v3|r0 downloads and thumbnails: everything
+    // ("on", for old clients), or, following the spec's freeze, only media created before
+    // `unauthenticated_before_ts` (the first start with "frozen", the default).
+    bool unauthenticated_all = false;
+    // Per user: uploads (token bucket; 429 M_LIMIT_EXCEEDED) and the bytes they may hold in
+    // all (0: no quota; 413 M_TOO_LARGE past it).
+    account::RateLimit upload_rate{true, 1.0, 50};
+    std::int64_t max_bytes_per_user = 0;
+    // The server empties <dir>/tmp at start (uploads a crash cut short); the operator's
+    // commands, which may run beside a server, do not.
+    bool clean_tmp_at_start = true;
+    std::int64_t unauthenticated_before_ts = 0;
 };
 
 } // namespace myelin::media

@@ -101,8 +101,8 @@ MatrixError thumbnail_refused(const ThumbnailError& e) {
 awaitable<ThumbnailBytes> MediaService::thumbnail(const std::string& server_name,
                                                   const std::string& media_id, int width,
                                                   int height, ThumbnailMethod method, bool animated,
-                                                  std::chrono::milliseconds wait) {
-    auto media = co_await find(server_name, media_id, wait);
+                                                  Fetch how) {
+    auto media = co_await find(server_name, media_id, how);
     if (media.size > settings_.max_thumbnail_source_bytes)
         throw MatrixError(413, errcode::too_large, "Content is too large to thumbnail");
     auto size = snap_thumbnail_size(width, height, method);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace myelin::store {
 
@@ -45,8 +46,16 @@ public:
     virtual bool put_media(const MediaRecord& m) = 0;
     virtual std::optional<MediaRecord> get_media(const std::string& media_id) = 0;
     virtual void touch_media(const std::string& media_id, std::int64_t ts) = 0;
-    // How many media ids name the file with this hash (a file no id names can go).
+    // How many media ids and thumbnails name the file with this hash (a file nothing names
+    // can go).
     virtual std::int64_t count_media_with_hash(const std::string& sha256) = 0;
+    // The bytes `uploader`'s media ids hold (each id counted, shared files included).
+    virtual std::int64_t media_bytes_of(const std::string& uploader) = 0;
+    // Media ids not downloaded (nor uploaded) since `ts`, at most `limit`.
+    virtual std::vector<MediaRecord> media_unused_since(std::int64_t ts, std::int64_t limit) = 0;
+    virtual bool set_media_quarantined(const std::string& media_id, bool quarantined) = 0;
+    // Removes the id and its thumbnails' rows; returns the hashes they named (files to check).
+    virtual std::vector<std::string> delete_media(const std::string& media_id) = 0;
 
     // Nothing written when that thumbnail exists (two requests made it at once).
     virtual void put_thumbnail(const ThumbnailRecord& t) = 0;

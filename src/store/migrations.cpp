@@ -335,6 +335,7 @@ CREATE TABLE media (
     quarantined INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX media_by_hash ON media (sha256);
+CREATE INDEX media_by_uploader ON media (uploader);
 CREATE TABLE media_thumbnails (
     media_id TEXT NOT NULL,
     width INTEGER NOT NULL,

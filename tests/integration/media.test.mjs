@@ -4,12 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, statSync, existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { startServer } from './lib/server.mjs';
+import { makeImage as makeImageIn, inspectImage as inspectImageIn } from './lib/images.mjs';
 import { Api, assertError } from './lib/client.mjs';
 
 const LIMIT = 2 * 1024 * 1024;
@@ -206,17 +206,8 @@ test('avatar_url must be an mxc:// URI; an uploaded one is accepted', async () =
 });
 
 // Thumbnails: real images made with Pillow, the answers decoded with Pillow.
-const IMAGES = new URL('./lib/images.py', import.meta.url).pathname;
-function makeImage(kind) {
-  const out = join(dataDir, `${kind}-${Math.random().toString(36).slice(2)}`);
-  execFileSync('/usr/bin/python3', [IMAGES, 'make', kind, out]);
-  return readFileSync(out);
-}
-function inspectImage(bytes) {
-  const p = join(dataDir, `inspect-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(p, bytes);
-  return JSON.parse(execFileSync('/usr/bin/python3', [IMAGES, 'inspect', p]).toString());
-}
+const makeImage = (kind) => makeImageIn(dataDir, kind);
+const inspectImage = (bytes) => inspectImageIn(dataDir, bytes);
 const thumb = (who, uri, query, headers = {}) =>
   fetch(`${server.url}/_matrix/client/v1/media/thumbnail/localhost/${mediaId(uri)}?${query}`, {
     headers: { authorization: `Bearer ${who.token}`, ...headers },

@@ -13,22 +13,69 @@ bool SqlStore::put_media(const MediaRecord& m) {
     return db_.changes() > 0;
 }
 
+namespace {
+constexpr const char* kMediaColumns = "media_id, uploader, content_type, file_name, size, sha256, "
+                                      "created_ts, last_access_ts, quarantined";
+
+template <class Stmt> MediaRecord media_row(Stmt& s) {
+    MediaRecord m;
+    m.media_id = s.text(0);
+    m.uploader = s.text(1);
+    m.content_type = s.opt_text(2);
+    m.file_name = s.opt_text(3);
+    m.size = s.int64(4);
+    m.sha256 = s.text(5);
+    m.created_ts = s.int64(6);
+    m.last_access_ts = s.int64(7);
+    m.quarantined = s.int64(8) != 0;
+    return m;
+}
+} // namespace
+
 std::optional<MediaRecord> SqlStore::get_media(const std::string& media_id) {
-    auto s = db_.prepare("SELECT uploader, content_type, file_name, size, sha256, created_ts, "
-                         "last_access_ts, quarantined FROM media WHERE media_id = ?1");
+    auto s =
+        db_.prepare(std::string("SELECT ") + kMediaColumns + " FROM media WHERE media_id = ?1");
     s.bind_all(media_id);
     if (!s.step()) return std::nullopt;
-    MediaRecord m;
-    m.media_id = media_id;
-    m.uploader = s.text(0);
-    m.content_type = s.opt_text(1);
-    m.file_name = s.opt_text(2);
-    m.size = s.int64(3);
-    m.sha256 = s.text(4);
-    m.created_ts = s.int64(5);
-    m.last_access_ts = s.int64(6);
-    m.quarantined = s.int64(7) != 0;
-    return m;
+    return media_row(s);
+}
+
+std::vector<MediaRecord> SqlStore::media_unused_since(std::int64_t ts, std::int64_t limit) {
+    auto s = db_.prepare(std::string("SELECT ") + kMediaColumns +
+                         " FROM media WHERE last_access_ts < ?1 ORDER BY last_access_ts LIMIT ?2");
+    s.bind_all(ts, limit);
+    std::vector<MediaRecord> out;
+    while (s.step())
+        out.push_back(media_row(s));
+    return out;
+}
+
+std::int64_t SqlStore::media_bytes_of(const std::string& uploader) {
+    auto s = db_.prepare("SELECT COALESCE(SUM(size), 0) FROM media WHERE uploader = ?1");
+    s.bind_all(uploader);
+    s.step();
+    return s.int64(0);
+}
+
+bool SqlStore::set_media_quarantined(const std::string& media_id, bool quarantined) {
+    db_.prepare("UPDATE media SET quarantined = ?2 WHERE media_id = ?1")
+        .bind_all(media_id, quarantined)
+        .run();
+    return db_.changes() > 0;
+}
+
+std::vector<std::string> SqlStore::delete_media(const std::string& media_id) {
+    std::vector<std::string> hashes;
+    auto t = db_.prepare("SELECT sha256 FROM media_thumbnails WHERE media_id = ?1");
+    t.bind_all(media_id);
+    while (t.step())
+        hashes.push_back(t.text(0));
+    auto m = db_.prepare("SELECT sha256 FROM media WHERE media_id = ?1");
+    m.bind_all(media_id);
+    if (m.step()) hashes.push_back(m.text(0));
+    db_.prepare("DELETE FROM media_thumbnails WHERE media_id = ?1").bind_all(media_id).run();
+    db_.prepare("DELETE FROM media WHERE media_id = ?1").bind_all(media_id).run();
+    return hashes;
 }
 
 void SqlStore::touch_media(const std::string& media_id, std::int64_t ts) {
@@ -38,7 +85,8 @@ void SqlStore::touch_media(const std::string& media_id, std::int64_t ts) {
 }
 
 std::int64_t SqlStore::count_media_with_hash(const std::string& sha256) {
-    auto s = db_.prepare("SELECT COUNT(*) FROM media WHERE sha256 = ?1");
+    auto s = db_.prepare("SELECT (SELECT COUNT(*) FROM media WHERE sha256 = ?1) + "
+                         "(SELECT COUNT(*) FROM media_thumbnails WHERE sha256 = ?1)");
     s.bind_all(sha256);
     s.step();
     return s.int64(0);

@@ -70,6 +70,10 @@ public:
     std::optional<MediaRecord> get_media(const std::string& media_id) override;
     void touch_media(const std::string& media_id, std::int64_t ts) override;
     std::int64_t count_media_with_hash(const std::string& sha256) override;
+    std::int64_t media_bytes_of(const std::string& uploader) override;
+    std::vector<MediaRecord> media_unused_since(std::int64_t ts, std::int64_t limit) override;
+    bool set_media_quarantined(const std::string& media_id, bool quarantined) override;
+    std::vector<std::string> delete_media(const std::string& media_id) override;
     void put_thumbnail(const ThumbnailRecord& t) override;
     bool get_thumbnail(ThumbnailRecord& key) override;
     bool put_pending_media(const PendingMedia& p) override;

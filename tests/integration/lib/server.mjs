@@ -63,7 +63,9 @@ export class Server {
     const cfgPath = join(this.dataDir, 'test.toml');
     let cfg = (this.opts.config ?? BASE_CONFIG) + (this.opts.extraConfig ?? '');
     // Media files in the test's own directory (on PostgreSQL the default is ./data/media).
-    if (!cfg.includes('[media]')) cfg += `\n[media]\npath = ${JSON.stringify(join(this.dataDir, 'media'))}\n`;
+    const mediaPath = `path = ${JSON.stringify(join(this.dataDir, 'media'))}\n`;
+    if (!cfg.includes('[media]')) cfg += `\n[media]\n${mediaPath}`;
+    else if (!/\[media\][^[]*\npath\s*=/.test(cfg)) cfg = cfg.replace('[media]\n', `[media]\n${mediaPath}`);
     writeFileSync(cfgPath, cfg);
     const args = ['serve', '--config', cfgPath, '--listen', this.opts.listen ?? '127.0.0.1:0',
       '--database', this.dbUrl, ...(this.opts.args ?? [])];
