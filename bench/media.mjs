@@ -8,8 +8,8 @@
 //        [--parallel 20] [--parallel-mib 100]
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
-import { randomBytes, createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, openSync, writeSync, closeSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,7 +52,7 @@ async function curlJson(args) {
   return JSON.parse(stdout);
 }
 
-const server = new Server({ extraConfig: `\n[media]\npath = ${JSON.stringify(join(work, 'media'))}\nmax_upload_bytes = ${(PAR_MIB + SIZE + 1) << 20}\n` });
+const server = new Server({ extraConfig: `\n[media]\npath = ${JSON.stringify(join(work, 'media'))}\nmax_upload_bytes = ${Math.max(PAR_MIB + SIZE + 1, 200) * 1048576}\n` });
 await server.start();
 const pid = server.proc.pid;
 const reg = await (await fetch(`${server.url}/_matrix/client/v3/register`, {
@@ -64,7 +64,6 @@ const results = { size_mib: SIZE, rounds: ROUNDS };
 
 // 1. Throughput and CPU per MiB.
 const file = randomFile('big.bin', SIZE);
-const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
 let cpu0 = cpuSeconds(pid);
 let t = 0;
 let uri;
@@ -86,14 +85,22 @@ for (let i = 0; i < ROUNDS; i++)
   t += await curl([...auth, `${server.url}/_matrix/client/v1/media/download/localhost/${id}`]);
 results.download = { mib_s: (SIZE * ROUNDS) / t, cpu_ms_per_mib: ((cpuSeconds(pid) - cpu0) * 1000) / (SIZE * ROUNDS) };
 
-const nginx = await startNginx((dir, port) => `  server { listen 127.0.0.1:${port}; root ${join(work, 'media')}; sendfile on; }`);
+// nginx serves a copy of the stored file (the server keeps its files 0600; nginx's workers
+// run as another user).
+const ngRoot = join(work, 'nginx-root');
+mkdirSync(ngRoot);
+copyFileSync(file, join(ngRoot, 'big.bin'));
+chmodSync(join(ngRoot, 'big.bin'), 0o644);
+chmodSync(work, 0o755);
+const nginx = await startNginx((dir, port) => `  server { listen 127.0.0.1:${port}; root ${ngRoot}; sendfile on; }`);
 await new Promise((r) => setTimeout(r, 300));
-const ngPids = execFileSync('pgrep', ['-f', `nginx.*${nginx.dir}`]).toString().trim().split('\n').map(Number);
+// The master (its command line names the prefix) and its workers ("nginx: worker process").
+const ngMaster = execFileSync('pgrep', ['-f', `nginx -p ${nginx.dir}`]).toString().trim().split('\n').map(Number);
+const ngPids = [...ngMaster, ...ngMaster.flatMap((p) => execFileSync('pgrep', ['-P', String(p)]).toString().trim().split('\n').map(Number))];
 const ngCpu = () => ngPids.reduce((a, p) => a + cpuSeconds(p), 0);
 cpu0 = ngCpu();
 t = 0;
-const rel = `${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}`;
-for (let i = 0; i < ROUNDS; i++) t += await curl([`http://127.0.0.1:${nginx.port}/${rel}`]);
+for (let i = 0; i < ROUNDS; i++) t += await curl([`http://127.0.0.1:${nginx.port}/big.bin`]);
 results.nginx_download = { mib_s: (SIZE * ROUNDS) / t, cpu_ms_per_mib: ((ngCpu() - cpu0) * 1000) / (SIZE * ROUNDS) };
 nginx.stop();
 

@@ -435,11 +435,14 @@ public:
         , parser_(parser)
         , timeout_(timeout) {}
 
+    // Fills `buf` (the last piece may be shorter): each piece costs the handler a hop to the
+    // worker pool, and a socket read returns 64 KiB at most.
     asio::awaitable<std::size_t> read(char* buf, std::size_t n) override {
-        while (!parser_.is_done()) {
+        std::size_t got = 0;
+        while (got < n && !parser_.is_done()) {
             auto& body = parser_.get().body();
-            body.data = buf;
-            body.size = n;
+            body.data = buf + got;
+            body.size = n - got;
             boost::system::error_code ec;
             stream_.expires_after(timeout_);
             co_await http::async_read_some(stream_, buffer_, parser_,
@@ -450,10 +453,9 @@ public:
                 failed_ = true;
                 throw std::runtime_error("the request body was cut short: " + ec.message());
             }
-            std::size_t got = n - parser_.get().body().size;
-            if (got > 0) co_return got;
+            got = n - parser_.get().body().size;
         }
-        co_return 0;
+        co_return got;
     }
     std::optional<std::uint64_t> content_length() const override {
         auto l = parser_.content_length();

@@ -22,8 +22,8 @@ class ResponseStream;
 class BodyReader {
 public:
     virtual ~BodyReader() = default;
-    // Up to `n` bytes into `buf`; 0 at the end of the body. Throws when the client goes away
-    // or stalls past the request timeout between pieces.
+    // `n` bytes into `buf` (fewer only at the end); 0 once the body is read. Throws when the
+    // client goes away or stalls past the request timeout between socket reads.
     virtual boost::asio::awaitable<std::size_t> read(char* buf, std::size_t n) = 0;
     // The declared Content-Length, if any (a chunked body has none).
     virtual std::optional<std::uint64_t> content_length() const = 0;
