@@ -38,8 +38,8 @@ struct Services {
     e2ee::KeyService& keys;
     e2ee::KeyBackupService& key_backup;
     presence::PresenceService& presence;
-    sync::StreamLimits& stream_limits;       // /sync/sse streams
-    sync::StreamLimits& longpoll_limits;     // /sync long-polls
+    sync::StreamLimits& stream_limits;   // /sync/sse streams
+    sync::StreamLimits& longpoll_limits; // /sync long-polls
     media::MediaService& media;
     net::LoopLagMonitor* loop_lag = nullptr; // when metrics are enabled
 };

@@ -38,6 +38,12 @@ template <class T> void get(const toml::table& t, std::string_view key, T& out) 
     throw std::runtime_error("config key '" + std::string(key) + "' has the wrong type");
 }
 
+// A count or a duration that must be positive.
+template <class T> void get_positive(const toml::table& t, std::string_view key, T& out) {
+    get(t, key, out);
+    if (out < 1) throw std::runtime_error(std::string(key) + " must be at least 1");
+}
+
 void get_rate(const toml::table& t, const std::string& prefix, RateLimit& r) {
     get(t, prefix + ".enabled", r.enabled);
     get(t, prefix + ".per_second", r.per_second);
@@ -83,39 +89,24 @@ void load_config_file(Config& cfg, const std::string& path) {
     get(t, "sse.gzip", cfg.sync_gzip);
     get(t, "sse.max_streams_per_device", cfg.sse_max_streams_per_device);
     get(t, "sse.max_streams_per_user", cfg.sse_max_streams_per_user);
-    get(t, "sync.max_timeout_s", cfg.sync_max_timeout_s);
-    if (cfg.sync_max_timeout_s < 1)
-        throw std::runtime_error("sync.max_timeout_s must be at least 1");
+    get_positive(t, "sync.max_timeout_s", cfg.sync_max_timeout_s);
     get(t, "sync.max_longpolls_per_device", cfg.sync_max_longpolls_per_device);
     get(t, "sync.max_longpolls_per_user", cfg.sync_max_longpolls_per_user);
-    get(t, "to_device.max_pending_per_device", cfg.to_device_max_pending);
-    if (cfg.to_device_max_pending < 1)
-        throw std::runtime_error("to_device.max_pending_per_device must be at least 1");
-    get(t, "to_device.max_pending_bytes_per_device", cfg.to_device_max_pending_bytes);
-    if (cfg.to_device_max_pending_bytes < 1)
-        throw std::runtime_error("to_device.max_pending_bytes_per_device must be at least 1");
+    get_positive(t, "to_device.max_pending_per_device", cfg.to_device_max_pending);
+    get_positive(t, "to_device.max_pending_bytes_per_device", cfg.to_device_max_pending_bytes);
     get(t, "metrics.enabled", cfg.metrics_enabled);
-    get(t, "metrics.loop_lag_interval_ms", cfg.loop_lag_interval_ms);
-    if (cfg.loop_lag_interval_ms < 1)
-        throw std::runtime_error("metrics.loop_lag_interval_ms must be at least 1");
+    get_positive(t, "metrics.loop_lag_interval_ms", cfg.loop_lag_interval_ms);
     get(t, "presence.enabled", cfg.presence_enabled);
-    get(t, "presence.offline_after_s", cfg.presence_offline_after_s);
-    if (cfg.presence_offline_after_s < 1)
-        throw std::runtime_error("presence.offline_after_s must be at least 1");
+    get_positive(t, "presence.offline_after_s", cfg.presence_offline_after_s);
     get(t, "media.path", cfg.media_path);
-    get(t, "media.max_upload_bytes", cfg.media_max_upload_bytes);
-    if (cfg.media_max_upload_bytes < 1)
-        throw std::runtime_error("media.max_upload_bytes must be at least 1");
-    get(t, "media.max_image_pixels", cfg.media_max_image_pixels);
-    get(t, "media.thumbnail_timeout_ms", cfg.media_thumbnail_timeout_ms);
+    get_positive(t, "media.max_upload_bytes", cfg.media_max_upload_bytes);
+    get_positive(t, "media.max_image_pixels", cfg.media_max_image_pixels);
+    get_positive(t, "media.thumbnail_timeout_ms", cfg.media_thumbnail_timeout_ms);
     get(t, "media.unauthenticated", cfg.media_unauthenticated);
     get(t, "media.max_bytes_per_user", cfg.media_max_bytes_per_user);
     get_rate(t, "rate_limit.media_upload", cfg.media_upload_rate_limit);
     if (cfg.media_unauthenticated != "frozen" && cfg.media_unauthenticated != "on")
         throw std::runtime_error("media.unauthenticated must be \"frozen\" or \"on\"");
-    if (cfg.media_max_image_pixels < 1 || cfg.media_thumbnail_timeout_ms < 1)
-        throw std::runtime_error(
-            "media.max_image_pixels and thumbnail_timeout_ms must be at least 1");
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     get_rate(t, "rate_limit.failed_password", cfg.failed_password_rate_limit);

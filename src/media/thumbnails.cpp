@@ -4,7 +4,7 @@
 #include "media/media_service.hpp"
 #include "util/matrix_error.hpp"
 
-#include <sodium.h>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 namespace myelin::media {
@@ -19,9 +19,11 @@ struct Made {
 };
 
 std::string sha256_hex(const std::string& bytes) {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    return detail::hex(h, sizeof h);
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), h, &len, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 is not available");
+    return detail::hex(h, len);
 }
 
 // Writes to a temporary file, fsyncs, renames into place (the same content there: kept).
