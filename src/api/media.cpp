@@ -86,6 +86,18 @@ media::Fetch fetch_of(const Request& req, bool unauthenticated) {
     return how;
 }
 
+// 304 with `headers` when the client holds this version already.
+std::optional<Response>
+not_modified(const Request& req, const std::string& etag,
+             const std::vector<std::pair<std::string, std::string>>& headers) {
+    if (req.header(net::http::field::if_none_match) != etag) return std::nullopt;
+    Response r;
+    r.status = 304;
+    r.content_type.clear();
+    r.headers = headers;
+    return r;
+}
+
 net::Awaitable download(Services& s, Request& req, bool name_from_path, bool legacy) {
     auto file =
         co_await s.media.open(req.param("serverName"), req.param("mediaId"), fetch_of(req, legacy));
@@ -97,13 +109,7 @@ net::Awaitable download(Services& s, Request& req, bool name_from_path, bool leg
 
     auto headers = media::safety_headers();
     headers.emplace_back("ETag", etag);
-    if (req.header(net::http::field::if_none_match) == etag) {
-        Response r;
-        r.status = 304;
-        r.content_type.clear();
-        r.headers = std::move(headers);
-        co_return r;
-    }
+    if (auto r = not_modified(req, etag, headers)) co_return std::move(*r);
     headers.emplace_back("Content-Type", content_type);
     headers.emplace_back("Content-Disposition", media::content_disposition(content_type, name));
     headers.emplace_back("Accept-Ranges", "bytes");
@@ -174,11 +180,7 @@ net::Awaitable thumbnail(Services& s, Request& req, bool legacy) {
     Response r;
     r.headers = media::safety_headers();
     r.headers.emplace_back("ETag", etag);
-    if (req.header(net::http::field::if_none_match) == etag) {
-        r.status = 304;
-        r.content_type.clear();
-        co_return r;
-    }
+    if (auto nm = not_modified(req, etag, r.headers)) co_return std::move(*nm);
     auto ext = t.content_type.substr(t.content_type.find('/') + 1);
     r.headers.emplace_back("Content-Disposition", "inline; filename=\"thumbnail." + ext + "\"");
     r.content_type = std::move(t.content_type);

@@ -3,7 +3,6 @@
 #include "media/media_service.hpp"
 #include "util/clock.hpp"
 #include "util/matrix_error.hpp"
-#include "util/random.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -12,10 +11,6 @@
 namespace myelin::media {
 
 using boost::asio::awaitable;
-
-namespace {
-constexpr std::size_t kMediaIdLength = 24;
-} // namespace
 
 awaitable<store::PendingMedia> MediaService::reserve(const std::string& uploader) {
     auto now = util::now_ms();
@@ -26,11 +21,8 @@ awaitable<store::PendingMedia> MediaService::reserve(const std::string& uploader
     store::PendingMedia p;
     p.uploader = uploader;
     p.expires_ts = now + settings_.pending_lifetime_ms;
-    for (int attempt = 0;; ++attempt) {
-        p.media_id = util::random_letters(kMediaIdLength);
-        if (store_.put_pending_media(p)) break;
-        if (attempt > 5) throw MatrixError(500, errcode::unknown, "Could not allocate a media id");
-    }
+    allocate_media_id(
+        p, [this](const store::PendingMedia& row) { return store_.put_pending_media(row); });
     co_return p;
 }
 

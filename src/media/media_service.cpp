@@ -21,11 +21,6 @@ using detail::fail;
 using detail::fsync_dir;
 using detail::hex;
 
-namespace {
-constexpr std::size_t kMediaIdLength = 24;
-
-} // namespace
-
 // OpenSSL's SHA-256 (it uses the CPU's SHA instructions: several times libsodium's portable
 // code, which was a third of an upload's CPU).
 struct Upload::Hash {
@@ -110,6 +105,14 @@ MediaService::MediaService(MediaSettings settings, store::MediaStore& store,
         }
 }
 
+std::string MediaService::new_media_id() {
+    return util::random_letters(kMediaIdLength);
+}
+
+void MediaService::refuse_media_id() {
+    throw MatrixError(500, errcode::unknown, "Could not allocate a media id");
+}
+
 bool MediaService::valid_media_id(std::string_view id) {
     if (id.size() != kMediaIdLength) return false;
     for (char c : id)
@@ -188,11 +191,8 @@ awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::strin
         store_.delete_pending_media(r.media_id);
         wake_waiters(r.media_id);
     }
-    for (int attempt = 0; !reserved_id; ++attempt) {
-        r.media_id = util::random_letters(kMediaIdLength);
-        if (store_.put_media(r)) break;
-        if (attempt > 5) throw MatrixError(500, errcode::unknown, "Could not allocate a media id");
-    }
+    if (!reserved_id)
+        allocate_media_id(r, [this](const store::MediaRecord& m) { return store_.put_media(m); });
     co_return StoredUpload{r.media_id, "mxc://" + settings_.server_name + "/" + r.media_id};
 }
 

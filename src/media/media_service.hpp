@@ -128,6 +128,17 @@ public:
 
     std::filesystem::path content_path(const std::string& sha256) const;
 
+    static constexpr std::size_t kMediaIdLength = 24;
+    // Sets `row.media_id` to new random ids until `put(row)` takes one (ids are random: a
+    // refusal is a collision); 500 after a few.
+    template <class Row, class Put> static void allocate_media_id(Row& row, Put put) {
+        for (int attempt = 0;; ++attempt) {
+            row.media_id = new_media_id();
+            if (put(row)) return;
+            if (attempt > 5) refuse_media_id();
+        }
+    }
+
     // Operator commands (blocking; `myelin media …`, not the event loop).
     struct CleanupReport {
         std::int64_t media = 0; // ids removed
@@ -141,6 +152,8 @@ public:
     bool quarantine(const std::string& media_id, bool on);
 
 private:
+    static std::string new_media_id();
+    [[noreturn]] static void refuse_media_id();
     void remove_unnamed_files(const std::vector<std::string>& hashes, CleanupReport& r);
     // The record of a local, unquarantined media id, waiting up to `wait` for a reserved one
     // (404 / 504 otherwise); notes the access.
