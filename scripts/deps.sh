@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD_PKGS=(cmake ninja-build g++ pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev libspdlog-dev libfmt-dev
-  libtomlplusplus-dev libcli11-dev libgtest-dev libbenchmark-dev zlib1g-dev libjemalloc-dev libvips-dev)
+  libtomlplusplus-dev libcli11-dev libgtest-dev libbenchmark-dev zlib1g-dev libjemalloc-dev libvips-dev libxml2-dev)
 TEST_PKGS=(nodejs npm python3 python3-matrix-nio curl chromium nginx openssl gnuplot-nox postgresql python3-pil
   clang)
 want=("${BUILD_PKGS[@]}")

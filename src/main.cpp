@@ -102,7 +102,9 @@ int main(int argc, char** argv) {
             media::MediaService media(settings, *store, pool);
             auto report = [](const char* what, const media::MediaService::CleanupReport& r) {
                 std::cout << what << ": " << r.media << " media ids, " << r.files << " files, "
-                          << r.bytes << " bytes\n";
+                          << r.bytes << " bytes";
+                if (r.url_previews) std::cout << ", " << r.url_previews << " URL previews";
+                std::cout << "\n";
             };
             if (md_unused_days >= 0)
                 report("deleted unused",

@@ -1,7 +1,7 @@
 // The media repository's endpoints: uploads (POST /_matrix/media/v3|r0/upload, the body read
 // as it arrives), the authenticated downloads of spec v1.11+ (/_matrix/client/v1/media/download),
-// the media config, thumbnails and asynchronous uploads. URL previews and the deprecated
-// unauthenticated downloads are not served yet (docs/media.md).
+// the media config, thumbnails, asynchronous uploads, URL previews and the deprecated
+// unauthenticated downloads (docs/media.md).
 #include "api/routes.hpp"
 #include "media/content_headers.hpp"
 #include "net/response_stream.hpp"
@@ -188,6 +188,24 @@ net::Awaitable thumbnail(Services& s, Request& req, bool legacy) {
     co_return r;
 }
 
+// GET /media/preview_url?url=…&ts=… (ts, the moment wanted, may be answered with a newer
+// preview: the spec allows it, and one kept answer per URL is what the cache holds).
+net::Awaitable preview_url(Services& s, Request& req, const account::Auth& auth) {
+    const auto* url = req.query_param("url");
+    if (!url || url->empty()) throw missing_param("url is required");
+    if (const auto* ts = req.query_param("ts")) {
+        std::int64_t v = 0;
+        auto [end, ec] = std::from_chars(ts->data(), ts->data() + ts->size(), v);
+        if (ec != std::errc() || end != ts->data() + ts->size())
+            throw invalid_param("ts must be an integer");
+    }
+    auto og = co_await s.previews.preview(auth.user_id, *url);
+    Response r;
+    r.content_type = "application/json";
+    r.body = std::move(og);
+    co_return r;
+}
+
 net::Awaitable media_config(Services& s) {
     co_return Response::json(json::object{{"m.upload.size", s.media.settings().max_upload_bytes}});
 }
@@ -220,6 +238,9 @@ void add_media_routes(net::Router& r, Services& s) {
     r.client_v1(
         verb::get, "/media/thumbnail/{serverName}/{mediaId}",
         authed(s, [&s](Request& req, const account::Auth&) { return thumbnail(s, req, false); }));
+    auto preview_handler = authed(
+        s, [&s](Request& req, const account::Auth& auth) { return preview_url(s, req, auth); });
+    r.client_v1(verb::get, "/media/preview_url", preview_handler);
 
     // The deprecated unauthenticated paths (spec v1.11 froze them): no token asked for, and
     // what they serve is decided by [media] unauthenticated (docs/media.md).
@@ -232,6 +253,7 @@ void add_media_routes(net::Router& r, Services& s) {
               [&s](Request& req) { return thumbnail(s, req, true); });
         r.add(verb::get, v + "/config",
               authed(s, [&s](Request&, const account::Auth&) { return media_config(s); }));
+        r.add(verb::get, v + "/preview_url", preview_handler); // asked for a token there too
     }
 }
 

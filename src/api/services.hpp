@@ -7,6 +7,7 @@
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
 #include "media/media_service.hpp"
+#include "media/url_preview.hpp"
 #include "net/loop_lag.hpp"
 #include "net/request.hpp"
 #include "presence/presence_service.hpp"
@@ -41,6 +42,7 @@ struct Services {
     sync::StreamLimits& stream_limits;   // /sync/sse streams
     sync::StreamLimits& longpoll_limits; // /sync long-polls
     media::MediaService& media;
+    media::UrlPreviewer& previews;
     net::LoopLagMonitor* loop_lag = nullptr; // when metrics are enabled
 };
 

@@ -62,14 +62,16 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     , longpoll_limits(cfg.sync_max_longpolls_per_device, cfg.sync_max_longpolls_per_user)
     , filters(*store)
     , media(media_settings(cfg, *store), *store, pool)
+    , previews(cfg.url_preview, media, *store, pool, io.get_executor())
     , sync_listener(notifier, sync, rooms, *store) {
     wire();
 }
 
 api::Services Core::services() {
-    return api::Services{cfg,  accounts,   rooms,      reader,        directory,       account_data,
-                         sync, filters,    push_rules, typing,        receipts,        to_device,
-                         keys, key_backup, presence,   stream_limits, longpoll_limits, media};
+    return api::Services{
+        cfg,      accounts,      rooms,           reader,   directory, account_data, sync,
+        filters,  push_rules,    typing,          receipts, to_device, keys,         key_backup,
+        presence, stream_limits, longpoll_limits, media,    previews};
 }
 
 void Core::start() {

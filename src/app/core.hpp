@@ -13,6 +13,7 @@
 #include "e2ee/to_device.hpp"
 #include "feed/change_feed.hpp"
 #include "media/media_service.hpp"
+#include "media/url_preview.hpp"
 #include "presence/presence_service.hpp"
 #include "push/notification_counter.hpp"
 #include "push/push_rules.hpp"
@@ -80,6 +81,7 @@ struct Core {
     sync::StreamLimits longpoll_limits; // /sync long-polls
     sync::FilterService filters;
     media::MediaService media;
+    media::UrlPreviewer previews;
     sync::ChangeListener sync_listener;
 
 private:

@@ -50,6 +50,19 @@ void get_rate(const toml::table& t, const std::string& prefix, RateLimit& r) {
     get(t, prefix + ".burst", r.burst);
 }
 
+void get_strings(const toml::table& t, std::string_view key, std::vector<std::string>& out) {
+    auto node = t.at_path(key);
+    if (!node) return;
+    auto* list = node.as_array();
+    if (!list) throw std::runtime_error(std::string(key) + " must be a list of strings");
+    out.clear();
+    for (const auto& item : *list) {
+        auto v = item.value<std::string>();
+        if (!v) throw std::runtime_error(std::string(key) + " must be a list of strings");
+        out.push_back(*v);
+    }
+}
+
 void get_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out) {
     std::int64_t v = out.count();
     get(t, key, v);
@@ -110,14 +123,17 @@ void load_config_file(Config& cfg, const std::string& path) {
     get_rate(t, "rate_limit.login", cfg.login_rate_limit);
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     get_rate(t, "rate_limit.failed_password", cfg.failed_password_rate_limit);
-    if (auto* proxies = t["http"]["trusted_proxies"].as_array()) {
-        cfg.http.trusted_proxies.clear();
-        for (const auto& p : *proxies) {
-            auto ip = p.value<std::string>();
-            if (!ip) throw std::runtime_error("http.trusted_proxies must be a list of addresses");
-            cfg.http.trusted_proxies.push_back(*ip);
-        }
-    }
+    get_strings(t, "http.trusted_proxies", cfg.http.trusted_proxies);
+    auto& up = cfg.url_preview;
+    get(t, "url_preview.enabled", up.enabled);
+    get_strings(t, "url_preview.ip_range_denylist", up.ip_range_denylist);
+    get_strings(t, "url_preview.ip_range_allowlist", up.ip_range_allowlist);
+    get_positive(t, "url_preview.max_page_bytes", up.max_page_bytes);
+    get_positive(t, "url_preview.timeout_ms", up.timeout_ms);
+    get(t, "url_preview.cache_ms", up.cache_ms);
+    get(t, "url_preview.ca_file", up.ca_file);
+    get(t, "url_preview.user_agent", up.user_agent);
+    get_rate(t, "rate_limit.url_preview", up.rate);
     std::int64_t body = static_cast<std::int64_t>(cfg.http.max_body_bytes);
     std::int64_t header = static_cast<std::int64_t>(cfg.http.max_header_bytes);
     get(t, "http.max_body_bytes", body);
@@ -160,6 +176,7 @@ media::MediaSettings Config::media_settings() const {
     m.unauthenticated_all = media_unauthenticated == "on";
     m.max_bytes_per_user = media_max_bytes_per_user;
     m.upload_rate = media_upload_rate_limit;
+    m.url_preview = url_preview;
     return m;
 }
 
@@ -181,6 +198,7 @@ const char* config_keys_help() {
                                          covers /register/available and token validity)
   [rate_limit.failed_password]         wrong passwords per account: per_second = 0.17, burst = 5
   [rate_limit.media_upload]            uploads per user: per_second = 1, burst = 50
+  [rate_limit.url_preview]             pages fetched per user: per_second = 1, burst = 10
   [sse]   heartbeat_interval_s = 5, allow_query_token = true,
           max_streams_per_device = 4, max_streams_per_user = 20,
           gzip = true (also /sync, for clients sending Accept-Encoding: gzip)
@@ -200,6 +218,11 @@ const char* config_keys_help() {
           /_matrix/media/v3 downloads serve media from before the first start with
           "frozen" only; "on": everything, for old clients), max_bytes_per_user = 0
           (a quota per user; 0: none)
+  [url_preview] enabled = true, ip_range_denylist = [] (refused besides loopback, private,
+          link-local, multicast and the other special ranges, always refused),
+          ip_range_allowlist = [] (allowed even so), max_page_bytes = 10485760,
+          timeout_ms = 10000, cache_ms = 3600000, ca_file = "" (trusted besides the
+          system's certificates), user_agent (the User-Agent header it sends)
   [to_device] max_pending_per_device = 10000, max_pending_bytes_per_device = 16777216
           (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
   [metrics] enabled = false (GET /_myelin/metrics, Prometheus text, to loopback clients only),

@@ -66,6 +66,7 @@ struct Config {
     // upload.
     std::int64_t media_max_bytes_per_user = 0;
     RateLimit media_upload_rate_limit{true, 1.0, 50};
+    media::UrlPreviewSettings url_preview; // [url_preview]
     // The directory media_path names, or the default beside the database.
     std::string media_directory() const;
 

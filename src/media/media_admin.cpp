@@ -57,6 +57,8 @@ MediaService::CleanupReport MediaService::delete_unused(std::int64_t ts) {
             r.bytes += one.bytes;
         }
     }
+    // URL previews fetched before then: their images may have just gone.
+    r.url_previews = store_.delete_url_previews_before(ts);
     return r;
 }
 

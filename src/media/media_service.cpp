@@ -169,7 +169,8 @@ awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::strin
                                                     const std::optional<std::string>& content_type,
                                                     const std::optional<std::string>& file_name,
                                                     const std::optional<std::string>& reserved_id) {
-    if (settings_.max_bytes_per_user > 0 &&
+    // The server's own media (uploader "": URL preview images) has no quota.
+    if (settings_.max_bytes_per_user > 0 && !uploader.empty() &&
         store_.media_bytes_of(uploader) + up.size() > settings_.max_bytes_per_user)
         throw MatrixError(413, errcode::too_large, "The upload would pass your media quota");
     auto sha = up.finish_hash();
@@ -193,7 +194,16 @@ awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::strin
     }
     if (!reserved_id)
         allocate_media_id(r, [this](const store::MediaRecord& m) { return store_.put_media(m); });
-    co_return StoredUpload{r.media_id, "mxc://" + settings_.server_name + "/" + r.media_id};
+    co_return StoredUpload{r.media_id, "mxc://" + settings_.server_name + "/" + r.media_id, sha};
+}
+
+awaitable<StoredUpload> MediaService::store_bytes(const std::string& bytes,
+                                                  const std::optional<std::string>& content_type,
+                                                  const std::string& uploader) {
+    auto up = co_await begin_upload();
+    co_await up->write(bytes.data(), bytes.size());
+    const std::optional<std::string> no_name;
+    co_return co_await finish_upload(*up, uploader, content_type, no_name);
 }
 
 namespace {

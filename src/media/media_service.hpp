@@ -63,6 +63,7 @@ private:
 struct StoredUpload {
     std::string media_id;
     std::string content_uri; // mxc://server/media_id
+    std::string sha256;
 };
 
 // An open file to serve: its metadata and a descriptor (closed with the object).
@@ -102,6 +103,11 @@ public:
                   const std::optional<std::string>& content_type,
                   const std::optional<std::string>& file_name,
                   const std::optional<std::string>& reserved_id = std::nullopt);
+    // Bytes the server fetched itself (a URL preview's image): stored as an upload would be,
+    // without the uploader's rate limit or quota; 413 over max_upload_bytes.
+    boost::asio::awaitable<StoredUpload> store_bytes(const std::string& bytes,
+                                                     const std::optional<std::string>& content_type,
+                                                     const std::string& uploader);
     // 404 M_NOT_FOUND for an unknown, quarantined or remote media id. A reserved id not yet
     // uploaded is waited for up to `wait`, then 504 M_NOT_YET_UPLOADED.
     boost::asio::awaitable<std::unique_ptr<MediaFile>>
@@ -141,11 +147,13 @@ public:
 
     // Operator commands (blocking; `myelin media …`, not the event loop).
     struct CleanupReport {
-        std::int64_t media = 0; // ids removed
-        std::int64_t files = 0; // files nothing named any more
-        std::int64_t bytes = 0; // their size
+        std::int64_t media = 0;        // ids removed
+        std::int64_t files = 0;        // files nothing named any more
+        std::int64_t bytes = 0;        // their size
+        std::int64_t url_previews = 0; // kept previews removed
     };
-    // Removes media not downloaded (nor uploaded) since `ts` and the files only they named.
+    // Removes media not downloaded (nor uploaded) since `ts` and the files only they named, and
+    // the URL previews fetched before `ts`.
     CleanupReport delete_unused(std::int64_t ts);
     CleanupReport delete_media(const std::string& media_id);
     // False for an unknown id. Quarantined media (and its thumbnails) answer 404 everywhere.

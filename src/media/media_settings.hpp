@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace myelin::media {
 
@@ -13,6 +14,21 @@ struct ThumbnailLimits {
     std::int64_t max_pixels = 32'000'000;           // width x height of the source (one frame)
     std::int64_t max_animated_pixels = 100'000'000; // all frames of an animated source
     std::chrono::milliseconds timeout{10'000};
+};
+
+// GET /media/preview_url: the server fetches a page for a user (config [url_preview]).
+struct UrlPreviewSettings {
+    bool enabled = true;
+    // Destinations refused besides the special-purpose ranges (net/ip_ranges.hpp), and
+    // ranges allowed even so (an intranet the operator wants previewed; the tests' 127.0.0.1).
+    std::vector<std::string> ip_range_denylist;
+    std::vector<std::string> ip_range_allowlist;
+    std::int64_t max_page_bytes = 10 << 20; // a page or its image, whichever is fetched
+    std::int64_t timeout_ms = 10'000;       // each fetch, redirects included
+    std::int64_t cache_ms = 3600'000;       // how long an answer is reused
+    std::string ca_file;                    // trusted besides the system's certificates
+    std::string user_agent = "Myelin (URL preview)";
+    account::RateLimit rate{true, 1.0, 10}; // per user
 };
 
 struct MediaSettings {
@@ -39,6 +55,7 @@ struct MediaSettings {
     // commands, which may run beside a server, do not.
     bool clean_tmp_at_start = true;
     std::int64_t unauthenticated_before_ts = 0;
+    UrlPreviewSettings url_preview;
 };
 
 } // namespace myelin::media

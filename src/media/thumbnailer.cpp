@@ -77,11 +77,26 @@ ImagePtr compute(VipsImage* lazy, Clock::time_point deadline) {
     return mem;
 }
 
-bool allowed_loader(const char* nickname) {
-    if (!nickname) return false;
-    for (auto l : kLoaders)
-        if (l == nickname) return true;
-    return false;
+struct Header {
+    ImagePtr image;
+    std::size_t loader; // its index in kLoaders
+};
+
+// The header alone (sizes are known before a pixel is decoded), of a file one of kLoaders
+// reads; ThumbnailError otherwise.
+Header open_header(const std::string& path) {
+    init_thumbnailer();
+    const char* name = vips_foreign_find_load(path.c_str());
+    std::size_t loader = std::size(kLoaders);
+    for (std::size_t i = 0; name && i < std::size(kLoaders); ++i)
+        if (kLoaders[i] == name) loader = i;
+    if (loader == std::size(kLoaders)) {
+        vips_error_clear();
+        throw ThumbnailError(Kind::not_an_image, "Cannot generate thumbnails for this content");
+    }
+    ImagePtr head(vips_image_new_from_file(path.c_str(), nullptr));
+    if (!head) throw ThumbnailError(Kind::undecodable, "Cannot read the image: " + vips_message());
+    return {std::move(head), loader};
 }
 ImagePtr resize(const std::string& spec, int width, int height, bool crop) {
     VipsImage* raw = nullptr;
@@ -143,18 +158,9 @@ void init_thumbnailer() {
 
 Thumbnail make_thumbnail(const std::filesystem::path& source, ThumbnailSize size, bool animated,
                          const ThumbnailLimits& limits) {
-    init_thumbnailer();
     const std::string path = source.string();
-    const char* loader = vips_foreign_find_load(path.c_str());
-    if (!allowed_loader(loader)) {
-        vips_error_clear();
-        throw ThumbnailError(Kind::not_an_image, "Cannot generate thumbnails for this content");
-    }
-    bool jpeg = std::string_view(loader) == kLoaders[0];
-
-    // The header only: sizes are known before a pixel is decoded.
-    ImagePtr head(vips_image_new_from_file(path.c_str(), nullptr));
-    if (!head) throw ThumbnailError(Kind::undecodable, "Cannot read the image: " + vips_message());
+    auto [head, loader] = open_header(path);
+    bool jpeg = loader == 0;
     std::int64_t w = vips_image_get_width(head.get()), h = vips_image_get_height(head.get());
     std::int64_t pages = std::max(1, vips_image_get_n_pages(head.get()));
     head.reset();
@@ -195,6 +201,20 @@ Thumbnail make_thumbnail(const std::filesystem::path& source, ThumbnailSize size
     t.height =
         keep_frames ? vips_image_get_page_height(out.get()) : vips_image_get_height(out.get());
     return t;
+}
+
+ImageInfo probe_image(const std::filesystem::path& source) {
+    auto [head, loader] = open_header(source.string());
+    ImageInfo info;
+    info.width = vips_image_get_width(head.get());
+    info.height = vips_image_get_page_height(head.get());
+    int orientation = 1;
+    if (vips_image_get_typeof(head.get(), VIPS_META_ORIENTATION))
+        vips_image_get_int(head.get(), VIPS_META_ORIENTATION, &orientation);
+    if (orientation >= 5 && orientation <= 8) std::swap(info.width, info.height);
+    static constexpr const char* kTypes[] = {"image/jpeg", "image/png", "image/webp", "image/gif"};
+    info.content_type = kTypes[loader];
+    return info;
 }
 
 } // namespace myelin::media

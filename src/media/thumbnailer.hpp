@@ -32,6 +32,13 @@ public:
     Kind kind;
 };
 
+// An image's displayed size (EXIF orientation applied) and type, from its header alone.
+struct ImageInfo {
+    int width = 0;
+    int height = 0;
+    std::string content_type;
+};
+
 // Starts libvips once per process (safe from any thread).
 void init_thumbnailer();
 
@@ -41,5 +48,8 @@ void init_thumbnailer();
 // frame. JPEG sources give JPEG, the rest PNG. Throws ThumbnailError.
 Thumbnail make_thumbnail(const std::filesystem::path& source, ThumbnailSize size, bool animated,
                          const ThumbnailLimits& limits);
+
+// Throws ThumbnailError (not_an_image, undecodable) for what make_thumbnail would not decode.
+ImageInfo probe_image(const std::filesystem::path& source);
 
 } // namespace myelin::media

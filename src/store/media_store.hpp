@@ -39,6 +39,13 @@ struct PendingMedia {
     std::int64_t expires_ts = 0;
 };
 
+// A URL preview as it was answered (the JSON text), kept a while for whoever asks next.
+struct UrlPreviewRecord {
+    std::string url;
+    std::int64_t fetched_ts = 0;
+    std::string og_json;
+};
+
 class MediaStore {
 public:
     virtual ~MediaStore() = default;
@@ -69,6 +76,12 @@ public:
     // Pending ids of `uploader` that have not expired at `now_ts`.
     virtual std::int64_t count_pending_media(const std::string& uploader, std::int64_t now_ts) = 0;
     virtual void expire_pending_media(std::int64_t now_ts) = 0;
+
+    virtual std::optional<UrlPreviewRecord> get_url_preview(const std::string& url) = 0;
+    // Replaces what was kept for that URL.
+    virtual void put_url_preview(const UrlPreviewRecord& p) = 0;
+    // Returns how many were fetched before `ts` (and are now gone).
+    virtual std::int64_t delete_url_previews_before(std::int64_t ts) = 0;
 };
 
 } // namespace myelin::store

@@ -355,6 +355,15 @@ CREATE TABLE media_pending (
 );
 CREATE INDEX media_pending_by_uploader ON media_pending (uploader);
 )SQL",
+        // 13: URL previews as answered, kept for whoever asks next.
+        R"SQL(
+CREATE TABLE url_previews (
+    url TEXT PRIMARY KEY,
+    fetched_ts BIGINT NOT NULL,
+    og TEXT NOT NULL
+);
+CREATE INDEX url_previews_by_ts ON url_previews (fetched_ts);
+)SQL",
     };
     return list;
 }

@@ -148,4 +148,24 @@ void SqlStore::expire_pending_media(std::int64_t now_ts) {
     db_.prepare("DELETE FROM media_pending WHERE expires_ts <= ?1").bind_all(now_ts).run();
 }
 
+std::optional<UrlPreviewRecord> SqlStore::get_url_preview(const std::string& url) {
+    auto s = db_.prepare("SELECT fetched_ts, og FROM url_previews WHERE url = ?1");
+    s.bind_all(url);
+    if (!s.step()) return std::nullopt;
+    return UrlPreviewRecord{url, s.int64(0), s.text(1)};
+}
+
+void SqlStore::put_url_preview(const UrlPreviewRecord& p) {
+    db_.prepare(
+           "INSERT INTO url_previews (url, fetched_ts, og) VALUES (?1, ?2, ?3) "
+           "ON CONFLICT (url) DO UPDATE SET fetched_ts = excluded.fetched_ts, og = excluded.og")
+        .bind_all(p.url, p.fetched_ts, p.og_json)
+        .run();
+}
+
+std::int64_t SqlStore::delete_url_previews_before(std::int64_t ts) {
+    db_.prepare("DELETE FROM url_previews WHERE fetched_ts < ?1").bind_all(ts).run();
+    return db_.changes();
+}
+
 } // namespace myelin::store::sql

@@ -81,6 +81,9 @@ public:
     void delete_pending_media(const std::string& media_id) override;
     std::int64_t count_pending_media(const std::string& uploader, std::int64_t now_ts) override;
     void expire_pending_media(std::int64_t now_ts) override;
+    std::optional<UrlPreviewRecord> get_url_preview(const std::string& url) override;
+    void put_url_preview(const UrlPreviewRecord& p) override;
+    std::int64_t delete_url_previews_before(std::int64_t ts) override;
 
     // MetaStore
     std::optional<std::string> get_meta(const std::string& key) override;

@@ -1,0 +1,221 @@
+#include "net/http_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <openssl/ssl.h>
+
+namespace myelin::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct HttpClient::Tls {
+    asio::ssl::context ctx{asio::ssl::context::tls_client};
+};
+
+HttpClient::HttpClient(asio::any_io_executor ex, HttpClientSettings settings)
+    : ex_(std::move(ex))
+    , settings_(std::move(settings))
+    , tls_(std::make_unique<Tls>()) {
+    tls_->ctx.set_default_verify_paths();
+    if (!settings_.ca_file.empty()) tls_->ctx.load_verify_file(settings_.ca_file);
+    tls_->ctx.set_verify_mode(asio::ssl::verify_peer);
+}
+
+HttpClient::~HttpClient() = default;
+
+namespace {
+
+// Where one hop goes, from its URL.
+struct Target {
+    bool tls = false;
+    std::string host; // as resolved (an IPv6 literal without brackets)
+    unsigned short port = 0;
+    std::string host_header;
+    std::string path; // with the query
+    bool literal = false;
+};
+
+Target target_of(const boost::urls::url_view& u) {
+    auto bad = [&](const std::string& why) {
+        return FetchError(FetchFailure::bad_url, why + ": " + std::string(u.buffer()));
+    };
+    Target t;
+    if (u.scheme_id() == boost::urls::scheme::https)
+        t.tls = true;
+    else if (u.scheme_id() != boost::urls::scheme::http)
+        throw bad("only http and https URLs can be fetched");
+    if (u.has_userinfo()) throw bad("credentials in the URL are not sent");
+    switch (u.host_type()) {
+    case boost::urls::host_type::ipv4:
+        t.host = u.host_ipv4_address().to_string();
+        t.literal = true;
+        break;
+    case boost::urls::host_type::ipv6:
+        t.host = u.host_ipv6_address().to_string();
+        t.literal = true;
+        break;
+    case boost::urls::host_type::name:
+        t.host = u.host_name();
+        break;
+    default:
+        throw bad("the URL has no host this client can reach");
+    }
+    if (t.host.empty()) throw bad("the URL has no host");
+    if (u.has_port()) {
+        if (u.port_number() == 0) throw bad("bad port");
+        t.port = u.port_number();
+    } else {
+        t.port = t.tls ? 443 : 80;
+    }
+    t.host_header = std::string(u.encoded_host_and_port());
+    t.path = std::string(u.encoded_target());
+    if (t.path.empty() || t.path.front() != '/') t.path.insert(0, "/");
+    return t;
+}
+
+FetchError failure_of(const boost::system::system_error& e, const char* during) {
+    auto ec = e.code();
+    if (ec == beast::error::timeout || ec == asio::error::operation_aborted)
+        return FetchError(FetchFailure::timeout, std::string("timed out ") + during);
+    if (ec == bhttp::error::body_limit)
+        return FetchError(FetchFailure::too_large, "the response is larger than allowed");
+    // Beast's HTTP errors: what came back does not parse as HTTP.
+    if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category())
+        return FetchError(FetchFailure::bad_response,
+                          std::string("not an HTTP response (") + ec.message() + ")");
+    return FetchError(FetchFailure::unreachable, std::string(during) + ": " + ec.message());
+}
+
+// Resolves with the deadline: the resolver cannot be given one, so a timer cancels it.
+asio::awaitable<std::vector<tcp::endpoint>> resolve(const Target& t, Clock::time_point deadline) {
+    std::vector<tcp::endpoint> out;
+    if (t.literal) {
+        out.emplace_back(asio::ip::make_address(t.host), t.port);
+        co_return out;
+    }
+    auto ex = co_await asio::this_coro::executor;
+    auto resolver = std::make_shared<tcp::resolver>(ex);
+    asio::steady_timer timer(ex, deadline);
+    timer.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto r = weak.lock()) r->cancel();
+    });
+    try {
+        auto results =
+            co_await resolver->async_resolve(t.host, std::to_string(t.port), asio::use_awaitable);
+        for (const auto& r : results)
+            out.push_back(r.endpoint());
+    } catch (const boost::system::system_error& e) {
+        timer.cancel();
+        if (e.code() == asio::error::operation_aborted)
+            throw FetchError(FetchFailure::timeout, "timed out resolving " + t.host);
+        throw FetchError(FetchFailure::unreachable, "cannot resolve " + t.host);
+    }
+    timer.cancel();
+    co_return out;
+}
+
+template <class Stream>
+asio::awaitable<FetchResult> exchange(Stream& s, const Target& t, const FetchRequest& req,
+                                      const HttpClientSettings& settings) {
+    bhttp::request<bhttp::empty_body> r{bhttp::verb::get, t.path, 11};
+    r.set(bhttp::field::host, t.host_header);
+    r.set(bhttp::field::user_agent, settings.user_agent);
+    r.set(bhttp::field::accept_encoding, "identity");
+    r.set(bhttp::field::connection, "close");
+    for (const auto& [k, v] : req.headers)
+        r.set(k, v);
+    try {
+        co_await bhttp::async_write(s, r, asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+        throw failure_of(e, "sending the request");
+    }
+    beast::flat_buffer buf;
+    bhttp::response_parser<bhttp::string_body> p;
+    p.header_limit(32 * 1024);
+    p.body_limit(req.max_body_bytes);
+    try {
+        co_await bhttp::async_read(s, buf, p, asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+        throw failure_of(e, "reading the response");
+    }
+    auto& m = p.get();
+    FetchResult out;
+    out.status = m.result_int();
+    out.content_type = std::string(m[bhttp::field::content_type]);
+    out.location = std::string(m[bhttp::field::location]);
+    out.body = std::move(m.body());
+    co_return out;
+}
+
+} // namespace
+
+asio::awaitable<FetchResult> HttpClient::get(const FetchRequest& req) {
+    auto deadline = Clock::now() + req.timeout;
+    auto parsed = boost::urls::parse_uri(req.url);
+    if (!parsed) throw FetchError(FetchFailure::bad_url, "not a URL: " + req.url);
+    boost::urls::url url(*parsed);
+    url.remove_fragment();
+    for (int hop = 0;; ++hop) {
+        auto t = target_of(url);
+        auto endpoints = co_await resolve(t, deadline);
+        std::vector<tcp::endpoint> permitted;
+        for (const auto& e : endpoints)
+            if (settings_.policy.permits(e.address())) permitted.push_back(e);
+        if (permitted.empty())
+            throw FetchError(FetchFailure::refused,
+                             endpoints.empty() ? "cannot resolve " + t.host
+                                               : "the destination " + t.host +
+                                                     " is in a range this server does not reach");
+        beast::tcp_stream tcp_s(ex_);
+        tcp_s.expires_at(deadline);
+        try {
+            co_await tcp_s.async_connect(permitted, asio::use_awaitable);
+        } catch (const boost::system::system_error& e) {
+            throw failure_of(e, ("connecting to " + t.host).c_str());
+        }
+        FetchResult res;
+        if (t.tls) {
+            beast::ssl_stream<beast::tcp_stream> s(std::move(tcp_s), tls_->ctx);
+            if (!t.literal) SSL_set_tlsext_host_name(s.native_handle(), t.host.c_str());
+            s.set_verify_callback(asio::ssl::host_name_verification(t.host));
+            try {
+                co_await s.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+            } catch (const boost::system::system_error& e) {
+                throw failure_of(e, ("TLS with " + t.host).c_str());
+            }
+            res = co_await exchange(s, t, req, settings_);
+        } else {
+            res = co_await exchange(tcp_s, t, req, settings_);
+        }
+        bool redirect = res.status == 301 || res.status == 302 || res.status == 303 ||
+                        res.status == 307 || res.status == 308;
+        if (!redirect) {
+            res.url = std::string(url.buffer());
+            co_return res;
+        }
+        if (hop >= req.max_redirects)
+            throw FetchError(FetchFailure::bad_response, "too many redirects");
+        auto location = boost::urls::parse_uri_reference(res.location);
+        if (!location || res.location.empty())
+            throw FetchError(FetchFailure::bad_response, "a redirect without a usable Location");
+        boost::urls::url next = url;
+        if (!next.resolve(*location))
+            throw FetchError(FetchFailure::bad_response, "a redirect without a usable Location");
+        next.remove_fragment();
+        url = std::move(next);
+    }
+}
+
+} // namespace myelin::net

@@ -1,0 +1,74 @@
+#pragma once
+// An HTTP/1.1 client for the requests the server makes on someone's behalf (URL previews; later
+// federation): http and https (certificates verified against the system's store and an optional
+// extra CA file), one deadline for the whole exchange, a bound on the body, redirects followed
+// a few times. Every address it connects to, after every redirect, is first checked against a
+// DestinationPolicy: it connects to the resolved address it checked, never resolves twice, so a
+// name cannot point elsewhere between the check and the connection.
+#include "net/ip_ranges.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace myelin::net {
+
+enum class FetchFailure {
+    bad_url,      // not an http(s) URL this client can fetch
+    refused,      // the destination is not permitted (DestinationPolicy)
+    unreachable,  // no answer: resolution, connection or TLS failed
+    timeout,      // the deadline passed
+    too_large,    // the body was over the limit
+    bad_response, // not HTTP, or too many redirects
+};
+
+class FetchError : public std::runtime_error {
+public:
+    FetchError(FetchFailure f, const std::string& what)
+        : std::runtime_error(what)
+        , failure(f) {}
+    FetchFailure failure;
+};
+
+struct FetchRequest {
+    std::string url;
+    std::size_t max_body_bytes = 1 << 20;
+    std::chrono::milliseconds timeout{10'000}; // the whole exchange, redirects included
+    int max_redirects = 5;
+    std::vector<std::pair<std::string, std::string>> headers; // besides Host, User-Agent
+};
+
+struct FetchResult {
+    unsigned status = 0;
+    std::string url; // after redirects
+    std::string content_type;
+    std::string location; // of a redirect
+    std::string body;
+};
+
+struct HttpClientSettings {
+    DestinationPolicy policy;
+    std::string user_agent = "Myelin";
+    std::string ca_file; // trusted besides the system's certificates (empty: none)
+};
+
+class HttpClient {
+public:
+    HttpClient(boost::asio::any_io_executor ex, HttpClientSettings settings);
+    ~HttpClient();
+    // The final answer after redirects, whatever its status; FetchError when there is none.
+    boost::asio::awaitable<FetchResult> get(const FetchRequest& req);
+
+private:
+    struct Tls;
+    boost::asio::any_io_executor ex_;
+    HttpClientSettings settings_;
+    std::unique_ptr<Tls> tls_;
+};
+
+} // namespace myelin::net
