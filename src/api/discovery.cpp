@@ -1,4 +1,4 @@
-// GET /versions, /.well-known/matrix/client and /capabilities.
+// GET /versions, /.well-known/matrix/client (and /server, when delegating) and /capabilities.
 #include "api/routes.hpp"
 #include "event/room_version.hpp"
 
@@ -16,9 +16,19 @@ void add_discovery_routes(net::Router& r, Services& s) {
     r.add(verb::get, "/.well-known/matrix/client", [&s](Request&) -> net::Awaitable {
         std::string base = s.config.public_baseurl;
         if (base.empty())
-            base = "http://" + s.config.listen_host + ":" + std::to_string(s.config.listen_port);
+            base = std::string(s.config.http_tls_certificate.empty() ? "http://" : "https://") +
+                   s.config.listen_host + ":" + std::to_string(s.config.listen_port);
         co_return Response::json(json::object{{"m.homeserver", json::object{{"base_url", base}}}});
     });
+    // Delegation (spec "Server discovery"): other servers reach this one's federation listener
+    // at the name and port given, e.g. behind a proxy on 443.
+    if (!s.config.federation.well_known_server.empty())
+        r.add(verb::get, "/.well-known/matrix/server", [&s](Request&) -> net::Awaitable {
+            Response res =
+                Response::json(json::object{{"m.server", s.config.federation.well_known_server}});
+            res.headers.emplace_back("Cache-Control", "max-age=86400");
+            co_return res;
+        });
     r.client(verb::get, "/capabilities",
              authed(s, [&s](Request& req, const account::Auth&) -> net::Awaitable {
                  json::object available;

@@ -33,6 +33,8 @@ void add_key_routes(net::Router& r, Services& s);      // /keys/*: device and cr
 void add_room_key_routes(net::Router& r, Services& s); // /room_keys/*: key backup
 void add_metrics_routes(net::Router& r, Services& s);  // /_myelin/metrics
 void add_media_routes(net::Router& r, Services& s);    // upload, download, config
+// The federation listener's routes (api/federation/): /_matrix/key, /_matrix/federation.
+void add_federation_routes(net::Router& r, Services& s);
 
 // Password user-interactive auth bound to `what` (e.g. "delete_devices") for this user.
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,

@@ -6,6 +6,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "federation/own_keys.hpp"
 #include "media/media_service.hpp"
 #include "media/url_preview.hpp"
 #include "net/loop_lag.hpp"
@@ -43,6 +44,7 @@ struct Services {
     sync::StreamLimits& longpoll_limits; // /sync long-polls
     media::MediaService& media;
     media::UrlPreviewer& previews;
+    federation::OwnKeys& own_keys;
     net::LoopLagMonitor* loop_lag = nullptr; // when metrics are enabled
 };
 

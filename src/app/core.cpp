@@ -35,7 +35,9 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
          [this] { return store::open_worker_store(cfg.database, cfg.sqlite_synchronous); })
     , pool(cfg.worker_threads)
     , accounts(cfg.account_settings(), *store, pool, feed, &db)
-    , rooms(cfg.server_name, *store, room::load_or_create_signing_key(*store), feed)
+    , signing_key(room::load_or_create_signing_key(*store))
+    , own_keys(cfg.server_name, signing_key, cfg.federation.key_validity)
+    , rooms(cfg.server_name, *store, signing_key, feed)
     , reader(rooms, *store, *store)
     , directory(rooms, *store, *store)
     , account_data(*store, feed)
@@ -71,7 +73,7 @@ api::Services Core::services() {
     return api::Services{
         cfg,      accounts,      rooms,           reader,   directory, account_data, sync,
         filters,  push_rules,    typing,          receipts, to_device, keys,         key_backup,
-        presence, stream_limits, longpoll_limits, media,    previews};
+        presence, stream_limits, longpoll_limits, media,    previews,  own_keys};
 }
 
 void Core::start() {

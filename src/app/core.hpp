@@ -11,6 +11,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "federation/own_keys.hpp"
 #include "feed/change_feed.hpp"
 #include "media/media_service.hpp"
 #include "media/url_preview.hpp"
@@ -59,6 +60,9 @@ struct Core {
     // (none on SQLite by default: those then run inline on `store`).
     store::DbPool db;
     util::BlockingPool pool;
+    // Signs the events this server makes and its answers to other servers.
+    event::SigningKey signing_key;
+    federation::OwnKeys own_keys;
     account::AccountService accounts;
     room::RoomService rooms;
     room::RoomReader reader;

@@ -63,6 +63,32 @@ void get_strings(const toml::table& t, std::string_view key, std::vector<std::st
     }
 }
 
+void load_federation(const toml::table& t, federation::FederationSettings& f) {
+    get(t, "federation.enabled", f.enabled);
+    if (auto l = t.at_path("federation.listen").value<std::string>()) {
+        Config tmp;
+        parse_listen(tmp, *l);
+        f.listen_host = tmp.listen_host;
+        f.listen_port = tmp.listen_port;
+    }
+    get(t, "federation.tls_certificate", f.tls_certificate);
+    get(t, "federation.tls_private_key", f.tls_private_key);
+    get(t, "federation.trusted_ca", f.trusted_ca);
+    get(t, "federation.allow_private_destinations", f.allow_private_destinations);
+    get(t, "federation.well_known_server", f.well_known_server);
+    if (auto* hosts = t.at_path("federation.hosts").as_table()) {
+        for (const auto& [name, target] : *hosts) {
+            auto v = target.value<std::string>();
+            if (!v)
+                throw std::runtime_error("federation.hosts values must be \"host:port\" strings");
+            f.hosts[std::string(name.str())] = *v;
+        }
+    }
+    if (f.enabled && (f.tls_certificate.empty() || f.tls_private_key.empty()))
+        throw std::runtime_error(
+            "federation.enabled needs federation.tls_certificate and federation.tls_private_key");
+}
+
 void get_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out) {
     std::int64_t v = out.count();
     get(t, key, v);
@@ -124,6 +150,11 @@ void load_config_file(Config& cfg, const std::string& path) {
     get_rate(t, "rate_limit.register", cfg.register_rate_limit);
     get_rate(t, "rate_limit.failed_password", cfg.failed_password_rate_limit);
     get_strings(t, "http.trusted_proxies", cfg.http.trusted_proxies);
+    get(t, "http.tls_certificate", cfg.http_tls_certificate);
+    get(t, "http.tls_private_key", cfg.http_tls_private_key);
+    if (cfg.http_tls_certificate.empty() != cfg.http_tls_private_key.empty())
+        throw std::runtime_error("http.tls_certificate and http.tls_private_key go together");
+    load_federation(t, cfg.federation);
     auto& up = cfg.url_preview;
     get(t, "url_preview.enabled", up.enabled);
     get_strings(t, "url_preview.ip_range_denylist", up.ip_range_denylist);
@@ -227,6 +258,14 @@ const char* config_keys_help() {
           (a /sync carries 100 messages or 1 MiB of them at most; the rest come next)
   [metrics] enabled = false (GET /_myelin/metrics, Prometheus text, to loopback clients only),
           loop_lag_interval_ms = 10 (how often the event loop's lag is sampled)
+  [http]  tls_certificate = "", tls_private_key = "" (PEM files: the client listener speaks
+          TLS; reloaded on SIGHUP)
+  [federation] enabled = false, listen = "0.0.0.0:8448" (TLS: /_matrix/federation, /_matrix/key),
+          tls_certificate, tls_private_key (required when enabled; reloaded on SIGHUP),
+          trusted_ca = "" (extra CAs for outbound TLS), allow_private_destinations = false,
+          well_known_server = "" (e.g. "matrix.example.org:443": served as
+          /.well-known/matrix/server on the client listener)
+  [federation.hosts] "hs2.test" = "127.0.0.12:8448" (server names resolved here first)
 )";
 }
 

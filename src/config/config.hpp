@@ -1,6 +1,7 @@
 #pragma once
 // Server configuration: defaults, then the TOML file, then command-line flags.
 #include "account/account_settings.hpp"
+#include "federation/federation_settings.hpp"
 #include "media/media_settings.hpp"
 #include "net/http_server.hpp"
 #include <string>
@@ -27,6 +28,10 @@ struct Config {
     // Wrong passwords per account (login and the UIA password stage), from any address.
     RateLimit failed_password_rate_limit{true, 0.17, 5};
     net::HttpLimits http;
+    // TLS on the client listener ([http] tls_certificate, tls_private_key; both or neither).
+    std::string http_tls_certificate;
+    std::string http_tls_private_key;
+    federation::FederationSettings federation; // [federation]
     std::string log_level = "info";
     std::size_t worker_threads = 2; // for password hashing
     // /sync/sse (MSC2108)

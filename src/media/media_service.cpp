@@ -186,9 +186,14 @@ awaitable<StoredUpload> MediaService::finish_upload(Upload& up, const std::strin
     r.created_ts = r.last_access_ts = util::now_ms();
     if (reserved_id) {
         r.media_id = *reserved_id;
-        // Two uploads raced for one reserved id: the first stored wins.
-        if (!store_.put_media(r))
+        // Two uploads raced for one reserved id: the first stored wins. The loser's file goes
+        // unless something names it; done here, without a suspension, so no upload of the
+        // same bytes can place it and name it in between (a rare path: one unlink).
+        if (!store_.put_media(r)) {
+            CleanupReport ignored;
+            remove_unnamed_files({sha}, ignored);
             throw MatrixError(409, errcode::cannot_overwrite_media, "The media is uploaded");
+        }
         store_.delete_pending_media(r.media_id);
         wake_waiters(r.media_id);
     }

@@ -9,9 +9,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/url/parse.hpp>
+#include <charconv>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sstream>
@@ -29,6 +31,9 @@ struct HttpServer::Connection : std::enable_shared_from_this<HttpServer::Connect
     explicit Connection(tcp::socket s)
         : stream(std::move(s)) {}
     beast::tcp_stream stream;
+    // Over `stream`, on a TLS listener.
+    std::shared_ptr<asio::ssl::context> tls_context;
+    std::unique_ptr<asio::ssl::stream<beast::tcp_stream&>> tls;
     beast::flat_buffer buffer;
     bool busy = false;
     std::string remote_ip;
@@ -40,10 +45,11 @@ namespace {
 class ConnectionStream final : public ResponseStream {
 public:
     ConnectionStream(std::shared_ptr<HttpServer::Connection> c, std::chrono::seconds write_timeout,
-                     SocketWriter* writer)
+                     SocketWriter* writer, bool keep_alive)
         : c_(std::move(c))
         , write_timeout_(write_timeout)
-        , writer_(writer) {}
+        , writer_(writer)
+        , keep_alive_(keep_alive) {}
     ~ConnectionStream() override {
         // The read watcher may complete after the handler is done; it must not call back.
         state_->on_close = nullptr;
@@ -56,6 +62,10 @@ public:
     asio::awaitable<bool> write(std::string_view data) override;
     bool closed() const override { return state_->closed; }
     void watch_close() override;
+    // The response declared its length and sent all of it: the connection can go on.
+    bool reusable() const {
+        return keep_alive_ && length_ && written_ == *length_ && !state_->closed;
+    }
 
 private:
     struct State {
@@ -71,13 +81,19 @@ private:
     SocketWriter* writer_; // null: every send() on the event loop
     std::shared_ptr<State> state_ = std::make_shared<State>();
     bool watching_ = false;
+    bool keep_alive_;
+    std::optional<std::uint64_t> length_; // Content-Length, when the handler gave one
+    std::uint64_t written_ = 0;           // body bytes sent
+    bool counting_ = false;               // past the header
 };
 } // namespace
 
-HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpLimits limits)
+HttpServer::HttpServer(asio::io_context& io, const Router& router, HttpLimits limits,
+                       std::shared_ptr<asio::ssl::context> tls)
     : io_(io)
     , router_(router)
     , limits_(limits)
+    , tls_(std::move(tls))
     , writer_(limits.send_thread ? std::make_unique<SocketWriter>() : nullptr)
     , acceptor_(io) {
     max_connections_ = limits.max_connections;
@@ -174,6 +190,10 @@ asio::awaitable<void> HttpServer::accept_loop() {
         sock.set_option(tcp::no_delay(true), ec);
         auto c = std::make_shared<Connection>(std::move(sock));
         c->remote_ip = ip;
+        if (tls_) {
+            c->tls_context = tls_; // kept while the connection lives, across a reload
+            c->tls = std::make_unique<asio::ssl::stream<beast::tcp_stream&>>(c->stream, *tls_);
+        }
         connections_.push_back(c);
         auto it = std::prev(connections_.end());
         asio::co_spawn(io_, serve(c), [this, it, ip](std::exception_ptr) {
@@ -210,9 +230,17 @@ ConnectionStream::begin(unsigned status,
     http::response<http::empty_body> head{static_cast<http::status>(status), 11};
     head.set(http::field::server, "Myelin");
     add_cors_headers(head);
-    for (const auto& [k, v] : headers)
+    for (const auto& [k, v] : headers) {
         head.set(k, v);
-    head.keep_alive(false);
+        if (beast::iequals(k, "Content-Length")) {
+            std::uint64_t n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec == std::errc() && p == v.data() + v.size()) length_ = n;
+        }
+    }
+    // With a length the body's end is known, and the connection may carry another request;
+    // without one (a stream of events) the body ends with the connection.
+    head.keep_alive(keep_alive_ && length_);
     std::string text;
     {
         std::ostringstream os;
@@ -220,7 +248,9 @@ ConnectionStream::begin(unsigned status,
         text = os.str();
     }
     watch_close();
-    co_return co_await write(text);
+    bool ok = co_await write(text);
+    counting_ = true;
+    co_return ok;
 }
 
 // Watches the socket while a response is pending (a long-poll, a stream) to see the client go.
@@ -232,6 +262,10 @@ ConnectionStream::begin(unsigned status,
 void ConnectionStream::watch_close() {
     if (watching_) return;
     watching_ = true;
+    // Over TLS the bytes that would tell are records only the TLS stream may read, and a read
+    // left pending would race the next request's: the peer's leaving is seen when a write
+    // (an SSE heartbeat) fails instead.
+    if (c_->tls) return;
     state_->on_close = &on_close;
     arm_close_watch(state_, c_);
 }
@@ -259,8 +293,29 @@ void ConnectionStream::arm_close_watch(std::shared_ptr<State> state,
 
 asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
     if (state_->closed) co_return false;
+    if (counting_) written_ += data.size();
     boost::system::error_code ec;
     auto& sock = beast::get_lowest_layer(c_->stream).socket();
+    if (c_->tls) {
+        // Through TLS: no raw send() fast path and no writer thread (the TLS stream's state
+        // lives on the loop), one deadline as below.
+        asio::steady_timer deadline(sock.get_executor());
+        deadline.expires_after(write_timeout_);
+        auto timed_out = std::make_shared<bool>(false);
+        auto conn = c_;
+        deadline.async_wait([conn, timed_out](boost::system::error_code e) {
+            if (!e) {
+                *timed_out = true;
+                boost::system::error_code ignore;
+                beast::get_lowest_layer(conn->stream).socket().cancel(ignore);
+            }
+        });
+        co_await asio::async_write(*c_->tls, asio::buffer(data.data(), data.size()),
+                                   asio::redirect_error(use_awaitable, ec));
+        deadline.cancel();
+        if (ec || *timed_out) state_->closed = true;
+        co_return !state_->closed;
+    }
     // Most writes (an SSE event, a heartbeat) fit in the socket's send buffer: one send
     // without a timer or a suspension (a fan-out makes one per stream). What does not fit
     // goes on below.
@@ -407,30 +462,44 @@ asio::awaitable<void> HttpServer::linger_close(Connection& c) {
 // keep-alive connection therefore costs its socket, a timer and a small buffer.
 asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> c) {
     boost::system::error_code ec;
-    while (!stopping_) {
-        if (c->buffer.size() == 0) {
-            c->buffer.shrink_to_fit();
-            c->stream.expires_after(limits_.idle_timeout);
-            std::size_t n = co_await c->stream.async_read_some(
-                c->buffer.prepare(512), asio::redirect_error(use_awaitable, ec));
-            if (ec) break;
-            c->buffer.commit(n);
-        }
-        if (!co_await handle_request(*c)) break;
+    if (c->tls) {
+        c->stream.expires_after(limits_.request_timeout);
+        co_await c->tls->async_handshake(asio::ssl::stream_base::server,
+                                         asio::redirect_error(use_awaitable, ec));
+        if (!ec) co_await serve_on(c, *c->tls);
+    } else {
+        co_await serve_on(c, c->stream);
     }
     auto& sock = beast::get_lowest_layer(c->stream).socket();
     sock.shutdown(tcp::socket::shutdown_send, ec);
     sock.close(ec);
 }
 
+template <class Stream>
+asio::awaitable<void> HttpServer::serve_on(std::shared_ptr<Connection> c, Stream& io) {
+    boost::system::error_code ec;
+    while (!stopping_) {
+        if (c->buffer.size() == 0) {
+            c->buffer.shrink_to_fit();
+            c->stream.expires_after(limits_.idle_timeout);
+            std::size_t n = co_await io.async_read_some(c->buffer.prepare(512),
+                                                        asio::redirect_error(use_awaitable, ec));
+            if (ec) break;
+            c->buffer.commit(n);
+        }
+        if (!co_await handle_request(*c, io)) break;
+    }
+}
+
 namespace {
 // The body of a Body::streamed route, read piece by piece into the handler's buffer. Each
 // piece has the request timeout to arrive: an upload may take long, but may not stall.
-class StreamedBody final : public BodyReader {
+template <class Stream> class StreamedBody final : public BodyReader {
 public:
-    StreamedBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    StreamedBody(Stream& io, beast::tcp_stream& stream, beast::flat_buffer& buffer,
                  http::request_parser<http::buffer_body>& parser, std::chrono::seconds timeout)
-        : stream_(stream)
+        : io_(io)
+        , stream_(stream)
         , buffer_(buffer)
         , parser_(parser)
         , timeout_(timeout) {}
@@ -445,7 +514,7 @@ public:
             body.size = n - got;
             boost::system::error_code ec;
             stream_.expires_after(timeout_);
-            co_await http::async_read_some(stream_, buffer_, parser_,
+            co_await http::async_read_some(io_, buffer_, parser_,
                                            asio::redirect_error(use_awaitable, ec));
             stream_.expires_never();
             if (ec == http::error::need_buffer) ec = {};
@@ -465,7 +534,8 @@ public:
     bool complete() const { return !failed_ && parser_.is_done(); }
 
 private:
-    beast::tcp_stream& stream_;
+    Stream& io_;
+    beast::tcp_stream& stream_; // its timer
     beast::flat_buffer& buffer_;
     http::request_parser<http::buffer_body>& parser_;
     std::chrono::seconds timeout_;
@@ -474,9 +544,10 @@ private:
 } // namespace
 
 // Reads, dispatches and answers one request. Returns whether the connection stays open.
-asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
+template <class Stream>
+asio::awaitable<bool> HttpServer::handle_request(Connection& c, Stream& io) {
     boost::system::error_code ec;
-    auto& stream = c.stream;
+    auto& stream = c.stream; // its timer; the bytes go through `io`
     c.busy = true;
     auto started = std::chrono::steady_clock::now();
     // The header first: the route it names decides how the body is read.
@@ -486,7 +557,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     // One absolute deadline for the header and a buffered body: a client trickling bytes is
     // cut off.
     stream.expires_after(limits_.request_timeout);
-    auto header_bytes = co_await http::async_read_header(stream, c.buffer, head,
+    auto header_bytes = co_await http::async_read_header(io, c.buffer, head,
                                                          asio::redirect_error(use_awaitable, ec));
     // Beast checks its limit against the start line and the fields apart when the header came
     // in one read (up to twice the limit in all), and against the total when it came in pieces:
@@ -497,7 +568,7 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     bool bad_coding = !ec && head.get().count(http::field::transfer_encoding) && !head.chunked();
     if (bad_coding) ec = http::error::bad_transfer_encoding;
 
-    if (ec) co_return co_await refuse(c, ec);
+    if (ec) co_return co_await refuse(c, io, ec);
 
     Request req;
     Router::Match m;
@@ -509,20 +580,20 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
         parser.body_limit(boost::none); // the handler applies its own
         if (parser.get()[http::field::expect] == "100-continue") {
             http::response<http::empty_body> cont{http::status::continue_, 11};
-            co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+            co_await http::async_write(io, cont, asio::redirect_error(use_awaitable, ec));
         }
         if (ec) co_return false;
         auto& msg = parser.get();
         req.headers = &msg.base();
         req.remote_ip = client_address(c.remote_ip, msg["X-Forwarded-For"]);
         stream.expires_never();
-        StreamedBody body(stream, c.buffer, parser, limits_.request_timeout);
+        StreamedBody<Stream> body(io, stream, c.buffer, parser, limits_.request_timeout);
         req.body_stream = &body;
         Response r = co_await invoke(req, m);
         // A body left unread (refused, or the handler stopped early) ends the connection: its
         // remaining bytes cannot be told from a next request without reading them all.
         bool keep_alive = body.complete() && msg.keep_alive() && !stopping_;
-        bool open = co_await respond(c, req, std::move(r), keep_alive, started);
+        bool open = co_await respond(c, io, req, std::move(r), keep_alive, started);
         if (!body.complete() && open) co_await linger_close(c);
         co_return open&& keep_alive;
     }
@@ -532,37 +603,39 @@ asio::awaitable<bool> HttpServer::handle_request(Connection& c) {
     // Beast checks a declared length against the limit only while it reads the header, which
     // the header parser above did without one: the declared length is checked here.
     if (auto declared = parser.content_length(); declared && *declared > limits_.max_body_bytes)
-        co_return co_await refuse(c, http::error::body_limit);
+        co_return co_await refuse(c, io, http::error::body_limit);
     if (parser.get()[http::field::expect] == "100-continue") {
         http::response<http::empty_body> cont{http::status::continue_, 11};
-        co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+        co_await http::async_write(io, cont, asio::redirect_error(use_awaitable, ec));
     }
     if (!ec && !parser.is_done())
-        co_await http::async_read(stream, c.buffer, parser,
-                                  asio::redirect_error(use_awaitable, ec));
+        co_await http::async_read(io, c.buffer, parser, asio::redirect_error(use_awaitable, ec));
 
-    if (ec) co_return co_await refuse(c, ec);
+    if (ec) co_return co_await refuse(c, io, ec);
 
     auto& msg = parser.get();
     req.headers = &msg.base();
     req.body = std::move(msg.body());
     req.remote_ip = client_address(c.remote_ip, msg["X-Forwarded-For"]);
     stream.expires_never(); // long-polls and streams wait as long as they need
-    ConnectionStream response_stream(c.shared_from_this(), limits_.write_timeout, writer_.get());
+    bool keep_alive = msg.keep_alive() && !stopping_;
+    ConnectionStream response_stream(c.shared_from_this(), limits_.write_timeout, writer_.get(),
+                                     keep_alive);
     req.stream = &response_stream;
     Response r;
     if (routed) // (not a conditional expression: GCC 12 miscompiles co_await inside one)
         r = std::move(*routed);
     else
         r = co_await invoke(req, m);
-    bool keep_alive = msg.keep_alive() && !stopping_;
-    bool open = co_await respond(c, req, std::move(r), keep_alive, started);
+    if (r.streamed) keep_alive = keep_alive && response_stream.reusable() && !stopping_;
+    bool open = co_await respond(c, io, req, std::move(r), keep_alive, started);
     co_return open&& keep_alive;
 }
 
 // A request that failed before its handler: the error it earns, or (the client is gone or
 // timed out) nothing. Always ends the connection.
-asio::awaitable<bool> HttpServer::refuse(Connection& c, boost::system::error_code ec) {
+template <class Stream>
+asio::awaitable<bool> HttpServer::refuse(Connection& c, Stream& io, boost::system::error_code ec) {
     std::optional<Response> early;
     if (ec == http::error::body_limit)
         early = error_response(413, errcode::too_large, "Request body too large");
@@ -577,7 +650,7 @@ asio::awaitable<bool> HttpServer::refuse(Connection& c, boost::system::error_cod
         early = error_response(400, errcode::unknown, "Malformed HTTP request");
     auto res = to_http(std::move(*early), false);
     c.stream.expires_after(limits_.write_timeout);
-    co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+    co_await http::async_write(io, res, asio::redirect_error(use_awaitable, ec));
     spdlog::info("{} - {} (rejected before routing)", c.remote_ip, res.result_int());
     co_await linger_close(c);
     co_return false;
@@ -585,21 +658,25 @@ asio::awaitable<bool> HttpServer::refuse(Connection& c, boost::system::error_cod
 
 // Writes the answer (or, for a handler that streamed its own, only logs it). Returns whether
 // the write succeeded and the connection may carry more.
-asio::awaitable<bool> HttpServer::respond(Connection& c, Request& req, Response r, bool keep_alive,
+template <class Stream>
+asio::awaitable<bool> HttpServer::respond(Connection& c, Stream& io, Request& req, Response r,
+                                          bool keep_alive,
                                           std::chrono::steady_clock::time_point started) {
     if (r.streamed) {
-        // The handler wrote the whole response; its end is the connection's end.
+        // The handler wrote the whole response; unless it had a length and sent all of it
+        // (`keep_alive`), its end is the connection's end.
         spdlog::info(
-            "{} {} {} stream closed after {:.1f}s [{}]", c.remote_ip, http::to_string(req.method),
-            req.path,
+            "{} {} {} stream {} after {:.1f}s [{}]", c.remote_ip, http::to_string(req.method),
+            req.path, keep_alive ? "sent" : "closed",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
             req.route);
-        co_return false;
+        c.busy = false;
+        co_return keep_alive;
     }
     boost::system::error_code ec;
     auto res = to_http(std::move(r), keep_alive);
     c.stream.expires_after(limits_.write_timeout);
-    co_await http::async_write(c.stream, res, asio::redirect_error(use_awaitable, ec));
+    co_await http::async_write(io, res, asio::redirect_error(use_awaitable, ec));
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
     // Only the path is logged: the query string may carry an access token.

@@ -1,6 +1,8 @@
 #pragma once
 // HTTP/1.1 server on one Asio event loop: one coroutine per connection, no thread per
 // connection. Keep-alive and pipelining come from reading requests in a loop off one buffer.
+// With a TLS context every connection is TLS (the federation listener; the client listener
+// when the operator asks): the same code reads and writes through the TLS stream.
 #include "net/router.hpp"
 #include "net/socket_writer.hpp"
 #include <boost/asio/io_context.hpp>
@@ -11,6 +13,10 @@
 #include <memory>
 #include <unordered_map>
 #include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace myelin::net {
 
@@ -35,8 +41,14 @@ struct HttpLimits {
 
 class HttpServer {
 public:
-    HttpServer(boost::asio::io_context& io, const Router& router, HttpLimits limits);
+    // `tls`: serve TLS with it (certificates loaded, and replaceable while serving).
+    HttpServer(boost::asio::io_context& io, const Router& router, HttpLimits limits,
+               std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     ~HttpServer();
+
+    // New connections use `tls` from now on (certificates reloaded); open ones keep theirs.
+    void replace_tls(std::shared_ptr<boost::asio::ssl::context> tls) { tls_ = std::move(tls); }
+    bool tls() const { return tls_ != nullptr; }
 
     // Binds and starts accepting. Throws on bind failure.
     void listen(const std::string& host, unsigned short port);
@@ -53,20 +65,27 @@ public:
 private:
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve(std::shared_ptr<Connection> c);
-    boost::asio::awaitable<bool> handle_request(Connection& c);
+    // `io` is the connection's TCP stream, or the TLS stream over it: what HTTP goes through.
+    template <class Stream>
+    boost::asio::awaitable<void> serve_on(std::shared_ptr<Connection> c, Stream& io);
+    template <class Stream> boost::asio::awaitable<bool> handle_request(Connection& c, Stream& io);
     boost::asio::awaitable<void> linger_close(Connection& c);
     // Parses the target into `req` and finds its route (into `m`); an answer when the path
     // alone decides it (malformed, 404, 405, OPTIONS).
     std::optional<Response> route(Request& req, std::string_view target, Router::Match& m) const;
     // Runs the handler, turning what it throws into the spec's error body.
     boost::asio::awaitable<Response> invoke(Request& req, const Router::Match& m);
-    boost::asio::awaitable<bool> refuse(Connection& c, boost::system::error_code ec);
-    boost::asio::awaitable<bool> respond(Connection& c, Request& req, Response r, bool keep_alive,
+    template <class Stream>
+    boost::asio::awaitable<bool> refuse(Connection& c, Stream& io, boost::system::error_code ec);
+    template <class Stream>
+    boost::asio::awaitable<bool> respond(Connection& c, Stream& io, Request& req, Response r,
+                                         bool keep_alive,
                                          std::chrono::steady_clock::time_point started);
 
     boost::asio::io_context& io_;
     const Router& router_;
     HttpLimits limits_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
     std::unique_ptr<SocketWriter> writer_; // with limits_.send_thread
     boost::asio::ip::tcp::acceptor acceptor_;
     // Takes a connection's place in the counts, or refuses it (false) past a limit.

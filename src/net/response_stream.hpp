@@ -1,6 +1,7 @@
 #pragma once
 // A response the handler writes itself, piece by piece, for as long as it likes: the body
-// of a Server-Sent Events stream. The connection closes when the handler returns.
+// of a Server-Sent Events stream, or a file sent in pieces. Without a Content-Length the
+// connection closes when the handler returns; with one, sent whole, it carries on.
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string>
@@ -13,8 +14,8 @@ namespace myelin::net {
 class ResponseStream {
 public:
     virtual ~ResponseStream() = default;
-    // Sends the status line and headers (CORS included; no Content-Length: the body ends when
-    // the connection closes). False if the client is gone.
+    // Sends the status line and headers (CORS included). Without a Content-Length among
+    // `headers` the body ends when the connection closes. False if the client is gone.
     virtual boost::asio::awaitable<bool>
     begin(unsigned status, const std::vector<std::pair<std::string, std::string>>& headers) = 0;
     // Writes one piece. Only one write is ever pending, so a slow reader holds at most one

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { startServer } from './lib/server.mjs';
 import { makeImage as makeImageIn, inspectImage as inspectImageIn } from './lib/images.mjs';
 import { Api, assertError } from './lib/client.mjs';
+import { connect, readResponses } from './lib/raw.mjs';
 
 const LIMIT = 2 * 1024 * 1024;
 let server, api, alice, dataDir;
@@ -197,6 +198,26 @@ test('a keep-alive connection carries requests after an upload', async () => {
   assert.ok(statSync(mediaDir()).isDirectory());
 });
 
+test('downloads keep the connection alive: pipelined requests after them are answered', async () => {
+  const bytes = Buffer.from('a'.repeat(5000) + 'b'.repeat(5000));
+  const id = mediaId((await upload(alice, bytes)).json.content_uri);
+  const sock = await connect(server.port);
+  const get = (path, extra = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\n` +
+    `Authorization: Bearer ${alice.token}\r\n${extra}\r\n`;
+  const path = `/_matrix/client/v1/media/download/localhost/${id}`;
+  // Sent at once: each answer must end where its Content-Length says for the next to parse.
+  sock.write(get(path) + get(path, 'Range: bytes=4990-5009\r\n') +
+    get('/_matrix/client/v3/account/whoami'));
+  const [whole, part, who] = await readResponses(sock, 3);
+  assert.equal(whole.status, 200);
+  assert.doesNotMatch(whole.head, /connection: close/i);
+  assert.equal(whole.body, bytes.toString());
+  assert.equal(part.status, 206);
+  assert.equal(part.body, 'aaaaaaaaaabbbbbbbbbb');
+  assert.equal(JSON.parse(who.body).user_id, alice.userId);
+  sock.destroy();
+});
+
 test('avatar_url must be an mxc:// URI; an uploaded one is accepted', async () => {
   const up = await upload(alice, randomBytes(1000), { type: 'image/png' });
   const path = `/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/avatar_url`;
@@ -326,6 +347,27 @@ test('asynchronous uploads: create, a download that waits, then the PUT; and the
   const reserved = (await alice.request('POST', '/_matrix/media/v1/create', { raw: '' })).json.content_uri;
   assertError(await alice.get(`/_matrix/client/v1/media/download/localhost/${mediaId(reserved)}?timeout_ms=-1`), 400, 'M_INVALID_PARAM');
   assertError(await api.request('POST', '/_matrix/media/v1/create', { raw: '' }), 401, 'M_MISSING_TOKEN');
+});
+
+test('asynchronous uploads: two PUTs racing for one id, the loser leaves no file', async () => {
+  const id = mediaId((await alice.request('POST', '/_matrix/media/v1/create', { raw: '' })).json.content_uri);
+  const files = contentFiles().length;
+  const bodies = [randomBytes(30000), randomBytes(30000)];
+  const socks = await Promise.all(bodies.map(() => connect(server.port)));
+  // Both headers first, so both pass the check made before a body is read; then the bodies.
+  socks.forEach((sock, i) => sock.write(`PUT /_matrix/media/v3/upload/localhost/${id} HTTP/1.1\r\n` +
+    `Host: x\r\nAuthorization: Bearer ${alice.token}\r\nContent-Type: application/octet-stream\r\n` +
+    `Content-Length: ${bodies[i].length}\r\n\r\n`));
+  await new Promise((r) => setTimeout(r, 200));
+  const answers = socks.map((sock) => readResponses(sock, 1));
+  socks.forEach((sock, i) => sock.write(bodies[i]));
+  const statuses = (await Promise.all(answers)).map(([r]) => r.status);
+  socks.forEach((sock) => sock.destroy());
+  assert.deepEqual([...statuses].sort(), [200, 409]);
+  assert.equal(contentFiles().length, files + 1);
+  const winner = bodies[statuses.indexOf(200)];
+  const got = await dl(alice, `mxc://localhost/${id}`);
+  assert.ok(Buffer.from(await got.arrayBuffer()).equals(winner));
 });
 
 test('asynchronous uploads: one user may hold only so many reserved ids', async () => {

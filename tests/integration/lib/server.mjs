@@ -75,12 +75,15 @@ export class Server {
       const timer = setTimeout(() => rej(new Error(`server did not start:\n${this.log}`)), 10000);
       this.proc.stderr.on('data', (d) => {
         this.log += d.toString();
-        const m = /serving \S+ on http:\/\/[\d.]+:(\d+)/.exec(this.log);
-        if (m) { clearTimeout(timer); res(Number(m[1])); }
+        const m = /Myelin serving \S+ on (https?):\/\/[\d.]+:(\d+)/.exec(this.log);
+        if (m) { clearTimeout(timer); this.scheme = m[1]; res(Number(m[2])); }
       });
       this.exited.then(({ code }) => rej(new Error(`server exited with ${code}:\n${this.log}`)));
     });
-    this.url = `http://127.0.0.1:${this.port}`;
+    this.url = `${this.scheme}://127.0.0.1:${this.port}`;
+    // The federation listener, when [federation] enabled it (always TLS).
+    const fed = /federation serving \S+ on https:\/\/[\d.]+:(\d+)/.exec(this.log);
+    this.federationPort = fed ? Number(fed[1]) : undefined;
     return this;
   }
 
