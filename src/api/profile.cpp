@@ -15,6 +15,18 @@ const std::string& profile_user(Services& s, const Request& req) {
     return user_id;
 }
 
+// Another server's user: asked of that server (404 when it cannot say).
+bool is_remote(Services& s, const Request& req) {
+    const auto& user_id = req.param("userId");
+    return ids::valid_user_id(user_id) && ids::server_of(user_id) != s.config.server_name;
+}
+
+net::Awaitable remote(Services& s, const Request& req, const std::optional<std::string>& field) {
+    auto o = co_await s.federation.remote_profile(req.param("userId"), field);
+    if (field && !o.contains(*field)) throw not_found("No " + *field + " set");
+    co_return Response::json(std::move(o));
+}
+
 // PUT handler for one profile field; `set` stores the new value (null clears it).
 net::Handler put_field(Services& s, std::string field,
                        void (account::AccountService::*set)(const std::string&,
@@ -37,6 +49,7 @@ net::Handler put_field(Services& s, std::string field,
 
 void add_profile_routes(net::Router& r, Services& s) {
     r.client(verb::get, "/profile/{userId}", [&s](Request& req) -> net::Awaitable {
+        if (is_remote(s, req)) co_return co_await remote(s, req, std::nullopt);
         auto p = s.accounts.profile(profile_user(s, req));
         json::object o;
         if (p.displayname) o["displayname"] = *p.displayname;
@@ -44,11 +57,13 @@ void add_profile_routes(net::Router& r, Services& s) {
         co_return Response::json(o);
     });
     r.client(verb::get, "/profile/{userId}/displayname", [&s](Request& req) -> net::Awaitable {
+        if (is_remote(s, req)) co_return co_await remote(s, req, "displayname");
         auto p = s.accounts.profile(profile_user(s, req));
         if (!p.displayname) throw not_found("No display name set");
         co_return Response::json(json::object{{"displayname", *p.displayname}});
     });
     r.client(verb::get, "/profile/{userId}/avatar_url", [&s](Request& req) -> net::Awaitable {
+        if (is_remote(s, req)) co_return co_await remote(s, req, "avatar_url");
         auto p = s.accounts.profile(profile_user(s, req));
         if (!p.avatar_url) throw not_found("No avatar set");
         co_return Response::json(json::object{{"avatar_url", *p.avatar_url}});

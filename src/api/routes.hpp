@@ -34,7 +34,12 @@ void add_room_key_routes(net::Router& r, Services& s); // /room_keys/*: key back
 void add_metrics_routes(net::Router& r, Services& s);  // /_myelin/metrics
 void add_media_routes(net::Router& r, Services& s);    // upload, download, config
 // The federation listener's routes (api/federation/): /_matrix/key, /_matrix/federation.
-void add_federation_routes(net::Router& r, Services& s);
+void add_federation_key_routes(net::Router& r, Services& s);   // server keys, notary, version
+void add_federation_query_routes(net::Router& r, Services& s); // query/profile
+inline void add_federation_routes(net::Router& r, Services& s) {
+    add_federation_key_routes(r, s);
+    add_federation_query_routes(r, s);
+}
 
 // Password user-interactive auth bound to `what` (e.g. "delete_devices") for this user.
 boost::asio::awaitable<void> require_password_uia(Services& s, const account::Auth& auth,

@@ -6,6 +6,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "federation/federation.hpp"
 #include "federation/own_keys.hpp"
 #include "media/media_service.hpp"
 #include "media/url_preview.hpp"
@@ -45,6 +46,7 @@ struct Services {
     media::MediaService& media;
     media::UrlPreviewer& previews;
     federation::OwnKeys& own_keys;
+    federation::Federation& federation;
     net::LoopLagMonitor* loop_lag = nullptr; // when metrics are enabled
 };
 

@@ -65,6 +65,7 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
     , filters(*store)
     , media(media_settings(cfg, *store), *store, pool)
     , previews(cfg.url_preview, media, *store, pool, io.get_executor())
+    , federation(cfg.federation, own_keys, *store, pool, io.get_executor())
     , sync_listener(notifier, sync, rooms, *store) {
     wire();
 }
@@ -73,7 +74,7 @@ api::Services Core::services() {
     return api::Services{
         cfg,      accounts,      rooms,           reader,   directory, account_data, sync,
         filters,  push_rules,    typing,          receipts, to_device, keys,         key_backup,
-        presence, stream_limits, longpoll_limits, media,    previews,  own_keys};
+        presence, stream_limits, longpoll_limits, media,    previews,  own_keys,     federation};
 }
 
 void Core::start() {

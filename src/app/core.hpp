@@ -11,6 +11,7 @@
 #include "e2ee/key_backup.hpp"
 #include "e2ee/key_service.hpp"
 #include "e2ee/to_device.hpp"
+#include "federation/federation.hpp"
 #include "federation/own_keys.hpp"
 #include "feed/change_feed.hpp"
 #include "media/media_service.hpp"
@@ -86,6 +87,7 @@ struct Core {
     sync::FilterService filters;
     media::MediaService media;
     media::UrlPreviewer previews;
+    federation::Federation federation;
     sync::ChangeListener sync_listener;
 
 private:

@@ -11,6 +11,8 @@
 #include <boost/url/url.hpp>
 #include <openssl/ssl.h>
 
+#include <charconv>
+
 namespace myelin::net {
 
 namespace asio = boost::asio;
@@ -44,7 +46,33 @@ struct Target {
     std::string host_header;
     std::string path; // with the query
     bool literal = false;
+    std::string connect_host; // where to connect, when not `host`
+    bool connect_literal = false;
 };
+
+// host:port (an IPv6 literal in brackets) into `t`'s connection fields.
+void connect_override(Target& t, const std::string& host_port) {
+    auto bad = [&] { return FetchError(FetchFailure::bad_url, "not a host:port: " + host_port); };
+    std::string host = host_port;
+    unsigned port = t.port;
+    auto colon = host_port.rfind(':');
+    bool bracketed = !host_port.empty() && host_port.front() == '[';
+    if (colon != std::string::npos && (!bracketed || host_port[colon - 1] == ']')) {
+        host = host_port.substr(0, colon);
+        auto p = host_port.substr(colon + 1);
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+        if (ec != std::errc() || end != p.data() + p.size() || port == 0 || port > 65535)
+            throw bad();
+    }
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty()) throw bad();
+    boost::system::error_code ec;
+    asio::ip::make_address(host, ec);
+    t.connect_host = host;
+    t.connect_literal = !ec;
+    t.port = static_cast<unsigned short>(port);
+}
 
 Target target_of(const boost::urls::url_view& u) {
     auto bad = [&](const std::string& why) {
@@ -100,8 +128,10 @@ FetchError failure_of(const boost::system::system_error& e, const char* during) 
 // Resolves with the deadline: the resolver cannot be given one, so a timer cancels it.
 asio::awaitable<std::vector<tcp::endpoint>> resolve(const Target& t, Clock::time_point deadline) {
     std::vector<tcp::endpoint> out;
-    if (t.literal) {
-        out.emplace_back(asio::ip::make_address(t.host), t.port);
+    const std::string& host = t.connect_host.empty() ? t.host : t.connect_host;
+    bool literal = t.connect_host.empty() ? t.literal : t.connect_literal;
+    if (literal) {
+        out.emplace_back(asio::ip::make_address(host), t.port);
         co_return out;
     }
     auto ex = co_await asio::this_coro::executor;
@@ -113,14 +143,14 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(const Target& t, Clock::time
     });
     try {
         auto results =
-            co_await resolver->async_resolve(t.host, std::to_string(t.port), asio::use_awaitable);
+            co_await resolver->async_resolve(host, std::to_string(t.port), asio::use_awaitable);
         for (const auto& r : results)
             out.push_back(r.endpoint());
     } catch (const boost::system::system_error& e) {
         timer.cancel();
         if (e.code() == asio::error::operation_aborted)
-            throw FetchError(FetchFailure::timeout, "timed out resolving " + t.host);
-        throw FetchError(FetchFailure::unreachable, "cannot resolve " + t.host);
+            throw FetchError(FetchFailure::timeout, "timed out resolving " + host);
+        throw FetchError(FetchFailure::unreachable, "cannot resolve " + host);
     }
     timer.cancel();
     co_return out;
@@ -129,13 +159,20 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(const Target& t, Clock::time
 template <class Stream>
 asio::awaitable<FetchResult> exchange(Stream& s, const Target& t, const FetchRequest& req,
                                       const HttpClientSettings& settings) {
-    bhttp::request<bhttp::empty_body> r{bhttp::verb::get, t.path, 11};
+    bhttp::request<bhttp::string_body> r{bhttp::string_to_verb(req.method), t.path, 11};
+    if (r.method() == bhttp::verb::unknown)
+        throw FetchError(FetchFailure::bad_url, "unknown method " + req.method);
     r.set(bhttp::field::host, t.host_header);
     r.set(bhttp::field::user_agent, settings.user_agent);
     r.set(bhttp::field::accept_encoding, "identity");
     r.set(bhttp::field::connection, "close");
     for (const auto& [k, v] : req.headers)
-        r.set(k, v);
+        r.insert(k, v); // insert: a header may repeat (Authorization: X-Matrix, one per key)
+    if (!req.body.empty()) {
+        r.set(bhttp::field::content_type, req.content_type);
+        r.body() = req.body;
+    }
+    r.prepare_payload();
     try {
         co_await bhttp::async_write(s, r, asio::use_awaitable);
     } catch (const boost::system::system_error& e) {
@@ -155,6 +192,7 @@ asio::awaitable<FetchResult> exchange(Stream& s, const Target& t, const FetchReq
     out.status = m.result_int();
     out.content_type = std::string(m[bhttp::field::content_type]);
     out.location = std::string(m[bhttp::field::location]);
+    out.cache_control = std::string(m[bhttp::field::cache_control]);
     out.body = std::move(m.body());
     co_return out;
 }
@@ -169,6 +207,7 @@ asio::awaitable<FetchResult> HttpClient::get(const FetchRequest& req) {
     url.remove_fragment();
     for (int hop = 0;; ++hop) {
         auto t = target_of(url);
+        if (hop == 0 && !req.connect_to.empty()) connect_override(t, req.connect_to);
         auto endpoints = co_await resolve(t, deadline);
         std::vector<tcp::endpoint> permitted;
         for (const auto& e : endpoints)

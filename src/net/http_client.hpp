@@ -36,7 +36,14 @@ public:
 };
 
 struct FetchRequest {
+    std::string method = "GET";
     std::string url;
+    std::string body; // sent with `content_type` when not empty
+    std::string content_type = "application/json";
+    // Connect to this host:port (resolved and checked as any destination) instead of the URL's
+    // host, which still names the server in Host, SNI and the certificate check: federation's
+    // delegated and statically mapped names. Not kept across a redirect.
+    std::string connect_to;
     std::size_t max_body_bytes = 1 << 20;
     std::chrono::milliseconds timeout{10'000}; // the whole exchange, redirects included
     int max_redirects = 5;
@@ -48,6 +55,7 @@ struct FetchResult {
     std::string url; // after redirects
     std::string content_type;
     std::string location; // of a redirect
+    std::string cache_control;
     std::string body;
 };
 
@@ -63,6 +71,8 @@ public:
     ~HttpClient();
     // The final answer after redirects, whatever its status; FetchError when there is none.
     boost::asio::awaitable<FetchResult> get(const FetchRequest& req);
+    // The same, for a request with any method (req.method).
+    boost::asio::awaitable<FetchResult> request(const FetchRequest& req) { return get(req); }
 
 private:
     struct Tls;

@@ -394,6 +394,7 @@ std::optional<Response> HttpServer::route(Request& req, std::string_view target,
     auto url = boost::urls::parse_origin_form(target);
     if (!url) return error_response(400, errcode::unrecognized, "Malformed request target");
     req.path = std::string(url->encoded_path());
+    req.target = std::string(target);
     // Decoded path segments and query values become ids, types and state keys that are stored
     // and later written into JSON: anything but valid UTF-8 without control characters is
     // refused here, before any handler sees it.

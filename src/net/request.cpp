@@ -16,6 +16,14 @@ std::string_view Request::header(http::field f) const {
     return it == headers->end() ? std::string_view{} : std::string_view(it->value());
 }
 
+std::vector<std::string_view> Request::header_values(http::field f) const {
+    std::vector<std::string_view> out;
+    if (!headers) return out;
+    for (auto [it, end] = headers->equal_range(f); it != end; ++it)
+        out.emplace_back(it->value());
+    return out;
+}
+
 std::string_view Request::header(std::string_view name) const {
     if (!headers) return {};
     auto it = headers->find(name);

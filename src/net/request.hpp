@@ -31,7 +31,8 @@ public:
 
 struct Request {
     http::verb method = http::verb::get;
-    std::string path;                                       // the raw (still encoded) path
+    std::string path;   // the raw (still encoded) path
+    std::string target; // path and query exactly as sent (what a server signs)
     std::multimap<std::string, std::string> query;          // decoded query parameters
     std::map<std::string, std::string, std::less<>> params; // decoded {placeholders} of the route
     const http::fields* headers = nullptr;
@@ -46,6 +47,8 @@ struct Request {
     const std::string* query_param(std::string_view name) const;
     std::string_view header(http::field f) const;
     std::string_view header(std::string_view name) const;
+    // Every value of a header that may repeat (Authorization: X-Matrix, one per signing key).
+    std::vector<std::string_view> header_values(http::field f) const;
     const std::string& param(std::string_view name) const;
     // The body as a JSON object ({} if empty); M_NOT_JSON / M_BAD_JSON otherwise.
     boost::json::object json() const;

@@ -364,6 +364,19 @@ CREATE TABLE url_previews (
 );
 CREATE INDEX url_previews_by_ts ON url_previews (fetched_ts);
 )SQL",
+        // 14: other servers' signing keys, each with the signed answer that named it.
+        R"SQL(
+CREATE TABLE remote_server_keys (
+    server_name TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    verify_key TEXT NOT NULL,
+    valid_until_ts BIGINT NOT NULL,
+    expired_ts BIGINT,
+    key_json TEXT NOT NULL,
+    fetched_ts BIGINT NOT NULL,
+    PRIMARY KEY (server_name, key_id)
+);
+)SQL",
     };
     return list;
 }

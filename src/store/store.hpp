@@ -10,6 +10,7 @@
 #include "store/push_action_store.hpp"
 #include "store/receipt_store.hpp"
 #include "store/records.hpp"
+#include "store/server_key_store.hpp"
 #include "store/to_device_store.hpp"
 #include <functional>
 #include <memory>
@@ -114,7 +115,8 @@ class Store : public AccountStore,
               public PushActionStore,
               public AccountDataStore,
               public KeyStore,
-              public MediaStore {
+              public MediaStore,
+              public ServerKeyStore {
 public:
     virtual std::unique_ptr<WriteBatch> begin_batch() = 0;
     // Flushes and checkpoints before the process exits.

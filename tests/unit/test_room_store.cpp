@@ -3,6 +3,7 @@
 // a cluster, on PostgreSQL.
 #include "store/store.hpp"
 #include "store_backend.hpp"
+#include <algorithm>
 #include <gtest/gtest.h>
 
 using namespace myelin;
@@ -200,6 +201,35 @@ TEST_P(StoreContract, RangeReadsFindEveryWriteAndSkipOnlyWhereNothingWasWritten)
     EXPECT_EQ(db.s->receipts_between(keys, moved).size(), 1u);
     EXPECT_EQ(db.s->member_changes(join - 1, moved).size(), 1u);
     EXPECT_EQ(db.s->device_list_changes(join, moved), std::vector<std::string>{"@b:x"});
+}
+
+TEST_P(StoreContract, ServerKeysAndUrlPreviewsAreReplacedByKey) {
+    store::RemoteServerKey k{"hs2.test", "ed25519:a", "AAAA", 100, std::nullopt, "{\"v\":1}", 10};
+    db.s->put_server_key(k);
+    k.valid_until_ts = 200;
+    k.key_json = "{\"v\":2}";
+    db.s->put_server_key(k); // fetched again: replaces
+    db.s->put_server_key({"hs2.test", "ed25519:old", "BBBB", 50, 50, "{\"v\":0}", 5});
+    db.s->put_server_key({"hs3.test", "ed25519:a", "CCCC", 9, std::nullopt, "{}", 1});
+    auto keys = db.s->server_keys("hs2.test");
+    ASSERT_EQ(keys.size(), 2u);
+    std::sort(keys.begin(), keys.end(), [](auto& a, auto& b) { return a.key_id < b.key_id; });
+    EXPECT_EQ(keys[0].valid_until_ts, 200);
+    EXPECT_EQ(keys[0].key_json, "{\"v\":2}");
+    EXPECT_FALSE(keys[0].expired_ts);
+    EXPECT_EQ(keys[1].expired_ts, 50);
+    EXPECT_TRUE(db.s->server_keys("nobody.test").empty());
+
+    db.s->put_url_preview({"https://a.example/", 1000, "{\"og:title\":\"a\"}"});
+    db.s->put_url_preview({"https://a.example/", 2000, "{\"og:title\":\"b\"}"});
+    db.s->put_url_preview({"https://b.example/", 500, "{}"});
+    auto p = db.s->get_url_preview("https://a.example/");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->fetched_ts, 2000);
+    EXPECT_EQ(p->og_json, "{\"og:title\":\"b\"}");
+    EXPECT_EQ(db.s->delete_url_previews_before(1000), 1);
+    EXPECT_FALSE(db.s->get_url_preview("https://b.example/"));
+    EXPECT_TRUE(db.s->get_url_preview("https://a.example/"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreContract,

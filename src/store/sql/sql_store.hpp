@@ -85,6 +85,10 @@ public:
     void put_url_preview(const UrlPreviewRecord& p) override;
     std::int64_t delete_url_previews_before(std::int64_t ts) override;
 
+    // ServerKeyStore
+    void put_server_key(const RemoteServerKey& k) override;
+    std::vector<RemoteServerKey> server_keys(const std::string& server_name) override;
+
     // MetaStore
     std::optional<std::string> get_meta(const std::string& key) override;
     void put_meta(const std::string& key, const std::string& value) override;

@@ -44,3 +44,9 @@ export function readResponses(sock, count, ms = 5000) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A port free on `host` now (for a listener whose port must be known before it starts).
+export const freePort = (host = '127.0.0.1') => new Promise((res) => {
+  const s = net.createServer();
+  s.listen(0, host, () => { const { port } = s.address(); s.close(() => res(port)); });
+});

@@ -61,7 +61,8 @@ export class Server {
   async start() {
     this.log = '';
     const cfgPath = join(this.dataDir, 'test.toml');
-    let cfg = (this.opts.config ?? BASE_CONFIG) + (this.opts.extraConfig ?? '');
+    // topConfig: top-level keys (server_name, …), which TOML needs before any [table].
+    let cfg = (this.opts.topConfig ?? '') + (this.opts.config ?? BASE_CONFIG) + (this.opts.extraConfig ?? '');
     // Media files in the test's own directory (on PostgreSQL the default is ./data/media).
     const mediaPath = `path = ${JSON.stringify(join(this.dataDir, 'media'))}\n`;
     if (!cfg.includes('[media]')) cfg += `\n[media]\n${mediaPath}`;

@@ -28,10 +28,14 @@ export function makeCert(dir, ca, name, names) {
 }
 
 // GET/POST over HTTPS trusting `ca`; {status, headers, text, json, cert (the peer's)}.
-export function httpsRequest(url, { ca, method = 'GET', headers = {}, body, agent } = {}) {
+// `address`: connect there instead of resolving the URL's host (which the certificate must
+// still name), as [federation.hosts] does.
+export function httpsRequest(url, { ca, method = 'GET', headers = {}, body, agent, address } = {}) {
   return new Promise((resolve, reject) => {
+    const lookup = address && ((host, opts, cb) =>
+      (opts?.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4)));
     // A connection of its own unless an agent is given (Node's global agent keeps them alive).
-    const req = https.request(url, { method, headers, ca, agent: agent ?? false }, (res) => {
+    const req = https.request(url, { method, headers, ca, agent: agent ?? false, lookup }, (res) => {
       const cert = res.socket.getPeerCertificate?.();
       let text = '';
       res.setEncoding('utf8');

@@ -1,0 +1,148 @@
+// Identity across servers with a real Synapse (1.67): each fetches the other's signing keys
+// over TLS (directly and through the other's notary endpoint), and each answers the other's
+// signed X-Matrix requests (a profile query both ways, as clients trigger it). Forged and
+// misdirected signatures are refused with 401.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { Api } from './lib/client.mjs';
+import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
+import { freePort } from './lib/raw.mjs';
+import { Synapse } from './lib/synapse.mjs';
+
+const MYELIN_IP = '127.0.0.41', SYNAPSE_IP = '127.0.0.42';
+const dir = mkdtempSync(join(tmpdir(), 'myelin-fedsyn-'));
+let ca, myelin, synapse, myelinName, synapseName, alice, bob;
+
+
+before(async () => {
+  ca = makeCa(dir);
+  const [fedPort, synFedPort, synPort] = [await freePort(MYELIN_IP), await freePort(SYNAPSE_IP), await freePort(SYNAPSE_IP)];
+  myelinName = `${MYELIN_IP}:${fedPort}`;
+  synapseName = `${SYNAPSE_IP}:${synFedPort}`;
+  const mc = makeCert(dir, ca, 'myelin', [MYELIN_IP]);
+  const sc = makeCert(dir, ca, 'synapse', [SYNAPSE_IP]);
+  myelin = await startServer({
+    topConfig: `server_name = ${JSON.stringify(myelinName)}\n`,
+    extraConfig: `
+[federation]
+enabled = true
+listen = ${JSON.stringify(myelinName)}
+tls_certificate = ${JSON.stringify(mc.crt)}
+tls_private_key = ${JSON.stringify(mc.key)}
+trusted_ca = ${JSON.stringify(ca.crt)}
+allow_private_destinations = true
+`,
+  });
+  synapse = await new Synapse({ serverName: synapseName, bind: SYNAPSE_IP, port: synPort,
+    fedBind: SYNAPSE_IP, fedPort: synFedPort, cert: sc.crt, key: sc.key }).start();
+  alice = await new Api(myelin.url).register('fed_alice');
+  bob = await new Api(synapse.url).register('fed_bob');
+});
+
+after(async () => {
+  // MYELIN_FED_LOGS=DIR keeps both servers' logs there (for debugging a failure).
+  if (process.env.MYELIN_FED_LOGS && synapse) {
+    writeFileSync(join(process.env.MYELIN_FED_LOGS, 'myelin.log'), myelin.log);
+    copyFileSync(join(synapse.dir, 'homeserver.log'), join(process.env.MYELIN_FED_LOGS, 'synapse.log'));
+  }
+  await synapse?.stop();
+  await myelin?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+const b64 = (s) => Buffer.from(s, 'base64');
+function signedBy(obj, server, keyB64, keyId) {
+  const { signatures, unsigned, ...rest } = obj;
+  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), b64(keyB64)]);
+  return verify(null, Buffer.from(canonical(rest)), createPublicKey({ key: der, format: 'der', type: 'spki' }),
+    b64(signatures?.[server]?.[keyId] ?? ''));
+}
+const fed = (path) => `https://${myelinName}${path}`;
+
+test("Synapse's notary fetches Myelin's keys over TLS and vouches for them", async () => {
+  const own = (await httpsRequest(fed('/_matrix/key/v2/server'), { ca: ca.pem })).json;
+  const [keyId] = Object.keys(own.verify_keys);
+  // Synapse's notary fetches what it has not cached only for a named key id.
+  const r = await fetch(`${synapse.url}/_matrix/key/v2/query`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ server_keys: { [myelinName]: { [keyId]: {} } } }),
+  });
+  assert.equal(r.status, 200);
+  const answer = (await r.json()).server_keys;
+  const mine = answer.find((k) => k.server_name === myelinName);
+  assert.ok(mine, JSON.stringify(answer));
+  assert.deepEqual(mine.verify_keys, own.verify_keys);
+  assert.ok(signedBy(mine, myelinName, own.verify_keys[keyId].key, keyId), 'still signed by Myelin');
+  assert.ok(mine.signatures[synapseName], 'and by Synapse as notary');
+});
+
+test("Myelin's notary fetches Synapse's keys over TLS and vouches for them", async () => {
+  const synOwn = await (await fetch(`${synapse.url}/_matrix/key/v2/server`)).json();
+  const [synKeyId] = Object.keys(synOwn.verify_keys);
+  const r = await httpsRequest(fed('/_matrix/key/v2/query'), {
+    ca: ca.pem, method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ server_keys: { [synapseName]: {} } }),
+  });
+  assert.equal(r.status, 200, r.text);
+  const got = r.json.server_keys.find((k) => k.server_name === synapseName);
+  assert.ok(got, r.text);
+  assert.deepEqual(got.verify_keys, synOwn.verify_keys);
+  assert.ok(signedBy(got, synapseName, synOwn.verify_keys[synKeyId].key, synKeyId), 'signed by Synapse');
+  const own = (await httpsRequest(fed('/_matrix/key/v2/server'), { ca: ca.pem })).json;
+  const [myKeyId] = Object.keys(own.verify_keys);
+  assert.ok(signedBy(got, myelinName, own.verify_keys[myKeyId].key, myKeyId), 'and by Myelin as notary');
+  // The GET form answers the same keys.
+  const one = await httpsRequest(fed(`/_matrix/key/v2/query/${encodeURIComponent(synapseName)}`), { ca: ca.pem });
+  assert.deepEqual(one.json.server_keys.find((k) => k.server_name === synapseName).verify_keys, synOwn.verify_keys);
+});
+
+test('a Myelin user reads a Synapse profile: a signed request Synapse verifies', async () => {
+  const put = await bob.put(`/_matrix/client/v3/profile/${encodeURIComponent(bob.userId)}/displayname`, { displayname: 'Bob on Synapse' });
+  assert.equal(put.status, 200, put.text);
+  const r = await alice.get(`/_matrix/client/v3/profile/${encodeURIComponent(bob.userId)}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.displayname, 'Bob on Synapse');
+  const one = await alice.get(`/_matrix/client/v3/profile/${encodeURIComponent(bob.userId)}/displayname`);
+  assert.equal(one.json.displayname, 'Bob on Synapse');
+  const none = await alice.get(`/_matrix/client/v3/profile/${encodeURIComponent(`@nobody:${synapseName}`)}`);
+  assert.equal(none.status, 404);
+  assert.equal(none.json.errcode, 'M_NOT_FOUND');
+});
+
+test('a Synapse user reads a Myelin profile: Synapse signs, Myelin fetches its key and verifies', async () => {
+  await alice.put(`/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`, { displayname: 'Alice on Myelin' });
+  const r = await bob.get(`/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.displayname, 'Alice on Myelin');
+  assert.match(myelin.log, new RegExp(`GET /_matrix/federation/v1/query/profile 200`));
+});
+
+test('unsigned, forged and misdirected requests are refused with 401 M_UNAUTHORIZED', async () => {
+  const uri = `/_matrix/federation/v1/query/profile?user_id=${encodeURIComponent(alice.userId)}`;
+  const synOwn = await (await fetch(`${synapse.url}/_matrix/key/v2/server`)).json();
+  const [synKeyId] = Object.keys(synOwn.verify_keys);
+  const cases = {
+    missing: {},
+    malformed: { authorization: 'X-Matrix nonsense' },
+    forged: { authorization: `X-Matrix origin="${synapseName}",destination="${myelinName}",key="${synKeyId}",sig="${Buffer.alloc(64).toString('base64').replace(/=+$/, '')}"` },
+    unknownKey: { authorization: `X-Matrix origin="${synapseName}",destination="${myelinName}",key="ed25519:nope",sig="AAAA"` },
+    misdirected: { authorization: `X-Matrix origin="${synapseName}",destination="elsewhere.example",key="${synKeyId}",sig="AAAA"` },
+  };
+  for (const [name, headers] of Object.entries(cases)) {
+    const r = await httpsRequest(fed(uri), { ca: ca.pem, headers });
+    assert.equal(r.status, 401, `${name}: ${r.text}`);
+    assert.equal(r.json.errcode, 'M_UNAUTHORIZED', name);
+    assert.equal(typeof r.json.error, 'string');
+  }
+});
