@@ -34,9 +34,9 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
                                   : static_cast<std::size_t>(cfg.database_threads),
          [this] { return store::open_worker_store(cfg.database, cfg.sqlite_synchronous); })
     , pool(cfg.worker_threads)
-    , accounts(cfg.account_settings(), *store, pool, feed, &db)
     , signing_key(room::load_or_create_signing_key(*store))
     , own_keys(cfg.server_name, signing_key, cfg.federation.key_validity)
+    , accounts(cfg.account_settings(), *store, pool, feed, &db)
     , rooms(cfg.server_name, *store, signing_key, feed)
     , reader(rooms, *store, *store)
     , directory(rooms, *store, *store)
