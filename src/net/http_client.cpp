@@ -25,6 +25,14 @@ struct HttpClient::Tls {
     asio::ssl::context ctx{asio::ssl::context::tls_client};
 };
 
+// An open connection: TCP, and TLS over it for https.
+struct HttpClient::Connection {
+    std::string key; // what it may be used for again (pool_key)
+    std::unique_ptr<beast::tcp_stream> tcp;
+    std::unique_ptr<asio::ssl::stream<beast::tcp_stream&>> tls;
+    Clock::time_point idle_since{};
+};
+
 HttpClient::HttpClient(asio::any_io_executor ex, HttpClientSettings settings)
     : ex_(std::move(ex))
     , settings_(std::move(settings))
@@ -35,6 +43,33 @@ HttpClient::HttpClient(asio::any_io_executor ex, HttpClientSettings settings)
 }
 
 HttpClient::~HttpClient() = default;
+
+std::unique_ptr<HttpClient::Connection> HttpClient::take_idle(const std::string& key) {
+    auto now = Clock::now();
+    std::unique_ptr<Connection> found;
+    for (auto it = idle_.begin(); it != idle_.end();) {
+        if (now - (*it)->idle_since > kIdleLifetime) {
+            it = idle_.erase(it); // closes it
+        } else if (!found && (*it)->key == key) {
+            found = std::move(*it);
+            it = idle_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return found;
+}
+
+void HttpClient::keep_idle(std::unique_ptr<Connection> c) {
+    c->idle_since = Clock::now();
+    std::size_t same = 0;
+    for (const auto& x : idle_)
+        same += x->key == c->key;
+    if (same >= kIdlePerDestination) return; // closed
+    idle_.push_back(std::move(c));
+    while (idle_.size() > kIdleTotal)
+        idle_.pop_front(); // the longest idle goes
+}
 
 namespace {
 
@@ -156,16 +191,31 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(const Target& t, Clock::time
     co_return out;
 }
 
+// A kept connection the server closed meanwhile: the request is sent again on a new one.
+struct StaleConnection {};
+
+bool stale(const boost::system::error_code& ec) {
+    return ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == bhttp::error::end_of_stream ||
+           ec == asio::ssl::error::stream_truncated;
+}
+
+struct Exchanged {
+    FetchResult result;
+    bool reusable = false; // the answer was whole and the server keeps the connection
+};
+
+// One request and its answer over `s`. `reused`: the connection served an earlier request, so
+// a close before any answer means it went stale (StaleConnection), not that the server failed.
 template <class Stream>
-asio::awaitable<FetchResult> exchange(Stream& s, const Target& t, const FetchRequest& req,
-                                      const HttpClientSettings& settings) {
+asio::awaitable<Exchanged> exchange(Stream& s, const Target& t, const FetchRequest& req,
+                                    const HttpClientSettings& settings, bool reused) {
     bhttp::request<bhttp::string_body> r{bhttp::string_to_verb(req.method), t.path, 11};
     if (r.method() == bhttp::verb::unknown)
         throw FetchError(FetchFailure::bad_url, "unknown method " + req.method);
     r.set(bhttp::field::host, t.host_header);
     r.set(bhttp::field::user_agent, settings.user_agent);
     r.set(bhttp::field::accept_encoding, "identity");
-    r.set(bhttp::field::connection, "close");
     for (const auto& [k, v] : req.headers)
         r.insert(k, v); // insert: a header may repeat (Authorization: X-Matrix, one per key)
     if (!req.body.empty()) {
@@ -176,6 +226,7 @@ asio::awaitable<FetchResult> exchange(Stream& s, const Target& t, const FetchReq
     try {
         co_await bhttp::async_write(s, r, asio::use_awaitable);
     } catch (const boost::system::system_error& e) {
+        if (reused && stale(e.code())) throw StaleConnection{};
         throw failure_of(e, "sending the request");
     }
     beast::flat_buffer buf;
@@ -185,18 +236,73 @@ asio::awaitable<FetchResult> exchange(Stream& s, const Target& t, const FetchReq
     try {
         co_await bhttp::async_read(s, buf, p, asio::use_awaitable);
     } catch (const boost::system::system_error& e) {
+        if (reused && !p.got_some() && stale(e.code())) throw StaleConnection{};
         throw failure_of(e, "reading the response");
     }
     auto& m = p.get();
-    FetchResult out;
+    Exchanged ex;
+    // Bytes past the answer would be a confused server: such a connection is not kept.
+    ex.reusable = m.keep_alive() && p.is_done() && buf.size() == 0;
+    FetchResult& out = ex.result;
     out.status = m.result_int();
     out.content_type = std::string(m[bhttp::field::content_type]);
     out.location = std::string(m[bhttp::field::location]);
     out.cache_control = std::string(m[bhttp::field::cache_control]);
     out.body = std::move(m.body());
-    co_return out;
+    co_return ex;
 }
 
+} // namespace
+
+namespace {
+// Which kept connection a request may use: the same scheme, name (SNI, certificate, Host)
+// and address to connect to.
+std::string pool_key(const Target& t) {
+    return std::string(t.tls ? "https " : "http ") + t.host + " " +
+           (t.connect_host.empty() ? t.host : t.connect_host) + ":" + std::to_string(t.port);
+}
+
+// A new connection (TLS handshake done) to a permitted address of `t`.
+asio::awaitable<std::unique_ptr<HttpClient::Connection>>
+open(asio::any_io_executor ex, asio::ssl::context& ctx, const DestinationPolicy& policy,
+     const Target& t, Clock::time_point deadline) {
+    auto endpoints = co_await resolve(t, deadline);
+    std::vector<tcp::endpoint> permitted;
+    for (const auto& e : endpoints)
+        if (policy.permits(e.address())) permitted.push_back(e);
+    if (permitted.empty())
+        throw FetchError(FetchFailure::refused,
+                         endpoints.empty() ? "cannot resolve " + t.host
+                                           : "the destination " + t.host +
+                                                 " is in a range this server does not reach");
+    auto c = std::make_unique<HttpClient::Connection>();
+    c->tcp = std::make_unique<beast::tcp_stream>(ex);
+    c->tcp->expires_at(deadline);
+    try {
+        co_await c->tcp->async_connect(permitted, asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+        throw failure_of(e, ("connecting to " + t.host).c_str());
+    }
+    if (t.tls) {
+        c->tls = std::make_unique<asio::ssl::stream<beast::tcp_stream&>>(*c->tcp, ctx);
+        if (!t.literal) SSL_set_tlsext_host_name(c->tls->native_handle(), t.host.c_str());
+        c->tls->set_verify_callback(asio::ssl::host_name_verification(t.host));
+        try {
+            co_await c->tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+        } catch (const boost::system::system_error& e) {
+            throw failure_of(e, ("TLS with " + t.host).c_str());
+        }
+    }
+    co_return c;
+}
+
+asio::awaitable<Exchanged> exchange_on(HttpClient::Connection& c, const Target& t,
+                                       const FetchRequest& req, const HttpClientSettings& settings,
+                                       Clock::time_point deadline, bool reused) {
+    c.tcp->expires_at(deadline);
+    if (c.tls) co_return co_await exchange(*c.tls, t, req, settings, reused);
+    co_return co_await exchange(*c.tcp, t, req, settings, reused);
+}
 } // namespace
 
 asio::awaitable<FetchResult> HttpClient::get(const FetchRequest& req) {
@@ -208,36 +314,28 @@ asio::awaitable<FetchResult> HttpClient::get(const FetchRequest& req) {
     for (int hop = 0;; ++hop) {
         auto t = target_of(url);
         if (hop == 0 && !req.connect_to.empty()) connect_override(t, req.connect_to);
-        auto endpoints = co_await resolve(t, deadline);
-        std::vector<tcp::endpoint> permitted;
-        for (const auto& e : endpoints)
-            if (settings_.policy.permits(e.address())) permitted.push_back(e);
-        if (permitted.empty())
-            throw FetchError(FetchFailure::refused,
-                             endpoints.empty() ? "cannot resolve " + t.host
-                                               : "the destination " + t.host +
-                                                     " is in a range this server does not reach");
-        beast::tcp_stream tcp_s(ex_);
-        tcp_s.expires_at(deadline);
-        try {
-            co_await tcp_s.async_connect(permitted, asio::use_awaitable);
-        } catch (const boost::system::system_error& e) {
-            throw failure_of(e, ("connecting to " + t.host).c_str());
-        }
-        FetchResult res;
-        if (t.tls) {
-            beast::ssl_stream<beast::tcp_stream> s(std::move(tcp_s), tls_->ctx);
-            if (!t.literal) SSL_set_tlsext_host_name(s.native_handle(), t.host.c_str());
-            s.set_verify_callback(asio::ssl::host_name_verification(t.host));
+        auto key = pool_key(t);
+        // An open connection to the same place first: its address passed the policy when it
+        // was connected, and a connection cannot move.
+        auto c = take_idle(key);
+        Exchanged ex;
+        bool fresh_needed = !c;
+        if (c) {
             try {
-                co_await s.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-            } catch (const boost::system::system_error& e) {
-                throw failure_of(e, ("TLS with " + t.host).c_str());
+                ex = co_await exchange_on(*c, t, req, settings_, deadline, true);
+            } catch (const StaleConnection&) {
+                fresh_needed = true; // (a coroutine cannot co_await inside its catch)
             }
-            res = co_await exchange(s, t, req, settings_);
-        } else {
-            res = co_await exchange(tcp_s, t, req, settings_);
         }
+        if (fresh_needed) {
+            c = co_await open(ex_, tls_->ctx, settings_.policy, t, deadline);
+            ex = co_await exchange_on(*c, t, req, settings_, deadline, false);
+        }
+        if (ex.reusable) {
+            c->key = key;
+            keep_idle(std::move(c));
+        }
+        FetchResult res = std::move(ex.result);
         bool redirect = res.status == 301 || res.status == 302 || res.status == 303 ||
                         res.status == 307 || res.status == 308;
         if (!redirect) {

@@ -1,15 +1,17 @@
 #pragma once
-// An HTTP/1.1 client for the requests the server makes on someone's behalf (URL previews; later
+// An HTTP/1.1 client for the requests the server makes on someone's behalf (URL previews,
 // federation): http and https (certificates verified against the system's store and an optional
 // extra CA file), one deadline for the whole exchange, a bound on the body, redirects followed
-// a few times. Every address it connects to, after every redirect, is first checked against a
-// DestinationPolicy: it connects to the resolved address it checked, never resolves twice, so a
-// name cannot point elsewhere between the check and the connection.
+// a few times, connections kept alive for the next request to the same place. Every address it
+// connects to, after every redirect, is first checked against a DestinationPolicy: it connects to
+// the resolved address it checked, never resolves twice, so a name cannot point elsewhere between
+// the check and the connection.
 #include "net/ip_ranges.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -74,11 +76,22 @@ public:
     // The same, for a request with any method (req.method).
     boost::asio::awaitable<FetchResult> request(const FetchRequest& req) { return get(req); }
 
+    struct Connection; // an open connection, kept for the next request to the same place
+
 private:
+    // Kept-alive connections (HTTP/1.1 keep-alive): at most a few per destination and in all,
+    // each for a while after its last answer.
+    static constexpr std::size_t kIdlePerDestination = 4;
+    static constexpr std::size_t kIdleTotal = 64;
+    static constexpr std::chrono::seconds kIdleLifetime{30};
+    std::unique_ptr<Connection> take_idle(const std::string& key);
+    void keep_idle(std::unique_ptr<Connection> c);
+
     struct Tls;
     boost::asio::any_io_executor ex_;
     HttpClientSettings settings_;
     std::unique_ptr<Tls> tls_;
+    std::list<std::unique_ptr<Connection>> idle_; // oldest first (on the event loop's thread)
 };
 
 } // namespace myelin::net

@@ -34,6 +34,9 @@ function site(req, res) {
     case '/page':
     case '/default-probe':
     case '/cached':
+    case '/pooled':
+    case '/pooled-again':
+    case '/pooled-third':
       return page(res, `<!doctype html><html><head><title>Not this</title>
         <meta property="og:title" content="A  page &amp; its title">
         <meta property="og:description" content="What the page is about">
@@ -82,12 +85,14 @@ function cert(name, cn) {
   return { key: readFileSync(key), cert: readFileSync(crt), path: crt };
 }
 
+let webConnections = 0;
 let web, tlsWeb, untrustedWeb, webPort, tlsPort, untrustedPort;
 let server, defaults, alice, bob;
 const listen = (s, host) => new Promise((res) => s.listen(0, host, () => res(s.address().port)));
 
 before(async () => {
   web = http.createServer(site);
+  web.on('connection', () => { webConnections += 1; });
   webPort = await listen(web, '0.0.0.0'); // reachable on 127.0.0.2 too: only the policy stops it
   const trusted = cert('trusted', 'localhost');
   tlsWeb = https.createServer({ key: trusted.key, cert: trusted.cert }, site);
@@ -198,6 +203,34 @@ test('answers are kept: the page is fetched once', async () => {
   assert.equal(first.status, 200);
   assert.deepEqual(second.json, first.json);
   assert.equal(hits.get('/cached'), 1);
+});
+
+test('connections are kept alive, and one the site closed meanwhile is replaced', async () => {
+  // A site of its own that closes idle connections after 300 ms.
+  let connections = 0;
+  const quick = http.createServer({ keepAliveTimeout: 300 }, site);
+  quick.keepAliveTimeout = 300;
+  quick.on('connection', () => { connections += 1; });
+  const port = await listen(quick, '127.0.0.1');
+  const at = (path) => `http://127.0.0.1:${port}${path}`;
+  try {
+    const first = await preview(alice, at('/pooled'));
+    assert.equal(first.status, 200, first.text);
+    assert.match(first.json['og:image'], /^mxc:\/\//);
+    // The page and its image, then the next page and its image: one connection.
+    const second = await preview(alice, at('/pooled-again'));
+    assert.equal(second.status, 200);
+    assert.equal(connections, 1, 'four requests over one kept connection');
+    // The site has closed it meanwhile (Node closes an idle connection about a second after its
+    // keepAliveTimeout): the request goes out again on a new one.
+    await new Promise((r) => setTimeout(r, 1800));
+    const third = await preview(alice, at('/pooled-third'));
+    assert.equal(third.status, 200, third.text);
+    assert.equal(third.json['og:title'], 'A page & its title');
+    assert.equal(connections, 2);
+  } finally {
+    quick.close();
+  }
 });
 
 test('limits: size, time, status', async () => {
