@@ -3,6 +3,7 @@
 #include "app/app.hpp"
 #include "config/config.hpp"
 #include "media/media_service.hpp"
+#include "room/server_keys.hpp"
 #include "store/store.hpp"
 #include "util/clock.hpp"
 #include "util/matrix_error.hpp"
@@ -68,6 +69,15 @@ int main(int argc, char** argv) {
     med->add_option("--unquarantine", md_unquarantine, "Serve this media id again");
     med->add_option("--delete", md_delete, "Delete this media id and its thumbnails");
 
+    std::string ky_db = cfg.database;
+    bool ky_rotate = false;
+    auto* keys = cli.add_subcommand("keys", "The server's signing key (stop the server first)");
+    keys->add_option("--database", ky_db, "Database URL");
+    keys->add_flag("--rotate", ky_rotate,
+                   "Replace the signing key with a new one; the old one stays listed as retired "
+                   "(old_verify_keys) so what it signed still verifies. Start the server again "
+                   "afterwards.");
+
     CLI11_PARSE(cli, argc, argv);
 
     try {
@@ -114,6 +124,18 @@ int main(int argc, char** argv) {
                 if (id.empty()) continue;
                 if (!media.quarantine(id, on)) throw std::runtime_error("no media id " + id);
                 std::cout << (on ? "quarantined " : "unquarantined ") << id << "\n";
+            }
+            return 0;
+        }
+        if (*keys) {
+            auto store = store::open_store(ky_db);
+            if (ky_rotate) {
+                auto old = room::load_or_create_signing_key(*store);
+                auto fresh = room::rotate_signing_key(*store, util::now_ms());
+                std::cout << "retired " << old.key_id() << ", now signing with " << fresh.key_id()
+                          << "\n";
+            } else {
+                std::cout << room::load_or_create_signing_key(*store).key_id() << "\n";
             }
             return 0;
         }

@@ -35,7 +35,8 @@ Core::Core(const Config& c, asio::io_context& ctx, std::unique_ptr<store::Store>
          [this] { return store::open_worker_store(cfg.database, cfg.sqlite_synchronous); })
     , pool(cfg.worker_threads)
     , signing_key(room::load_or_create_signing_key(*store))
-    , own_keys(cfg.server_name, signing_key, cfg.federation.key_validity)
+    , own_keys(cfg.server_name, signing_key, cfg.federation.key_validity,
+               room::old_verify_keys(*store))
     , accounts(cfg.account_settings(), *store, pool, feed, &db)
     , rooms(cfg.server_name, *store, signing_key, feed)
     , reader(rooms, *store, *store)

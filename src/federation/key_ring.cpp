@@ -92,8 +92,10 @@ awaitable<bool> KeyRing::fetch(const std::string& server) {
 awaitable<std::optional<std::string>>
 KeyRing::verify_key(const std::string& server, const std::string& key_id, std::int64_t ts) {
     if (server == own_.server_name()) {
-        if (key_id != own_.key().key_id()) co_return std::nullopt;
-        co_return own_.key().public_key();
+        if (key_id == own_.key().key_id()) co_return own_.key().public_key();
+        auto old = own_.old_key(key_id, ts);
+        if (old.empty()) co_return std::nullopt;
+        co_return old;
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
         for (const auto& k : store_.server_keys(server))

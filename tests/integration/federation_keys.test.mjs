@@ -10,7 +10,9 @@ import { createPublicKey, verify, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, Server } from './lib/server.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startServer, Server, BIN } from './lib/server.mjs';
 import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'myelin-fedtls-'));
@@ -107,6 +109,25 @@ test('the signing key outlives a restart', async () => {
   await server.start();
   const after = (await httpsRequest(fed('/_matrix/key/v2/server'), { ca: ca.pem })).json.verify_keys;
   assert.deepEqual(after, before);
+});
+
+test('a rotated key: the new one signs, the old one is listed as retired', async () => {
+  const before = (await httpsRequest(fed('/_matrix/key/v2/server'), { ca: ca.pem })).json;
+  const [oldId] = Object.keys(before.verify_keys);
+  await server.stop({ keepData: true });
+  const { stdout } = await promisify(execFile)(BIN, ['keys', '--rotate', '--database', server.dbUrl]);
+  assert.match(stdout, new RegExp(`retired ${oldId}, now signing with ed25519:`));
+  const rotatedAt = Date.now();
+  await server.start();
+  const after = (await httpsRequest(fed('/_matrix/key/v2/server'), { ca: ca.pem })).json;
+  const [newId] = Object.keys(after.verify_keys);
+  assert.notEqual(newId, oldId);
+  assert.deepEqual(Object.keys(after.old_verify_keys), [oldId]);
+  assert.equal(after.old_verify_keys[oldId].key, before.verify_keys[oldId].key);
+  assert.ok(Math.abs(after.old_verify_keys[oldId].expired_ts - rotatedAt) < 10_000);
+  const { signatures, ...signed } = after;
+  assert.deepEqual(Object.keys(signatures.localhost), [newId], 'signed by the current key only');
+  assert.ok(ed25519Verify(after.verify_keys[newId].key, canonical(signed), signatures.localhost[newId]));
 });
 
 test('SIGHUP reloads the certificates; a file that does not load keeps the old ones', async () => {
