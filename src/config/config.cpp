@@ -76,6 +76,7 @@ void load_federation(const toml::table& t, federation::FederationSettings& f) {
     get(t, "federation.trusted_ca", f.trusted_ca);
     get(t, "federation.allow_private_destinations", f.allow_private_destinations);
     get(t, "federation.well_known_server", f.well_known_server);
+    get_strings(t, "federation.trusted_key_servers", f.trusted_key_servers);
     if (auto* hosts = t.at_path("federation.hosts").as_table()) {
         for (const auto& [name, target] : *hosts) {
             auto v = target.value<std::string>();
@@ -264,7 +265,8 @@ const char* config_keys_help() {
           tls_certificate, tls_private_key (required when enabled; reloaded on SIGHUP),
           trusted_ca = "" (extra CAs for outbound TLS), allow_private_destinations = false,
           well_known_server = "" (e.g. "matrix.example.org:443": served as
-          /.well-known/matrix/server on the client listener)
+          /.well-known/matrix/server on the client listener), trusted_key_servers = []
+          (notaries asked for keys a server does not give itself)
   [federation.hosts] "hs2.test" = "127.0.0.12:8448" (server names resolved here first)
 )";
 }

@@ -30,7 +30,7 @@ Federation::Federation(const FederationSettings& settings, const OwnKeys& own,
     : settings_(settings)
     , own_(own)
     , client_(settings, own, pool, std::move(ex))
-    , keys_(own, client_, store) {}
+    , keys_(own, client_, store, settings.trusted_key_servers) {}
 
 awaitable<std::string> Federation::authenticate(const std::string& method, const std::string& uri,
                                                 const json::value* content,

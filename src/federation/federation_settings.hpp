@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace myelin::federation {
 
@@ -16,6 +17,8 @@ struct FederationSettings {
     bool allow_private_destinations = false;
     std::string well_known_server;            // served as /.well-known/matrix/server when set
     std::map<std::string, std::string> hosts; // server name -> host:port, checked first
+    // Notaries asked for a server's keys when it does not answer itself.
+    std::vector<std::string> trusted_key_servers;
     // How long the keys /_matrix/key/v2/server hands out stay valid for those who cache them.
     std::chrono::milliseconds key_validity{24 * 3600 * 1000};
 };

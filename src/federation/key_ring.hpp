@@ -13,12 +13,16 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace myelin::federation {
 
 class KeyRing {
 public:
-    KeyRing(const OwnKeys& own, FederationClient& client, store::ServerKeyStore& store);
+    // `notaries`: servers asked for keys a server does not give itself ([federation]
+    // trusted_key_servers).
+    KeyRing(const OwnKeys& own, FederationClient& client, store::ServerKeyStore& store,
+            std::vector<std::string> notaries = {});
 
     // The raw 32-byte key `key_id` of `server`, valid at `ts` (fetched when not known or
     // expired, at most once a minute per server); nullopt when it cannot be had.
@@ -31,13 +35,24 @@ public:
                                                            std::int64_t minimum_valid_until_ts);
 
 private:
-    // Fetches and keeps `server`'s keys; false when they cannot be had or do not check out.
-    boost::asio::awaitable<bool> fetch(const std::string& server);
+    // Fetches and keeps `server`'s keys (`key_id` the one wanted, or empty), from the server,
+    // else (`via_notaries`) from the notaries; false when they cannot be had or do not check
+    // out.
+    boost::asio::awaitable<bool> fetch(const std::string& server, const std::string& key_id,
+                                       bool via_notaries);
+    boost::asio::awaitable<bool> fetch_from_notary(const std::string& server,
+                                                   const std::string& key_id,
+                                                   const std::string& notary);
+    boost::asio::awaitable<std::optional<std::string>> verify_key_direct(const std::string& server,
+                                                                         const std::string& key_id);
+    // Checks a key answer for `server` (its name, each key's signature) and keeps its keys.
+    bool accept(const std::string& server, const boost::json::object& answer);
     bool recently_failed(const std::string& server) const;
 
     const OwnKeys& own_;
     FederationClient& client_;
     store::ServerKeyStore& store_;
+    std::vector<std::string> notaries_;
     std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_fetch_;
 };
 

@@ -14,15 +14,18 @@ import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
 import { freePort } from './lib/raw.mjs';
 import { Synapse } from './lib/synapse.mjs';
 
-const MYELIN_IP = '127.0.0.41', SYNAPSE_IP = '127.0.0.42';
+const MYELIN_IP = '127.0.0.41', SYNAPSE_IP = '127.0.0.42', HIDDEN_IP = '127.0.0.43';
 const dir = mkdtempSync(join(tmpdir(), 'myelin-fedsyn-'));
-let ca, myelin, synapse, myelinName, synapseName, alice, bob;
+let ca, myelin, synapse, myelinName, synapseName, hiddenName, alice, bob;
 
 
 before(async () => {
   ca = makeCa(dir);
   const [fedPort, synFedPort, synPort] = [await freePort(MYELIN_IP), await freePort(SYNAPSE_IP), await freePort(SYNAPSE_IP)];
   myelinName = `${MYELIN_IP}:${fedPort}`;
+  // A second Myelin the first cannot reach (its hosts table sends it nowhere): its keys come
+  // through Synapse as notary.
+  hiddenName = `${HIDDEN_IP}:${await freePort(HIDDEN_IP)}`;
   synapseName = `${SYNAPSE_IP}:${synFedPort}`;
   const mc = makeCert(dir, ca, 'myelin', [MYELIN_IP]);
   const sc = makeCert(dir, ca, 'synapse', [SYNAPSE_IP]);
@@ -36,6 +39,9 @@ tls_certificate = ${JSON.stringify(mc.crt)}
 tls_private_key = ${JSON.stringify(mc.key)}
 trusted_ca = ${JSON.stringify(ca.crt)}
 allow_private_destinations = true
+trusted_key_servers = [${JSON.stringify(synapseName)}]
+[federation.hosts]
+${JSON.stringify(hiddenName)} = "127.0.0.59:9"
 `,
   });
   synapse = await new Synapse({ serverName: synapseName, bind: SYNAPSE_IP, port: synPort,
@@ -126,6 +132,39 @@ test('a Synapse user reads a Myelin profile: Synapse signs, Myelin fetches its k
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.displayname, 'Alice on Myelin');
   assert.match(myelin.log, new RegExp(`GET /_matrix/federation/v1/query/profile 200`));
+});
+
+test('keys a server does not give itself come through the configured notary', async () => {
+  const hc = makeCert(dir, ca, 'hidden', [HIDDEN_IP]);
+  const hidden = await startServer({
+    topConfig: `server_name = ${JSON.stringify(hiddenName)}\n`,
+    extraConfig: `
+[federation]
+enabled = true
+listen = ${JSON.stringify(hiddenName)}
+tls_certificate = ${JSON.stringify(hc.crt)}
+tls_private_key = ${JSON.stringify(hc.key)}
+trusted_ca = ${JSON.stringify(ca.crt)}
+allow_private_destinations = true
+`,
+  });
+  try {
+    const carol = await new Api(hidden.url).register('fed_carol');
+    // Carol's server signs a profile query to Myelin, which cannot reach it for its key.
+    const r = await carol.get(`/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.displayname, 'Alice on Myelin');
+    assert.match(myelin.log, new RegExp(`keys of ${hiddenName.replace(/\./g, '\\.')}: .*`), 'the direct fetch failed');
+    // Myelin now vouches for the key it got through Synapse, as the hidden server signed it.
+    const own = (await httpsRequest(`https://${hiddenName}/_matrix/key/v2/server`, { ca: ca.pem })).json;
+    const q = await httpsRequest(fed(`/_matrix/key/v2/query/${encodeURIComponent(hiddenName)}`), { ca: ca.pem });
+    const got = q.json.server_keys.find((k) => k.server_name === hiddenName);
+    assert.ok(got, q.text);
+    assert.deepEqual(got.verify_keys, own.verify_keys);
+    assert.ok(got.signatures[synapseName] && got.signatures[hiddenName] && got.signatures[myelinName]);
+  } finally {
+    await hidden.stop();
+  }
 });
 
 test('unsigned, forged and misdirected requests are refused with 401 M_UNAUTHORIZED', async () => {
