@@ -127,7 +127,7 @@ awaitable<bool> KeyRing::fetch_from_notary(const std::string& server, const std:
         bool vouched = false;
         for (const auto& [nk, sig] : by_notary->as_object()) {
             std::string id(nk);
-            auto raw = co_await verify_key_direct(notary, id);
+            auto raw = co_await lookup(notary, id, util::now_ms(), false);
             if (raw && event::verify_json_signature(item.as_object(), notary, id, *raw)) {
                 vouched = true;
                 break;
@@ -138,17 +138,17 @@ awaitable<bool> KeyRing::fetch_from_notary(const std::string& server, const std:
     co_return any;
 }
 
-// A notary's own key: from what is kept, else from the notary itself (never from another
-// notary: who would vouch for that one?).
-awaitable<std::optional<std::string>> KeyRing::verify_key_direct(const std::string& server,
-                                                                 const std::string& key_id) {
-    auto now = util::now_ms();
+// A kept key valid at `ts`, else fetched (`via_notaries`: also from the notaries; a notary's
+// own key never is: who would vouch for that one?).
+awaitable<std::optional<std::string>> KeyRing::lookup(const std::string& server,
+                                                      const std::string& key_id, std::int64_t ts,
+                                                      bool via_notaries) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         for (const auto& k : store_.server_keys(server))
-            if (k.key_id == key_id && k.valid_until_ts >= now)
+            if (k.key_id == key_id && k.valid_until_ts >= ts)
                 co_return util::base64_decode(k.verify_key);
         if (attempt == 1 || recently_failed(server)) break;
-        if (!co_await fetch(server, key_id, false)) break;
+        if (!co_await fetch(server, key_id, via_notaries)) break;
     }
     co_return std::nullopt;
 }
@@ -161,14 +161,7 @@ KeyRing::verify_key(const std::string& server, const std::string& key_id, std::i
         if (old.empty()) co_return std::nullopt;
         co_return old;
     }
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        for (const auto& k : store_.server_keys(server))
-            if (k.key_id == key_id && k.valid_until_ts >= ts)
-                co_return util::base64_decode(k.verify_key);
-        if (attempt == 1 || recently_failed(server)) break;
-        if (!co_await fetch(server, key_id, true)) break;
-    }
-    co_return std::nullopt;
+    co_return co_await lookup(server, key_id, ts, true);
 }
 
 awaitable<json::array> KeyRing::notary_keys(const std::string& server,

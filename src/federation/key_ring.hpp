@@ -43,8 +43,9 @@ private:
     boost::asio::awaitable<bool> fetch_from_notary(const std::string& server,
                                                    const std::string& key_id,
                                                    const std::string& notary);
-    boost::asio::awaitable<std::optional<std::string>> verify_key_direct(const std::string& server,
-                                                                         const std::string& key_id);
+    boost::asio::awaitable<std::optional<std::string>> lookup(const std::string& server,
+                                                              const std::string& key_id,
+                                                              std::int64_t ts, bool via_notaries);
     // Checks a key answer for `server` (its name, each key's signature) and keeps its keys.
     bool accept(const std::string& server, const boost::json::object& answer);
     bool recently_failed(const std::string& server) const;
