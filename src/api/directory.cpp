@@ -1,5 +1,6 @@
 // Room aliases (/directory/room), directory visibility and /publicRooms.
 #include "api/routes.hpp"
+#include "util/ids.hpp"
 #include "util/json_fields.hpp"
 #include "util/matrix_error.hpp"
 #include <charconv>
@@ -15,7 +16,11 @@ void add_directory_routes(net::Router& r, Services& s) {
                  co_return Response::empty_object();
              }));
     r.client(verb::get, "/directory/room/{roomAlias}", [&s](Request& req) -> net::Awaitable {
-        co_return Response::json(s.directory.resolve_alias(req.param("roomAlias")));
+        const auto& alias = req.param("roomAlias");
+        // Another server's alias is asked of that server.
+        if (ids::valid_room_alias(alias) && ids::server_of(alias) != s.config.server_name)
+            co_return Response::json(co_await s.federation.remote_alias(alias));
+        co_return Response::json(s.directory.resolve_alias(alias));
     });
     r.client(verb::delete_, "/directory/room/{roomAlias}",
              authed(s, [&s](Request& req, const account::Auth& auth) -> net::Awaitable {

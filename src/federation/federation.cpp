@@ -55,26 +55,51 @@ awaitable<std::string> Federation::authenticate(const std::string& method, const
     co_return origin;
 }
 
-awaitable<json::object> Federation::remote_profile(const std::string& user_id,
-                                                   const std::optional<std::string>& field) {
-    auto colon = user_id.find(':');
-    if (!settings_.enabled || colon == std::string::npos)
-        throw not_found("Profile not found (federation is off)");
-    auto server = user_id.substr(colon + 1);
-    std::string uri = "/_matrix/federation/v1/query/profile?user_id=" + query_value(user_id);
-    if (field) uri += "&field=" + query_value(*field);
+awaitable<json::object> Federation::query(const std::string& server, const std::string& uri,
+                                          const std::string& what) {
+    if (!settings_.enabled) throw not_found(what + " not found (federation is off)");
     FederationResponse r;
     try {
         r = co_await client_.request("GET", server, uri, nullptr, 64 * 1024);
     } catch (const std::exception& e) {
-        spdlog::info("profile of {}: {}", user_id, e.what());
-        throw not_found("Profile not found (" + server + " cannot be reached)");
+        spdlog::info("{} on {}: {}", what, server, e.what());
+        throw not_found(what + " not found (" + server + " cannot be reached)");
     }
-    if (r.status != 200 || !r.body.is_object()) throw not_found("Profile not found");
+    if (r.status != 200 || !r.body.is_object()) throw not_found(what + " not found");
+    co_return std::move(r.body.as_object());
+}
+
+awaitable<json::object> Federation::remote_alias(const std::string& alias) {
+    auto colon = alias.find(':');
+    if (colon == std::string::npos) throw not_found("Room alias not found");
+    auto answer =
+        co_await query(alias.substr(colon + 1),
+                       "/_matrix/federation/v1/query/directory?room_alias=" + query_value(alias),
+                       "Room alias " + alias);
+    const auto* room = answer.if_contains("room_id");
+    if (!room || !room->is_string() || !room->as_string().starts_with("!") ||
+        room->as_string().size() > 255)
+        throw not_found("Room alias " + alias + " not found");
+    json::array servers;
+    if (const auto* list = answer.if_contains("servers"); list && list->is_array())
+        for (const auto& v : list->as_array())
+            if (v.is_string() && v.as_string().size() <= 255 && servers.size() < 20)
+                servers.push_back(v);
+    co_return json::object{{"room_id", *room}, {"servers", std::move(servers)}};
+}
+
+awaitable<json::object> Federation::remote_profile(const std::string& user_id,
+                                                   const std::optional<std::string>& field) {
+    auto colon = user_id.find(':');
+    if (colon == std::string::npos) throw not_found("Profile not found");
+    auto server = user_id.substr(colon + 1);
+    std::string uri = "/_matrix/federation/v1/query/profile?user_id=" + query_value(user_id);
+    if (field) uri += "&field=" + query_value(*field);
+    auto answer = co_await query(server, uri, "Profile");
     json::object out;
     // Only the profile's own fields, and only strings: it is another server's word.
     for (const char* k : {"displayname", "avatar_url"}) {
-        const auto* v = r.body.as_object().if_contains(k);
+        const auto* v = answer.if_contains(k);
         if (!v || !v->is_string() || v->as_string().size() > 1024) continue;
         if (std::string_view(k) == "avatar_url" && !v->as_string().starts_with("mxc://")) continue;
         out[k] = *v;

@@ -33,7 +33,14 @@ public:
     boost::asio::awaitable<boost::json::object>
     remote_profile(const std::string& user_id, const std::optional<std::string>& field);
 
+    // What a remote alias names, asked of the alias's server: {room_id, servers}; 404
+    // M_NOT_FOUND when federation is off, the server cannot be reached or does not know it.
+    boost::asio::awaitable<boost::json::object> remote_alias(const std::string& alias);
+
 private:
+    // A GET query to `server`; its JSON object, or 404 M_NOT_FOUND with `what` in the message.
+    boost::asio::awaitable<boost::json::object>
+    query(const std::string& server, const std::string& uri, const std::string& what);
     const FederationSettings& settings_;
     const OwnKeys& own_;
     FederationClient client_;

@@ -31,7 +31,10 @@ before(async () => {
   // The server reads its certificate from these paths; the reload test replaces them.
   copyFileSync(cert.crt, join(dir, 'live.crt'));
   copyFileSync(cert.key, join(dir, 'live.key'));
-  server = await startServer({ extraConfig: fedConfig({ crt: join(dir, 'live.crt'), key: join(dir, 'live.key') }) });
+  server = await startServer({
+    extraConfig: fedConfig({ crt: join(dir, 'live.crt'), key: join(dir, 'live.key') }) +
+      'well_known_server = "fed.example.org:443"\n',
+  });
 });
 
 after(async () => {
@@ -86,6 +89,20 @@ test('GET /_matrix/federation/v1/version; client endpoints are not on the federa
   const c = await httpsRequest(fed('/_matrix/client/versions'), { ca: ca.pem });
   assert.equal(c.status, 404);
   assert.equal(c.json.errcode, 'M_UNRECOGNIZED');
+});
+
+test('delegation: /.well-known/matrix/server on the client listener when configured', async () => {
+  const r = await fetch(`${server.url}/.well-known/matrix/server`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(await r.json(), { 'm.server': 'fed.example.org:443' });
+  assert.match(r.headers.get('cache-control'), /max-age=\d+/);
+  const plain = await startServer();
+  try {
+    const none = await fetch(`${plain.url}/.well-known/matrix/server`);
+    assert.equal(none.status, 404);
+  } finally {
+    await plain.stop();
+  }
 });
 
 test('the federation listener speaks only TLS, with the configured certificate', async () => {

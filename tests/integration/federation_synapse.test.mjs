@@ -134,6 +134,24 @@ test('a Synapse user reads a Myelin profile: Synapse signs, Myelin fetches its k
   assert.match(myelin.log, new RegExp(`GET /_matrix/federation/v1/query/profile 200`));
 });
 
+test('room aliases resolve across servers, both ways', async () => {
+  const synRoom = await bob.post('/_matrix/client/v3/createRoom', { room_alias_name: 'synroom' });
+  assert.equal(synRoom.status, 200, synRoom.text);
+  const fromMyelin = await alice.get(`/_matrix/client/v3/directory/room/${encodeURIComponent(`#synroom:${synapseName}`)}`);
+  assert.equal(fromMyelin.status, 200, fromMyelin.text);
+  assert.equal(fromMyelin.json.room_id, synRoom.json.room_id);
+  assert.ok(fromMyelin.json.servers.includes(synapseName));
+  const myRoom = await alice.post('/_matrix/client/v3/createRoom', { room_alias_name: 'myroom' });
+  assert.equal(myRoom.status, 200, myRoom.text);
+  const fromSynapse = await bob.get(`/_matrix/client/v3/directory/room/${encodeURIComponent(`#myroom:${myelinName}`)}`);
+  assert.equal(fromSynapse.status, 200, fromSynapse.text);
+  assert.equal(fromSynapse.json.room_id, myRoom.json.room_id);
+  assert.deepEqual(fromSynapse.json.servers, [myelinName]);
+  const unknown = await alice.get(`/_matrix/client/v3/directory/room/${encodeURIComponent(`#nothing:${synapseName}`)}`);
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.errcode, 'M_NOT_FOUND');
+});
+
 test('keys a server does not give itself come through the configured notary', async () => {
   const hc = makeCert(dir, ca, 'hidden', [HIDDEN_IP]);
   const hidden = await startServer({
