@@ -1,37 +1,29 @@
-// Other servers are hostile: fake servers scripted here (node's own ed25519, canonical JSON
-// written in this file) sign requests to Myelin and serve key answers that lie in one way
+// Other servers are hostile: fake servers scripted here (node's own ed25519 and the tests'
+// canonical JSON, lib/keys.mjs) sign requests to Myelin and serve key answers that lie in one way
 // each. A correct one is accepted; every lie ends in 401 M_UNAUTHORIZED, and Myelin keeps
 // serving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
 import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
+import { Ed25519 } from './lib/keys.mjs';
 
 const FAKE_IP = '127.0.0.61';
 const dir = mkdtempSync(join(tmpdir(), 'myelin-hostile-'));
 let ca, cert, myelin, alice;
 const fakes = [];
 
-function canonical(v) {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
 const unpadded = (buf) => buf.toString('base64').replace(/=+$/, '');
-
 function newKey(version) {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12); // the last 32 bytes
-  return { id: `ed25519:${version}`, privateKey, publicB64: unpadded(raw) };
+  const ed = new Ed25519();
+  return { id: `ed25519:${version}`, ed, publicB64: ed.publicKey };
 }
-const signWith = (key, obj) => unpadded(sign(null, Buffer.from(canonical(obj)), key.privateKey));
+const signWith = (key, obj) => key.ed.signature(obj);
 
 // A fake server: `keyAnswer(name, key)` builds what it serves at /_matrix/key/v2/server.
 async function fakeServer(keyAnswer) {

@@ -4,7 +4,6 @@
 // misdirected signatures are refused with 401.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,9 @@ import { Api } from './lib/client.mjs';
 import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
 import { freePort } from './lib/raw.mjs';
 import { Synapse } from './lib/synapse.mjs';
+import { signedBy as signedByKey } from './lib/keys.mjs';
+
+const signedBy = (obj, server, keyB64, keyId) => signedByKey(obj, server, keyId, keyB64);
 
 const MYELIN_IP = '127.0.0.41', SYNAPSE_IP = '127.0.0.42', HIDDEN_IP = '127.0.0.43';
 const dir = mkdtempSync(join(tmpdir(), 'myelin-fedsyn-'));
@@ -61,19 +63,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function canonical(v) {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
-const b64 = (s) => Buffer.from(s, 'base64');
-function signedBy(obj, server, keyB64, keyId) {
-  const { signatures, unsigned, ...rest } = obj;
-  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), b64(keyB64)]);
-  return verify(null, Buffer.from(canonical(rest)), createPublicKey({ key: der, format: 'der', type: 'spki' }),
-    b64(signatures?.[server]?.[keyId] ?? ''));
-}
 const fed = (path) => `https://${myelinName}${path}`;
 
 test("Synapse's notary fetches Myelin's keys over TLS and vouches for them", async () => {

@@ -1,5 +1,5 @@
 // Ed25519 keys and Matrix "signed JSON" for tests that act as an E2EE client would.
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 
 // Canonical JSON (spec appendix): sorted keys, no insignificant whitespace, UTF-8.
 export function canonical(v) {
@@ -20,6 +20,11 @@ export class Ed25519 {
     this.publicKey = unpadded(publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
   }
 
+  // The signature (unpadded base64) of the canonical JSON of `obj`, as it is.
+  signature(obj) {
+    return unpadded(sign(null, Buffer.from(canonical(obj)), this.privateKey));
+  }
+
   // Adds signatures[userId][keyId] over the object without `signatures` and `unsigned`.
   sign(obj, userId, keyId) {
     const { signatures = {}, unsigned, ...rest } = obj;
@@ -27,6 +32,18 @@ export class Ed25519 {
     const out = { ...obj, signatures: { ...signatures, [userId]: { ...(signatures[userId] ?? {}), [keyId]: sig } } };
     return out;
   }
+}
+
+// Whether `obj` (without `signatures` and `unsigned`) carries a valid signature of `entity`
+// (a user or a server) by `keyId`, whose public key is `publicKeyB64` (raw, base64).
+export function signedBy(obj, entity, keyId, publicKeyB64) {
+  const { signatures, unsigned, ...rest } = obj;
+  const sig = signatures?.[entity]?.[keyId];
+  if (typeof sig !== 'string') return false;
+  // The raw key wrapped as the DER SubjectPublicKeyInfo node's crypto takes (RFC 8410).
+  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(publicKeyB64, 'base64')]);
+  return verify(null, Buffer.from(canonical(rest)), createPublicKey({ key: der, format: 'der', type: 'spki' }),
+    Buffer.from(sig, 'base64'));
 }
 
 // A device as an E2EE client sees it: its signed device keys and signed one-time keys.
