@@ -35,10 +35,12 @@ void add_metrics_routes(net::Router& r, Services& s);  // /_myelin/metrics
 void add_media_routes(net::Router& r, Services& s);    // upload, download, config
 // The federation listener's routes (api/federation/): /_matrix/key, /_matrix/federation.
 void add_federation_key_routes(net::Router& r, Services& s);   // server keys, notary, version
-void add_federation_query_routes(net::Router& r, Services& s); // query/profile
+void add_federation_query_routes(net::Router& r, Services& s); // query/profile, directory
+void add_federation_event_routes(net::Router& r, Services& s); // event/{eventId}
 inline void add_federation_routes(net::Router& r, Services& s) {
     add_federation_key_routes(r, s);
     add_federation_query_routes(r, s);
+    add_federation_event_routes(r, s);
 }
 
 // Password user-interactive auth bound to `what` (e.g. "delete_devices") for this user.

@@ -4,6 +4,7 @@
 #include "room/client_format.hpp"
 #include "room/visibility.hpp"
 #include "util/ids.hpp"
+#include "util/json_fields.hpp"
 #include "util/matrix_error.hpp"
 #include "util/stream_token.hpp"
 #include <set>
@@ -106,6 +107,16 @@ json::object RoomReader::event(const std::string& user_id, const std::string& ro
     if (!row || row->room_id != room_id || !vis.can_see(*row))
         throw not_found("Event not found or not visible to you");
     return to_client(*row, v);
+}
+
+json::object RoomReader::pdu_for_server(const std::string& server_name,
+                                        const std::string& event_id) {
+    if (!ids::valid_event_id(event_id)) throw invalid_param("Malformed event id");
+    auto row = store_.get_event(event_id);
+    // Not visible and unknown answer alike: the event's existence is not told either.
+    if (!row || !server_can_see(store_, *row, server_name))
+        throw not_found("Event not found or not visible to your server");
+    return json_fields::parse_stored(row->json).as_object();
 }
 
 json::object RoomReader::context(const std::string& user_id, const std::string& room_id,

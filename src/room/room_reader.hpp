@@ -24,6 +24,9 @@ public:
     boost::json::object context(const std::string& user_id, const std::string& room_id,
                                 const std::string& event_id, std::int64_t limit,
                                 const EventFilter& filter);
+    // The PDU of `event_id` for another server, as stored and signed; 404 M_NOT_FOUND when
+    // unknown or not visible to that server.
+    boost::json::object pdu_for_server(const std::string& server_name, const std::string& event_id);
     boost::json::object event(const std::string& user_id, const std::string& room_id,
                               const std::string& event_id);
     boost::json::array state(const std::string& user_id, const std::string& room_id);

@@ -63,4 +63,18 @@ bool Visibility::may_read_room() {
     return history_visibility_at(store_.max_stream_position()) == "world_readable";
 }
 
+bool server_can_see(store::EventStore& store, const store::StoredEvent& e,
+                    std::string_view server_name) {
+    Visibility anyone(store, e.room_id, "");
+    if (anyone.can_see(e)) return true; // world_readable: no member needed
+    for (const auto& m : store.members(e.room_id)) {
+        auto colon = m.user_id.find(':');
+        if (colon == std::string::npos ||
+            std::string_view(m.user_id).substr(colon + 1) != server_name)
+            continue;
+        if (Visibility(store, e.room_id, m.user_id).can_see(e)) return true;
+    }
+    return false;
+}
+
 } // namespace myelin::room

@@ -23,4 +23,9 @@ private:
     std::optional<bool> joined_later_cache_;
 };
 
+// Whether another server may be sent the event: it is world_readable, or one of that server's
+// users may see it (spec "Server behaviour" of history visibility).
+bool server_can_see(store::EventStore& store, const store::StoredEvent& e,
+                    std::string_view server_name);
+
 } // namespace myelin::room

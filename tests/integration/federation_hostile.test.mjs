@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
 import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
 import { Ed25519 } from './lib/keys.mjs';
+import { synapseEnv } from './lib/synapse.mjs';
 
 const FAKE_IP = '127.0.0.61';
 const dir = mkdtempSync(join(tmpdir(), 'myelin-hostile-'));
@@ -128,4 +130,39 @@ test('every lie in a key answer is refused with 401, and the server goes on', as
   }
   assert.equal((await alice.get('/_matrix/client/v3/account/whoami')).status, 200);
   assert.equal(myelin.proc.exitCode, null);
+});
+
+test("GET /event: a world-readable room's event, as Synapse's own code checks it; others are not told", async () => {
+  const fake = await fakeServer((name, key) => selfSigned(name, key));
+  // Room version 10: the newest Synapse 1.67 knows.
+  const open = await alice.post('/_matrix/client/v3/createRoom', {
+    room_version: '10',
+    initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'world_readable' } }],
+  });
+  assert.equal(open.status, 200, open.text);
+  const sent = await alice.put(`/_matrix/client/v3/rooms/${encodeURIComponent(open.json.room_id)}/send/m.room.message/t1`,
+    { msgtype: 'm.text', body: 'for anyone' });
+  const r = await signedGet(fake, `/_matrix/federation/v1/event/${encodeURIComponent(sent.json.event_id)}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.origin, 'localhost');
+  assert.equal(r.json.pdus.length, 1);
+  const pdu = r.json.pdus[0];
+  assert.equal(pdu.content.body, 'for anyone');
+  const keys = (await httpsRequest(`https://127.0.0.1:${myelin.federationPort}/_matrix/key/v2/server`, { ca: ca.pem })).json;
+  const [keyId] = Object.keys(keys.verify_keys);
+  const checked = JSON.parse(execFileSync('/usr/bin/python3',
+    [new URL('./lib/synapse_check_pdu.py', import.meta.url).pathname, '10', 'localhost', keyId, keys.verify_keys[keyId].key],
+    { input: JSON.stringify(pdu), env: synapseEnv() }).toString());
+  assert.deepEqual(checked, { hash_ok: true, signature_ok: true, event_id: sent.json.event_id });
+
+  // A private room's event, and one that does not exist, answer the same 404.
+  const closed = await alice.post('/_matrix/client/v3/createRoom', {});
+  const secret = await alice.put(`/_matrix/client/v3/rooms/${encodeURIComponent(closed.json.room_id)}/send/m.room.message/t2`,
+    { msgtype: 'm.text', body: 'members only' });
+  for (const id of [secret.json.event_id, '$doesnotexistdoesnotexistdoesnotexist0000000']) {
+    const hidden = await signedGet(fake, `/_matrix/federation/v1/event/${encodeURIComponent(id)}`);
+    assert.equal(hidden.status, 404, hidden.text);
+    assert.equal(hidden.json.errcode, 'M_NOT_FOUND');
+    assert.doesNotMatch(hidden.text, /members only/);
+  }
 });
