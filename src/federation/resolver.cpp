@@ -85,7 +85,7 @@ awaitable<std::optional<std::string>> Resolver::well_known(const std::string& ho
     req.max_body_bytes = 64 * 1024;
     req.timeout = std::chrono::seconds(10);
     try {
-        auto r = co_await http_.get(req);
+        auto r = co_await http_.request(req);
         if (r.status == 200) {
             boost::system::error_code ec;
             auto v = boost::json::parse(r.body, ec);

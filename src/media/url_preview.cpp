@@ -121,7 +121,7 @@ awaitable<std::string> UrlPreviewer::fetch_preview(const std::string& url) {
                    {"Accept-Language", "en;q=0.9,*;q=0.5"}};
     net::FetchResult page;
     try {
-        page = co_await http_.get(req);
+        page = co_await http_.request(req);
     } catch (const net::FetchError& e) {
         spdlog::debug("url preview {}: {}", url, e.what());
         throw fetch_refused(e);
@@ -156,7 +156,7 @@ awaitable<json::object> UrlPreviewer::store_image(const std::string& url) {
     req.headers = {{"Accept", "image/*"}};
     net::FetchResult img;
     try {
-        img = co_await http_.get(req);
+        img = co_await http_.request(req);
     } catch (const net::FetchError& e) {
         spdlog::debug("url preview image {}: {}", url, e.what());
         co_return json::object{};

@@ -305,7 +305,7 @@ asio::awaitable<Exchanged> exchange_on(HttpClient::Connection& c, const Target& 
 }
 } // namespace
 
-asio::awaitable<FetchResult> HttpClient::get(const FetchRequest& req) {
+asio::awaitable<FetchResult> HttpClient::request(const FetchRequest& req) {
     auto deadline = Clock::now() + req.timeout;
     auto parsed = boost::urls::parse_uri(req.url);
     if (!parsed) throw FetchError(FetchFailure::bad_url, "not a URL: " + req.url);

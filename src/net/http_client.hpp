@@ -71,10 +71,9 @@ class HttpClient {
 public:
     HttpClient(boost::asio::any_io_executor ex, HttpClientSettings settings);
     ~HttpClient();
-    // The final answer after redirects, whatever its status; FetchError when there is none.
-    boost::asio::awaitable<FetchResult> get(const FetchRequest& req);
-    // The same, for a request with any method (req.method).
-    boost::asio::awaitable<FetchResult> request(const FetchRequest& req) { return get(req); }
+    // The final answer (of req.method, GET by default) after redirects, whatever its status;
+    // FetchError when there is none.
+    boost::asio::awaitable<FetchResult> request(const FetchRequest& req);
 
     struct Connection; // an open connection, kept for the next request to the same place
 

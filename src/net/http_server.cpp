@@ -76,6 +76,8 @@ private:
     static constexpr std::size_t kMaxPipelinedBytes = 64 * 1024;
     static void arm_close_watch(std::shared_ptr<State> state,
                                 std::shared_ptr<HttpServer::Connection> conn);
+    template <class Stream>
+    asio::awaitable<bool> write_with_deadline(Stream& s, std::string_view data);
     std::shared_ptr<HttpServer::Connection> c_;
     std::chrono::seconds write_timeout_;
     SocketWriter* writer_; // null: every send() on the event loop
@@ -296,26 +298,9 @@ asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
     if (counting_) written_ += data.size();
     boost::system::error_code ec;
     auto& sock = beast::get_lowest_layer(c_->stream).socket();
-    if (c_->tls) {
-        // Through TLS: no raw send() fast path and no writer thread (the TLS stream's state
-        // lives on the loop), one deadline as below.
-        asio::steady_timer deadline(sock.get_executor());
-        deadline.expires_after(write_timeout_);
-        auto timed_out = std::make_shared<bool>(false);
-        auto conn = c_;
-        deadline.async_wait([conn, timed_out](boost::system::error_code e) {
-            if (!e) {
-                *timed_out = true;
-                boost::system::error_code ignore;
-                beast::get_lowest_layer(conn->stream).socket().cancel(ignore);
-            }
-        });
-        co_await asio::async_write(*c_->tls, asio::buffer(data.data(), data.size()),
-                                   asio::redirect_error(use_awaitable, ec));
-        deadline.cancel();
-        if (ec || *timed_out) state_->closed = true;
-        co_return !state_->closed;
-    }
+    // Through TLS: no raw send() fast path and no writer thread (the TLS stream's state lives
+    // on the loop).
+    if (c_->tls) co_return co_await write_with_deadline(*c_->tls, data);
     // Most writes (an SSE event, a heartbeat) fit in the socket's send buffer: one send
     // without a timer or a suspension (a fan-out makes one per stream). What does not fit
     // goes on below.
@@ -341,8 +326,15 @@ asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
     }
     if (sent == data.size()) co_return true;
     data.remove_prefix(sent);
-    // A raw socket write with our own deadline: beast's stream timer is shared with reads.
-    asio::steady_timer deadline(sock.get_executor());
+    co_return co_await write_with_deadline(sock, data);
+}
+
+// Writes all of `data` to `s` with our own deadline (beast's stream timer is shared with
+// reads); false, and the stream closed, when it fails or the deadline passes.
+template <class Stream>
+asio::awaitable<bool> ConnectionStream::write_with_deadline(Stream& s, std::string_view data) {
+    boost::system::error_code ec;
+    asio::steady_timer deadline(s.get_executor());
     deadline.expires_after(write_timeout_);
     auto timed_out = std::make_shared<bool>(false);
     auto conn = c_; // plain captures only: GCC 12 mishandles init-captures in coroutines
@@ -353,14 +345,11 @@ asio::awaitable<bool> ConnectionStream::write(std::string_view data) {
             beast::get_lowest_layer(conn->stream).socket().cancel(ignore);
         }
     });
-    co_await asio::async_write(sock, asio::buffer(data.data(), data.size()),
+    co_await asio::async_write(s, asio::buffer(data.data(), data.size()),
                                asio::redirect_error(use_awaitable, ec));
     deadline.cancel();
-    if (ec || *timed_out) {
-        state_->closed = true;
-        co_return false;
-    }
-    co_return true;
+    if (ec || *timed_out) state_->closed = true;
+    co_return !state_->closed;
 }
 } // namespace
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
-import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
+import { makeCa, makeCert, httpsRequest, federationConfig } from './lib/tls.mjs';
 import { Ed25519 } from './lib/keys.mjs';
 import { synapseEnv } from './lib/synapse.mjs';
 
@@ -63,15 +63,7 @@ before(async () => {
   ca = makeCa(dir);
   cert = makeCert(dir, ca, 'fed', ['localhost', '127.0.0.1', FAKE_IP]);
   myelin = await startServer({
-    extraConfig: `
-[federation]
-enabled = true
-listen = "127.0.0.1:0"
-tls_certificate = ${JSON.stringify(cert.crt)}
-tls_private_key = ${JSON.stringify(cert.key)}
-trusted_ca = ${JSON.stringify(ca.crt)}
-allow_private_destinations = true
-`,
+    extraConfig: federationConfig({ cert, ca }),
   });
   alice = await new Api(myelin.url).register('hostile_alice');
   await alice.put(`/_matrix/client/v3/profile/${encodeURIComponent(alice.userId)}/displayname`, { displayname: 'Alice' });

@@ -13,18 +13,12 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startServer, Server, BIN } from './lib/server.mjs';
-import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
+import { makeCa, makeCert, httpsRequest, federationConfig } from './lib/tls.mjs';
 import { signedBy } from './lib/keys.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'myelin-fedtls-'));
 let ca, server;
-const fedConfig = (cert) => `
-[federation]
-enabled = true
-listen = "127.0.0.1:0"
-tls_certificate = ${JSON.stringify(cert.crt)}
-tls_private_key = ${JSON.stringify(cert.key)}
-`;
+const fedConfig = (cert) => federationConfig({ cert });
 
 before(async () => {
   ca = makeCa(dir);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
-import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
+import { makeCa, makeCert, httpsRequest, federationConfig } from './lib/tls.mjs';
 import { freePort } from './lib/raw.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'myelin-fed2-'));
@@ -25,17 +25,8 @@ before(async () => {
     const cert = makeCert(dir, ca, name, [name]);
     servers[name] = await startServer({
       topConfig: `server_name = "${name}"\n`,
-      extraConfig: `
-[federation]
-enabled = true
-listen = "${ip}:${ports[name]}"
-tls_certificate = ${JSON.stringify(cert.crt)}
-tls_private_key = ${JSON.stringify(cert.key)}
-trusted_ca = ${JSON.stringify(ca.crt)}
-allow_private_destinations = true
-[federation.hosts]
-${hostTable}
-`,
+      extraConfig: federationConfig({ listen: `${ip}:${ports[name]}`, cert, ca,
+        extra: `[federation.hosts]\n${hostTable}\n` }),
     });
     users[name] = await new Api(servers[name].url).register(`u_${name.slice(0, 3)}`);
     await users[name].put(`/_matrix/client/v3/profile/${encodeURIComponent(users[name].userId)}/displayname`,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { Api } from './lib/client.mjs';
-import { makeCa, makeCert, httpsRequest } from './lib/tls.mjs';
+import { makeCa, makeCert, httpsRequest, federationConfig } from './lib/tls.mjs';
 import { freePort } from './lib/raw.mjs';
 import { Synapse } from './lib/synapse.mjs';
 import { signedBy as signedByKey } from './lib/keys.mjs';
@@ -33,18 +33,8 @@ before(async () => {
   const sc = makeCert(dir, ca, 'synapse', [SYNAPSE_IP]);
   myelin = await startServer({
     topConfig: `server_name = ${JSON.stringify(myelinName)}\n`,
-    extraConfig: `
-[federation]
-enabled = true
-listen = ${JSON.stringify(myelinName)}
-tls_certificate = ${JSON.stringify(mc.crt)}
-tls_private_key = ${JSON.stringify(mc.key)}
-trusted_ca = ${JSON.stringify(ca.crt)}
-allow_private_destinations = true
-trusted_key_servers = [${JSON.stringify(synapseName)}]
-[federation.hosts]
-${JSON.stringify(hiddenName)} = "127.0.0.59:9"
-`,
+    extraConfig: federationConfig({ listen: myelinName, cert: mc, ca,
+      extra: `trusted_key_servers = [${JSON.stringify(synapseName)}]\n[federation.hosts]\n${JSON.stringify(hiddenName)} = "127.0.0.59:9"\n` }),
   });
   synapse = await new Synapse({ serverName: synapseName, bind: SYNAPSE_IP, port: synPort,
     fedBind: SYNAPSE_IP, fedPort: synFedPort, cert: sc.crt, key: sc.key }).start();
@@ -145,15 +135,7 @@ test('keys a server does not give itself come through the configured notary', as
   const hc = makeCert(dir, ca, 'hidden', [HIDDEN_IP]);
   const hidden = await startServer({
     topConfig: `server_name = ${JSON.stringify(hiddenName)}\n`,
-    extraConfig: `
-[federation]
-enabled = true
-listen = ${JSON.stringify(hiddenName)}
-tls_certificate = ${JSON.stringify(hc.crt)}
-tls_private_key = ${JSON.stringify(hc.key)}
-trusted_ca = ${JSON.stringify(ca.crt)}
-allow_private_destinations = true
-`,
+    extraConfig: federationConfig({ listen: hiddenName, cert: hc, ca }),
   });
   try {
     const carol = await new Api(hidden.url).register('fed_carol');

@@ -51,3 +51,13 @@ export function httpsRequest(url, { ca, method = 'GET', headers = {}, body, agen
     req.end();
   });
 }
+
+// A test server's [federation] table: listening on `listen` with `cert` ({crt, key}); with a
+// `ca`, trusting it for outbound TLS and allowed to reach loopback peers. `extra`: more keys of
+// the table (and tables after it).
+export function federationConfig({ listen = '127.0.0.1:0', cert, ca, extra = '' }) {
+  let out = `\n[federation]\nenabled = true\nlisten = ${JSON.stringify(listen)}\n` +
+    `tls_certificate = ${JSON.stringify(cert.crt)}\ntls_private_key = ${JSON.stringify(cert.key)}\n`;
+  if (ca) out += `trusted_ca = ${JSON.stringify(ca.crt)}\nallow_private_destinations = true\n`;
+  return out + extra;
+}
