@@ -3,6 +3,7 @@
 #include "event/signing_key.hpp"
 #include "federation/x_matrix.hpp"
 #include "util/clock.hpp"
+#include "util/ids.hpp"
 #include "util/matrix_error.hpp"
 
 #include <boost/url/encode.hpp>
@@ -70,12 +71,11 @@ awaitable<json::object> Federation::query(const std::string& server, const std::
 }
 
 awaitable<json::object> Federation::remote_alias(const std::string& alias) {
-    auto colon = alias.find(':');
-    if (colon == std::string::npos) throw not_found("Room alias not found");
-    auto answer =
-        co_await query(alias.substr(colon + 1),
-                       "/_matrix/federation/v1/query/directory?room_alias=" + query_value(alias),
-                       "Room alias " + alias);
+    auto server = std::string(ids::server_of(alias));
+    if (server.empty()) throw not_found("Room alias not found");
+    auto answer = co_await query(
+        server, "/_matrix/federation/v1/query/directory?room_alias=" + query_value(alias),
+        "Room alias " + alias);
     const auto* room = answer.if_contains("room_id");
     if (!room || !room->is_string() || !room->as_string().starts_with("!") ||
         room->as_string().size() > 255)
@@ -90,9 +90,8 @@ awaitable<json::object> Federation::remote_alias(const std::string& alias) {
 
 awaitable<json::object> Federation::remote_profile(const std::string& user_id,
                                                    const std::optional<std::string>& field) {
-    auto colon = user_id.find(':');
-    if (colon == std::string::npos) throw not_found("Profile not found");
-    auto server = user_id.substr(colon + 1);
+    auto server = std::string(ids::server_of(user_id));
+    if (server.empty()) throw not_found("Profile not found");
     std::string uri = "/_matrix/federation/v1/query/profile?user_id=" + query_value(user_id);
     if (field) uri += "&field=" + query_value(*field);
     auto answer = co_await query(server, uri, "Profile");

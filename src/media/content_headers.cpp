@@ -8,8 +8,7 @@
 
 namespace myelin::media {
 
-namespace {
-std::string lower_base_type(std::string_view t) {
+std::string base_type(std::string_view t) {
     auto semi = t.find(';');
     if (semi != std::string_view::npos) t = t.substr(0, semi);
     while (!t.empty() && t.back() == ' ')
@@ -20,6 +19,7 @@ std::string lower_base_type(std::string_view t) {
     return out;
 }
 
+namespace {
 constexpr std::array kInline = {
     "text/css",     "text/plain", "text/csv",    "application/json", "application/ld+json",
     "image/jpeg",   "image/gif",  "image/png",   "image/apng",       "image/webp",
@@ -36,7 +36,7 @@ bool attr_char(unsigned char c) { // RFC 5987 attr-char
 } // namespace
 
 bool inline_safe(std::string_view content_type) {
-    auto t = lower_base_type(content_type);
+    auto t = base_type(content_type);
     return std::find(kInline.begin(), kInline.end(), t) != kInline.end();
 }
 

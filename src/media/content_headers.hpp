@@ -11,6 +11,8 @@
 
 namespace myelin::media {
 
+// A Content-Type without its parameters, lower-cased ("Text/HTML; charset=x" → "text/html").
+std::string base_type(std::string_view content_type);
 // The spec's list of types that may be served inline (compared without parameters).
 bool inline_safe(std::string_view content_type);
 // "inline" or "attachment", with the file name when there is one.

@@ -1,5 +1,6 @@
 #include "media/url_preview.hpp"
 
+#include "media/content_headers.hpp"
 #include "media/html_meta.hpp"
 #include "util/clock.hpp"
 #include "util/matrix_error.hpp"
@@ -40,15 +41,6 @@ MatrixError fetch_refused(const net::FetchError& e) {
     default:
         return MatrixError(502, errcode::unknown, std::string("Cannot fetch: ") + e.what());
     }
-}
-
-std::string media_type(const std::string& content_type) {
-    auto t = content_type.substr(0, content_type.find(';'));
-    while (!t.empty() && t.back() == ' ')
-        t.pop_back();
-    for (auto& c : t)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return t;
 }
 
 bool is_html(const std::string& type) {
@@ -129,7 +121,7 @@ awaitable<std::string> UrlPreviewer::fetch_preview(const std::string& url) {
     if (page.status != 200)
         throw MatrixError(502, errcode::unknown,
                           "The page answered HTTP " + std::to_string(page.status));
-    auto type = media_type(page.content_type);
+    auto type = base_type(page.content_type);
     json::object og;
     if (type.rfind("image/", 0) == 0) {
         og = co_await image_properties(page.body, type);
@@ -161,7 +153,7 @@ awaitable<json::object> UrlPreviewer::store_image(const std::string& url) {
         spdlog::debug("url preview image {}: {}", url, e.what());
         co_return json::object{};
     }
-    auto type = media_type(img.content_type);
+    auto type = base_type(img.content_type);
     if (img.status != 200 || type.rfind("image/", 0) != 0) co_return json::object{};
     co_return co_await image_properties(img.body, type);
 }

@@ -1,5 +1,6 @@
 #include "room/visibility.hpp"
 #include "event/event_types.hpp"
+#include "util/ids.hpp"
 #include "util/json_fields.hpp"
 
 #include <boost/json.hpp>
@@ -68,10 +69,7 @@ bool server_can_see(store::EventStore& store, const store::StoredEvent& e,
     Visibility anyone(store, e.room_id, "");
     if (anyone.can_see(e)) return true; // world_readable: no member needed
     for (const auto& m : store.members(e.room_id)) {
-        auto colon = m.user_id.find(':');
-        if (colon == std::string::npos ||
-            std::string_view(m.user_id).substr(colon + 1) != server_name)
-            continue;
+        if (ids::server_of(m.user_id) != server_name) continue;
         if (Visibility(store, e.room_id, m.user_id).can_see(e)) return true;
     }
     return false;
